@@ -1,0 +1,426 @@
+"""The typed case model: a petition matter (信访事项), its agencies and its timeline.
+
+Strict: unknown keys are rejected and types are not coerced (dates are ISO strings
+in YAML and JSON). Every event names the acting agency by id; agencies come from the
+case file or from a shared registry file referenced by ``agency_registry``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CASE_SCHEMA_ID = "legalcheck/case/1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- vocabularies -------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    letter = "letter"  # 书信
+    online = "online"  # 信息网络
+    phone = "phone"  # 电话
+    fax = "fax"  # 传真
+    email = "email"  # 电子邮件
+    visit = "visit"  # 走访
+
+
+class Form(StrEnum):
+    written = "written"  # 书面
+    oral = "oral"  # 口头
+
+
+class Category(StrEnum):
+    suggestion = "suggestion"  # 建议意见类
+    accusation = "accusation"  # 检举控告类
+    complaint = "complaint"  # 申诉求决类
+
+
+class StatutoryProcedure(StrEnum):
+    """Procedures of 第三十一条第一至五项 into which a complaint must be routed."""
+
+    litigation = "litigation"  # 诉讼、复议、刑事立案、法律监督、公安机关法律程序 (第一项)
+    arbitration = "arbitration"  # 仲裁 (第二项)
+    party_appeal = "party_appeal"  # 党员申诉、申请复审 (第三项)
+    administrative = "administrative"  # 行政复议、裁决、确认、许可、处罚 (第四项)
+    law_enforcement = "law_enforcement"  # 申请查处违法行为、履行保护职责 (第五项)
+
+
+class AgencyLevel(StrEnum):
+    township = "township"
+    county = "county"
+    city = "city"
+    province = "province"
+    national = "national"
+
+
+class AgencyKind(StrEnum):
+    petition_bureau = "petition_bureau"  # 党委和政府信访部门
+    political_legal = "political_legal"  # 政法部门
+    discipline_inspection = "discipline_inspection"  # 纪检监察机关
+    party_committee = "party_committee"  # 党委
+    government = "government"  # 政府
+    joint_conference = "joint_conference"  # 信访工作联席会议
+    other = "other"  # 其他机关、单位
+
+
+class Outcome(StrEnum):
+    """The three outcomes of 第三十二条第一款."""
+
+    support = "support"  # 予以支持
+    explain = "explain"  # 作出解释说明
+    not_support = "not_support"  # 不予支持
+
+
+class Assessment(StrEnum):
+    """What the handling agency found about the request (the premises of 第三十二条第一款)."""
+
+    clear_and_lawful = "clear_and_lawful"  # 请求事实清楚，符合法律、法规、规章或者其他有关规定
+    reasonable_without_basis = "reasonable_without_basis"  # 请求事由合理但缺乏法律依据
+    unfounded = "unfounded"  # 缺乏事实根据或者不符合规定
+
+
+# --- parties and agencies -------------------------------------------------------------
+
+
+class Petitioner(_Model):
+    name: str | None = None
+    address: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    organization: bool = False
+
+
+class Agency(_Model):
+    id: Annotated[str, Field(min_length=1, max_length=100)]
+    name: str
+    name_en: str | None = None
+    level: AgencyLevel
+    kind: AgencyKind
+    superior: str | None = None
+    region: str | None = None
+
+
+class AgencyRegistry(_Model):
+    """A shared file of agencies that many case files reuse."""
+
+    schema_: Literal["legalcheck/agencies/1"] | None = Field(default=None, alias="schema")
+    agencies: tuple[Agency, ...]
+
+
+class Content(_Model):
+    request: str | None = None  # 请求
+    facts: str | None = None  # 事实
+    reasons: str | None = None  # 理由
+
+
+class Flags(_Model):
+    litigation_related: bool = False  # 涉法涉诉 / 涉及诉讼权利救济
+    statutory_procedure: StatutoryProcedure | None = None
+    major_urgent: bool = False  # 重大、紧急
+    discipline_matter: bool = False  # 属于纪检监察机关受理的检举控告 (第二十二条第二款)
+    complex: bool = False  # 情况复杂
+
+
+class Accused(_Model):
+    agencies: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()
+
+
+class StaffInterest(_Model):
+    """A staff member handling the matter and whether they have a direct interest (第二十八条第三款)."""
+
+    person: str
+    agency: str
+    direct_interest: bool
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+class _Event(_Model):
+    id: str | None = None
+    date: dt.date
+    agency: str
+    note: str | None = None
+
+
+class Received(_Event):
+    """收到信访事项: directly from the petitioner, or forwarded/assigned by another body."""
+
+    kind: Literal["received"]
+    via: Literal["direct", "forwarded", "assigned"] = "direct"
+    from_agency: str | None = None
+    same_facts_as_concluded: bool = False  # the same facts and reasons as a matter already re-reviewed
+
+    @model_validator(mode="after")
+    def _origin(self) -> Received:
+        if self.via != "direct" and self.from_agency is None:
+            raise ValueError(f"from_agency is required when via is {self.via!r}")
+        return self
+
+
+class Registered(_Event):
+    kind: Literal["registered"]
+
+
+class Forwarded(_Event):
+    kind: Literal["forwarded"]
+    to: str
+
+
+class Assigned(_Event):
+    kind: Literal["assigned"]
+    to: str
+    report_by: dt.date  # 指定办理期限
+
+
+class Notified(_Event):
+    """告知信访人."""
+
+    kind: Literal["notified"]
+    subject: Literal[
+        "receipt_and_route",  # 接收情况以及处理途径和程序
+        "forward_destination",  # 转送、交办去向
+        "redirect",  # 向有权处理的机关、单位提出
+        "acceptance_decision",  # 是否受理
+        "extension_reason",  # 延期理由
+        "other",
+    ]
+    written: bool
+    on_the_spot: bool = False
+
+
+class Objection(_Event):
+    """异议 to a forwarded or assigned matter outside the agency's competence."""
+
+    kind: Literal["objection"]
+    to: str
+    reasons: str | None = None
+    approved: bool | None = None
+
+
+class Accepted(_Event):
+    kind: Literal["accepted"]
+
+
+class Refused(_Event):
+    kind: Literal["refused"]
+    reason: Literal[
+        "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure", "other"
+    ]
+
+
+class Routed(_Event):
+    """导入相应程序 (第三十一条第一至五项)."""
+
+    kind: Literal["routed"]
+    procedure: StatutoryProcedure
+
+
+class Extension(_Event):
+    """延长办理期限 (第三十四条)."""
+
+    kind: Literal["extension"]
+    days: Annotated[int, Field(ge=1, le=3650)]
+    approved_by_head: bool
+    petitioner_told_reason: bool
+    reason: str | None = None
+
+
+class Hearing(_Event):
+    """听证, from ``date`` to ``end`` inclusive."""
+
+    kind: Literal["hearing"]
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Hearing:
+        if self.end < self.date:
+            raise ValueError("end is before date")
+        return self
+
+
+class OpinionIssued(_Event):
+    """信访处理意见书 (第三十一条第六项, 第三十二条)."""
+
+    kind: Literal["opinion_issued"]
+    states_request: bool
+    states_facts_and_reasons: bool
+    states_opinion: bool
+    states_legal_basis: bool
+    assessment: Assessment | None = None
+    outcome: Outcome
+
+
+class ReplyDelivered(_Event):
+    """书面答复 received by the petitioner: starts the 30 days to request review."""
+
+    kind: Literal["reply_delivered"]
+    written: bool = True
+
+
+class Supervision(_Event):
+    """督促有关机关、单位执行 (第三十二条第二款)."""
+
+    kind: Literal["supervision"]
+    to: str | None = None
+
+
+class Concluded(_Event):
+    kind: Literal["concluded"]
+
+
+class Agreement(_Event):
+    """调解、和解达成一致意见 (第三十三条)."""
+
+    kind: Literal["agreement"]
+    type: Literal["mediation", "settlement"]
+    document_made: bool
+
+
+class ReviewRequested(_Event):
+    """复查请求, dated the day the reviewing body received it; ``agency`` is the reviewing body."""
+
+    kind: Literal["review_requested"]
+
+
+class ReviewOpinion(_Event):
+    kind: Literal["review_opinion"]
+    written: bool = True
+
+
+class RereviewRequested(_Event):
+    kind: Literal["rereview_requested"]
+
+
+class RereviewOpinion(_Event):
+    kind: Literal["rereview_opinion"]
+    written: bool = True
+
+
+class CompletionReport(_Event):
+    """办结报告 to the assigning body (第二十二条第一款第三项)."""
+
+    kind: Literal["completion_report"]
+    to: str
+
+
+class UrgentReport(_Event):
+    """报告 of a major or urgent matter (第二十五条)."""
+
+    kind: Literal["urgent_report"]
+    to: tuple[
+        Literal[
+            "party_committee", "government", "competent_department", "joint_conference_office",
+            "superior_petition_bureau", "national_bureau",
+        ],
+        ...,
+    ]
+
+
+class Recusal(_Event):
+    kind: Literal["recusal"]
+    person: str
+
+
+class Disclosed(_Event):
+    """透露、转给 accusation materials or information to someone."""
+
+    kind: Literal["disclosed"]
+    to: str | None = None  # an agency id
+    to_person: str | None = None
+
+
+class Consultation(_Event):
+    """协商受理 among the agencies involved, or a decision by their common superior (第二十四条)."""
+
+    kind: Literal["consultation"]
+    outcome: Literal["agreed", "disputed", "decided_by_superior", "coordinated_by_joint_conference"]
+    handling_agency: str | None = None
+
+
+Event = Annotated[
+    Union[
+        Received, Registered, Forwarded, Assigned, Notified, Objection, Accepted, Refused, Routed,
+        Extension, Hearing, OpinionIssued, ReplyDelivered, Supervision, Concluded, Agreement,
+        ReviewRequested, ReviewOpinion, RereviewRequested, RereviewOpinion, CompletionReport,
+        UrgentReport, Recusal, Disclosed, Consultation,
+    ],
+    Field(discriminator="kind"),
+]
+
+EVENT_KINDS: tuple[str, ...] = tuple(
+    cls.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
+    for cls in Event.__origin__.__args__  # type: ignore[attr-defined]
+)
+
+
+# --- the case -------------------------------------------------------------------------
+
+
+class Case(_Model):
+    """One petition matter (信访事项) and everything done with it."""
+
+    schema_: Literal["legalcheck/case/1"] | None = Field(default=None, alias="schema")
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    title: str | None = None
+    province: str | None = None  # selects a local rule pack, e.g. 北京市
+    petitioners: tuple[Petitioner, ...] = ()
+    headcount: Annotated[int, Field(ge=1)] = 1
+    representatives: tuple[str, ...] = ()
+    channel: Channel
+    form: Form | None = None  # defaults from the channel: visits and calls are oral
+    category: Category
+    content: Content = Content()
+    flags: Flags = Flags()
+    competent_agencies: tuple[str, ...] = ()  # 有权处理的机关、单位
+    involved_agencies: tuple[str, ...] = ()  # 第二十四条: matters involving several agencies
+    accused: Accused = Accused()
+    staff_interests: tuple[StaffInterest, ...] = ()
+    status: Literal["open", "closed"] = "open"
+    agency_registry: str | None = None  # path of a shared AgencyRegistry, relative to the case file
+    agencies: tuple[Agency, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @property
+    def effective_form(self) -> Form:
+        if self.form is not None:
+            return self.form
+        return Form.oral if self.channel in (Channel.visit, Channel.phone) else Form.written
+
+    @property
+    def identity_unclear(self) -> bool:
+        """信访人的姓名（名称）、住址不清 (第二十三条第二款 exception)."""
+        return not self.petitioners or any(not p.name or not p.address for p in self.petitioners)
+
+    def agency(self, agency_id: str) -> Agency | None:
+        for agency in self.agencies:
+            if agency.id == agency_id:
+                return agency
+        return None
+
+
+def agency_references(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every (field path, agency id) the case uses, for reference checking."""
+    refs: list[tuple[tuple[str | int, ...], str]] = []
+    for index, agency in enumerate(case.agencies):
+        if agency.superior is not None:
+            refs.append((("agencies", index, "superior"), agency.superior))
+    for field_name in ("competent_agencies", "involved_agencies"):
+        refs.extend(((field_name, i), ref) for i, ref in enumerate(getattr(case, field_name)))
+    refs.extend((("accused", "agencies", i), ref) for i, ref in enumerate(case.accused.agencies))
+    refs.extend((("staff_interests", i, "agency"), s.agency) for i, s in enumerate(case.staff_interests))
+    for index, event in enumerate(case.events):
+        for attr in ("agency", "to", "from_agency", "handling_agency"):
+            value = getattr(event, attr, None)
+            if isinstance(value, str):
+                refs.append((("events", index, attr), value))
+    return refs

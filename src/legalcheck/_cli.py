@@ -1,0 +1,291 @@
+"""The command line: ``legalcheck check|due|deadline|rules|schema|coverage``.
+
+Exit codes: 0 no violation, 1 violations found, 2 bad input or usage, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from ._batch import BatchItem, Options, Summary, check_paths, default_jobs
+from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
+from ._errors import InputError, LegalcheckError
+from ._version import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("text", "json", "jsonl", "markdown", "html")
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _version_message() -> str:
+    engines = ", ".join(available_engines())
+    reason = durable_unavailable_reason()
+    note = f" (durable unavailable: {reason})" if reason else ""
+    return f"legalcheck {__version__}; engines: {engines}{note}; Python {sys.version.split()[0]}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, message=_version_message())
+def cli() -> None:
+    """Check petition case files (信访事项) against China's Petition Work Regulations."""
+
+
+_lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                            help="Language of report text (Chinese is the authoritative language of the law).")
+_as_of_option = click.option("--as-of", "as_of", callback=_parse_date, metavar="DATE",
+                             help="Judge the cases as of this date (default: today, always printed).")
+_calendar_option = click.option("--calendar", "calendar_files", multiple=True,
+                                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                                help="Extra calendar override file (e.g. a new year's holiday schedule).")
+_engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), default="durable", show_default=True)
+
+
+def _open_output(output: Path | None) -> TextIO:
+    return output.open("w", encoding="utf-8") if output else sys.stdout
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_engine_option
+@_as_of_option
+@click.option("--roll-over/--no-roll-over", default=True, show_default=True,
+              help="Roll a calendar-day deadline ending on a rest day to the next working day (民法典第二百零三条).")
+@click.option("--pack", "packs", multiple=True, help="Local rule pack (default: by the case's province).")
+@_calendar_option
+@_lang_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
+@click.option("--redact", is_flag=True, help="Mask personal data in every format.")
+def check(paths: tuple[Path, ...], fmt: str, engine: str, as_of: dt.date | None, roll_over: bool,
+          packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
+          jobs: int | None, verbose: bool, redact: bool) -> None:
+    """Check case files or directories (YAML, JSON, JSON Lines) and report findings."""
+    options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
+                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
+    items = check_paths(list(paths), options, jobs=jobs or default_jobs())
+    if redact:
+        from ._redact import redact_item
+
+        items = (redact_item(item) for item in items)
+    summary = Summary()
+    with _open_output(output) as stream:
+        _emit(items, summary, fmt, lang, stream, verbose)  # type: ignore[arg-type]
+    if fmt == "text" and output is not None:
+        click.echo(_summary_text(summary, lang), err=True)
+    sys.exit(summary.exit_code)
+
+
+def _summary_text(summary: Summary, lang: str) -> str:
+    from ._render_text import render_summary
+
+    return render_summary(summary, lang).rstrip()  # type: ignore[arg-type]
+
+
+def _emit(items: Iterator[BatchItem], summary: Summary, fmt: str, lang: Any, stream: TextIO, verbose: bool) -> None:
+    if fmt in ("text", "jsonl"):
+        from ._render_json import render_jsonl_item
+        from ._render_text import render_item, render_summary
+
+        for item in items:
+            summary.add(item)
+            stream.write(render_item(item, lang, verbose=verbose) if fmt == "text" else render_jsonl_item(item))
+            stream.flush()
+        if fmt == "text":
+            stream.write(render_summary(summary, lang))
+        return
+    collected = []
+    for item in items:
+        summary.add(item)
+        collected.append(item)
+    renderer: Callable[..., str]
+    if fmt == "json":
+        from ._render_json import render_json
+
+        stream.write(render_json(collected, summary))
+    elif fmt == "markdown":
+        from ._render_markdown import render_markdown as renderer
+
+        stream.write(renderer(collected, summary, lang))
+    else:
+        from ._render_html import render_html as renderer
+
+        stream.write(renderer(collected, summary, lang))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_as_of_option
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="Only obligations due within this many days.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), default="native", show_default=True)
+@click.option("--roll-over/--no-roll-over", default=True, show_default=True)
+@_calendar_option
+@_lang_option
+def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt: str, engine: str,
+        roll_over: bool, calendar_files: tuple[Path, ...], lang: str) -> None:
+    """List pending obligations across cases, soonest first (the morning docket)."""
+    options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
+                      roll_over=roll_over, calendar_files=calendar_files)
+    summary = Summary()
+    rows = []
+    for item in check_paths(list(paths), options, jobs=1):
+        summary.add(item)
+        if item.report is None:
+            from ._render_text import render_item
+
+            click.echo(render_item(item, lang).rstrip(), err=True)  # type: ignore[arg-type]
+            continue
+        for pending in item.report.pending:
+            if within is not None and (pending.days_left is None or pending.days_left > within):
+                continue
+            rows.append((item.report.case_id, item.source, pending))
+    rows.sort(key=lambda r: (r[2].due or dt.date.max, r[0], r[2].rule_id))
+    if fmt == "json":
+        click.echo(json.dumps({"as_of": options.as_of.isoformat(), "obligations": [
+            {"case_id": case_id, "source": source, **p.model_dump(mode="json")} for case_id, source, p in rows]},
+            ensure_ascii=False, indent=2))
+    else:
+        header = (f"截至 {options.as_of} 的待办期限（{len(rows)} 项）" if lang == "zh"
+                  else f"Pending obligations as of {options.as_of} ({len(rows)})")
+        click.echo(header)
+        for case_id, _source, p in rows:
+            title = p.title.zh if lang == "zh" else p.title.en
+            if p.due is None:
+                when = "条文未规定期限" if lang == "zh" else "no period set"
+            else:
+                when = f"{p.due} ({'剩余' if lang == 'zh' else 'in'} {p.days_left} {'日' if lang == 'zh' else 'days'})"
+            click.echo(f"{when:<24} {case_id:<20} {p.rule_id} {title} [{p.trigger.path} {p.trigger.date}]")
+    sys.exit(EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("start", callback=_parse_date)
+@click.argument("period")
+@click.option("--roll-over/--no-roll-over", default=True, show_default=True)
+@click.option("--exclude", "excluded", multiple=True, metavar="FROM..TO",
+              help="A span not counted, e.g. hearing time (第三十六条第二款): 2025-09-15..2025-09-16.")
+@click.option("--extend", "extension_days", type=click.IntRange(min=0), default=0, help="Extension in days.")
+@click.option("--actual", callback=_parse_date, metavar="DATE", help="When the act was done, to classify it.")
+@_as_of_option
+@_calendar_option
+@_lang_option
+def deadline(start: dt.date, period: str, roll_over: bool, excluded: tuple[str, ...], extension_days: int,
+             actual: dt.date | None, as_of: dt.date | None, calendar_files: tuple[Path, ...], lang: str) -> None:
+    """Compute a due date and show the day-by-day reasoning: START PERIOD (e.g. 2025-09-26 5wd)."""
+    from ._calendar import load_calendar
+    from ._periods import classify, compute_due, explain, parse_period
+
+    try:
+        length = parse_period(period)
+        spans = [_span(text) for text in excluded]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    calendar = load_calendar(calendar_files)
+    due_date = compute_due(start, length, calendar, excluded=spans, extension_days=extension_days,
+                           roll_over=roll_over)
+    outcome = classify(due_date, actual, as_of or dt.date.today()) if (actual or as_of) else None
+    click.echo(explain(due_date, outcome, lang).rstrip())  # type: ignore[arg-type]
+
+
+def _span(text: str) -> tuple[dt.date, dt.date]:
+    first, sep, last = text.partition("..")
+    if not sep:
+        raise ValueError(f"--exclude {text!r}: write FROM..TO, e.g. 2025-09-15..2025-09-16")
+    return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
+
+@cli.group()
+def rules() -> None:
+    """List the rules or show one with its article and examples."""
+
+
+@rules.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_lang_option
+def rules_list(fmt: str, lang: str) -> None:
+    from ._api import default_evaluator
+
+    ruleset = default_evaluator("native").ruleset
+    rows = [{"id": r.rule.id, "name": r.rule.name, "severity": r.rule.severity, "pack": r.pack,
+             "title": r.rule.title.model_dump(), "effective_from": str(r.rule.effective_from),
+             "effective_until": str(r.rule.effective_until) if r.rule.effective_until else None,
+             "citations": [c.model_dump(exclude_none=True) for c in r.rule.citations]} for r in ruleset.rules]
+    if fmt == "json":
+        click.echo(json.dumps({"version": ruleset.version, "sha256": ruleset.fingerprint, "rules": rows},
+                              ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        title = row["title"][lang]
+        pack = f" [{row['pack']}]" if row["pack"] else ""
+        click.echo(f"{row['id']} {row['name']:<56} {row['severity']:<9} {title}{pack}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_lang_option
+def rules_show(rule_id: str, lang: str) -> None:
+    from ._api import default_evaluator
+    from ._rule_docs import render_rule_text
+
+    evaluator = default_evaluator("native")
+    try:
+        compiled = evaluator.ruleset.by_id(rule_id.upper())
+    except KeyError:
+        known = [r.rule.id for r in evaluator.ruleset.rules]
+        raise click.BadParameter(f"no rule {rule_id!r}; known ids run {known[0]}..{known[-1]}") from None
+    click.echo(render_rule_text(compiled, evaluator.corpus, lang))  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.option("--report", is_flag=True, help="The JSON Schema of reports instead of case files.")
+def schema(report: bool) -> None:
+    """Print the JSON Schema of case files (or of reports)."""
+    from ._case import Case
+    from ._findings import Report
+
+    model = Report if report else Case
+    document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    """Entry point: maps every failure to its exit code, never a traceback for bad input."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_INTERNAL)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except InputError as exc:
+        for location, message in exc.problems:
+            click.echo(f"{location}: {message}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except LegalcheckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except BaseException:  # noqa: BLE001 - the last line of defence, exit 3 with the traceback
+        click.echo("internal error (please report it):\n" + traceback.format_exc(), err=True)
+        sys.exit(EXIT_INTERNAL)

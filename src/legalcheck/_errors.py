@@ -1,0 +1,71 @@
+"""The library's own errors. Bad input never surfaces as a bare Python exception."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: file, 1-based line and column, and the field path inside the document."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.field}" if self.field else where
+
+
+class LegalcheckError(Exception):
+    """Base class of every error legalcheck raises on purpose."""
+
+    exit_code = 3
+
+
+class InputError(LegalcheckError):
+    """Bad input (case, rule, calendar or regulation file): exit code 2.
+
+    ``problems`` holds one ``(Location, message)`` pair per problem found, so a
+    file with three bad fields reports all three at once.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{loc}: {msg}" for loc, msg in problems))
+
+    @classmethod
+    def at(cls, message: str, *, file: str | Path | None = None, line: int | None = None,
+           column: int | None = None, field: str | None = None) -> InputError:
+        return cls([(Location(str(file) if file is not None else None, line, column, field), message)])
+
+
+class CaseError(InputError):
+    """A case file cannot be read or does not match the case model."""
+
+
+class RuleError(InputError):
+    """A rule file does not match the rule schema or cites something that does not exist."""
+
+
+class CalendarDataError(InputError):
+    """No official working-day data for a year, or a bad calendar override file."""
+
+
+class RegulationError(InputError):
+    """A regulation file is malformed or a citation does not resolve."""
+
+
+class EngineUnavailable(LegalcheckError):
+    """The requested evaluation engine cannot run on this interpreter."""
+
+    exit_code = 2

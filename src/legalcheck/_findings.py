@@ -1,0 +1,151 @@
+"""The output model: one frozen Finding per problem, one Report per case.
+
+Renderers (``_render_*.py``) only read these; they never compute anything legal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
+
+Severity = Literal["violation", "warning", "notice"]
+DeadlineStatus = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Bilingual(_Frozen):
+    zh: str
+    en: str
+
+
+class Citation(_Frozen):
+    """A provision, addressed down to 条/款/项, with its text."""
+
+    instrument: str
+    instrument_title: Bilingual
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+    label: Bilingual  # 《信访工作条例》第二十二条第一款 / Regulations on Petition Work, Art. 22(1)
+    text_zh: str  # official wording, verbatim
+    text_en: str | None = None  # our translation
+
+
+class EventRef(_Frozen):
+    """An event of the case, by its position in the file (``path`` like ``events[3]``)."""
+
+    path: str
+    kind: str
+    date: dt.date
+    agency: str
+    agency_name: str | None = None
+
+
+class FieldRef(_Frozen):
+    path: str
+    value: str
+
+
+class DeadlineStep(_Frozen):
+    zh: str
+    en: str
+
+
+class Deadline(_Frozen):
+    """The deadline arithmetic, complete enough to recompute by hand."""
+
+    start: dt.date
+    period: str  # e.g. 15d, 5wd, or "designated"
+    unit: Literal["calendar_days", "working_days", "designated"]
+    amount: int | None
+    excluded_days: tuple[dt.date, ...] = ()
+    extension_days: int = 0
+    holidays_crossed: tuple[tuple[dt.date, str], ...] = ()
+    strict_due: dt.date
+    rolled_due: dt.date | None = None
+    effective_due: dt.date
+    roll_over: bool
+    actual: dt.date | None = None
+    as_of: dt.date
+    status: DeadlineStatus
+    days_late: int | None = None
+    days_left: int | None = None
+    steps: tuple[DeadlineStep, ...] = ()
+
+
+class Finding(_Frozen):
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    title: Bilingual
+    message: Bilingual
+    instrument: str  # the instrument that governed this finding
+    citations: tuple[Citation, ...]
+    liability: tuple[Citation, ...] = ()
+    grounds: Bilingual
+    events: tuple[EventRef, ...] = ()
+    fields: tuple[FieldRef, ...] = ()
+    deadline: Deadline | None = None
+    readings: tuple[str, ...] = ()
+    pack: str | None = None
+    overrides: tuple[str, ...] = ()
+
+
+class PendingObligation(_Frozen):
+    """An obligation not yet fulfilled and not yet late: not a violation, but on the docket."""
+
+    rule_id: str
+    rule_name: str
+    title: Bilingual
+    instrument: str
+    citations: tuple[Citation, ...]
+    trigger: EventRef
+    due: dt.date | None  # None: the provision sets no period
+    days_left: int | None
+    deadline: Deadline | None = None
+
+
+class Reading(_Frozen):
+    id: str
+    title: Bilingual
+    text: Bilingual
+    applied: bool
+
+
+class Counts(_Frozen):
+    violation: int = 0
+    warning: int = 0
+    notice: int = 0
+    pending: int = 0
+
+
+class Report(_Frozen):
+    schema_id: str = REPORT_SCHEMA_ID
+    case_id: str
+    source: str | None = None
+    source_sha256: str | None = None
+    as_of: dt.date
+    roll_over: bool
+    engine: str
+    legalcheck_version: str
+    ruleset_version: str
+    ruleset_sha256: str
+    instruments: tuple[str, ...]  # instruments that governed at least one finding or obligation
+    regulations_sha256: tuple[tuple[str, str], ...] = ()
+    calendar_sha256: str | None = None
+    packs: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    counts: Counts
+    findings: tuple[Finding, ...]
+    pending: tuple[PendingObligation, ...] = ()
+
+    @property
+    def compliant(self) -> bool:
+        return self.counts.violation == 0
