@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from ._case import Case
 from ._case_loader import CaseInput, iter_cases
 from ._engines import EngineName
 from ._errors import InputError, LegalcheckError
@@ -34,9 +35,12 @@ class Options:
 
 @dataclass(frozen=True)
 class BatchItem:
+    """One input's outcome: a report (with the case it judged, for renderers), or an error."""
+
     source: str
     report: Report | None = None
     error: LegalcheckError | None = None
+    case: Case | None = None
 
 
 @dataclass
@@ -75,7 +79,7 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: Options) -> Batch
         return BatchItem(item.source, error=exc)
     except ValueError as exc:  # an unknown pack, a span the calendar cannot count
         return BatchItem(item.source, error=InputError.at(str(exc), file=item.source))
-    return BatchItem(item.source, report=report)
+    return BatchItem(item.source, report=report, case=item.case)
 
 
 _WORKER: tuple[Evaluator, Options] | None = None

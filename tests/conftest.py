@@ -1,0 +1,25 @@
+"""Shared fixtures: one evaluator per engine for the whole session (building one compiles every rule)."""
+
+from __future__ import annotations
+
+import pytest
+
+from legalcheck import Evaluator
+from legalcheck._engines import available_engines
+
+ENGINES = available_engines()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true",
+                     help="Rewrite the expected findings of examples/ from the current results (review the diff).")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def evaluator(request: pytest.FixtureRequest) -> Evaluator:
+    return Evaluator(engine=request.param)
+
+
+@pytest.fixture(scope="session")
+def native() -> Evaluator:
+    return Evaluator(engine="native")
