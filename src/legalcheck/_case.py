@@ -359,7 +359,7 @@ Event = Annotated[
 
 EVENT_KINDS: tuple[str, ...] = tuple(
     cls.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
-    for cls in Event.__origin__.__args__  # type: ignore[attr-defined]
+    for cls in Event.__origin__.__args__
 )
 
 

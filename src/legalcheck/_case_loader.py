@@ -155,8 +155,9 @@ def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            # Hidden files and files named "_*" (shared agency registries) are not cases.
             yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CASE_SUFFIXES
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+                              and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
         elif path.is_file():
             yield path
         else:

@@ -5,11 +5,12 @@ Exit codes: 0 no violation, 1 violations found, 2 bad input or usage, 3 internal
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,8 +57,9 @@ _calendar_option = click.option("--calendar", "calendar_files", multiple=True,
 _engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), default="durable", show_default=True)
 
 
-def _open_output(output: Path | None) -> TextIO:
-    return output.open("w", encoding="utf-8") if output else sys.stdout
+def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextIO]:
+    """The report file, or stdout (which must not be closed afterwards)."""
+    return output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)
 
 
 @cli.command()
@@ -87,7 +89,7 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str, as_of: dt.date | None,
         items = (redact_item(item) for item in items)
     summary = Summary()
     with _open_output(output) as stream:
-        _emit(items, summary, fmt, lang, stream, verbose)  # type: ignore[arg-type]
+        _emit(items, summary, fmt, lang, stream, verbose)
     if fmt == "text" and output is not None:
         click.echo(_summary_text(summary, lang), err=True)
     sys.exit(summary.exit_code)
@@ -115,19 +117,18 @@ def _emit(items: Iterator[BatchItem], summary: Summary, fmt: str, lang: Any, str
     for item in items:
         summary.add(item)
         collected.append(item)
-    renderer: Callable[..., str]
     if fmt == "json":
         from ._render_json import render_json
 
         stream.write(render_json(collected, summary))
     elif fmt == "markdown":
-        from ._render_markdown import render_markdown as renderer
+        from ._render_markdown import render_markdown
 
-        stream.write(renderer(collected, summary, lang))
+        stream.write(render_markdown(collected, summary, lang))
     else:
-        from ._render_html import render_html as renderer
+        from ._render_html import render_html
 
-        stream.write(renderer(collected, summary, lang))
+        stream.write(render_html(collected, summary, lang))
 
 
 @cli.command()
@@ -225,7 +226,7 @@ def rules_list(fmt: str, lang: str) -> None:
     from ._api import default_evaluator
 
     ruleset = default_evaluator("native").ruleset
-    rows = [{"id": r.rule.id, "name": r.rule.name, "severity": r.rule.severity, "pack": r.pack,
+    rows: list[dict[str, Any]] = [{"id": r.rule.id, "name": r.rule.name, "severity": r.rule.severity, "pack": r.pack,
              "title": r.rule.title.model_dump(), "effective_from": str(r.rule.effective_from),
              "effective_until": str(r.rule.effective_until) if r.rule.effective_until else None,
              "citations": [c.model_dump(exclude_none=True) for c in r.rule.citations]} for r in ruleset.rules]
@@ -271,6 +272,7 @@ def main() -> None:
     """Entry point: maps every failure to its exit code, never a traceback for bad input."""
     try:
         cli.main(standalone_mode=False)
+        sys.exit(EXIT_CLEAN)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(EXIT_INTERNAL)

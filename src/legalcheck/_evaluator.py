@@ -149,8 +149,8 @@ class Evaluator:
             return designated_due(start, _day(trigger["report_by_day"]), self.calendar, roll_over=ctx.roll_over)
         parsed = PERIOD.match(period)
         assert parsed is not None
-        unit = "working_days" if parsed.group("unit") == "wd" else "calendar_days"
-        length = Period(int(parsed.group("amount")), unit)
+        length = Period(int(parsed.group("amount")),
+                        "working_days" if parsed.group("unit") == "wd" else "calendar_days")
         spans = [(_day(e["day"]), _day(e["end_day"])) for e in (ctx.facts.events[s] for s in match.seqs("excluded"))]
         due = compute_due(start, length, self.calendar, excluded=spans, roll_over=ctx.roll_over)
         if spec.extension is None:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ._conditions import (
     OPS, AllOf, AnyOf, Compare, EventPattern, Not, Predicate, Query, Ref, Relation, Value, fields_of,
 )
-from ._errors import Location, RuleError
+from ._errors import InputError, Location, RuleError
 from ._facts import CASE_FIELDS, EVENT_FIELDS
 from ._yaml import Document, load_document
 from ._case import EVENT_KINDS
@@ -333,10 +333,14 @@ def _comparison(name: Any, op: str, raw_value: Any, vocabulary: Mapping[str, str
 
 
 def _scalar(raw: Any, kind: str, path: tuple[str | int, ...]) -> str | int | bool:
-    expected: type = {"str": str, "int": int, "bool": bool, "day": int, "list": str}[kind]
-    if type(raw) is not expected:
-        raise _PredicateError(path, f"value {raw!r} should be {kind}")
-    return raw  # type: ignore[no-any-return]
+    # Exact types: YAML's `true` must not pass for the number 1, nor 1 for `true`.
+    if kind == "bool" and type(raw) is bool:
+        return raw
+    if kind in ("int", "day") and type(raw) is int:
+        return raw
+    if kind in ("str", "list") and type(raw) is str:
+        return raw
+    raise _PredicateError(path, f"value {raw!r} should be {kind}")
 
 
 def _pattern(spec: PatternSpec, path: tuple[str | int, ...], refs: Mapping[str, Mapping[str, str]]) -> EventPattern:
@@ -464,7 +468,7 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
             compiled.append(load_rule(path))
-        except RuleError as exc:
+        except InputError as exc:  # a RuleError, or YAML that could not be read at all
             problems.extend(exc.problems)
     seen: dict[str, Path] = {}
     names: dict[str, Path] = {}
