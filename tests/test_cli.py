@@ -138,3 +138,22 @@ def test_version_names_engines(cli) -> None:  # type: ignore[no-untyped-def]
 def test_usage_error_exits_2(cli) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli("check", str(EXAMPLES), "--as-of", "yesterday")
     assert code == 2 and "not a date" in err
+
+
+def test_year_without_calendar_data_is_an_error_naming_year_and_override(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    case = tmp_path / "y2027.yaml"
+    case.write_text(
+        f"id: y2027\nagency_registry: {EXAMPLES / '_agencies.yaml'}\nchannel: letter\ncategory: complaint\n"
+        "petitioners: [{name: 甲, address: 乙}]\nevents:\n"
+        "  - {kind: received, date: 2027-01-04, agency: hx-pb}\n", encoding="utf-8")
+    code, out, _ = cli("check", str(case), "--as-of", "2027-03-01", "--engine", "native", "--jobs", "2")
+    assert code == 2
+    assert f"{case}: events[0].date:" in out and "2027" in out and "--calendar" in out
+    override = tmp_path / "cn-2027.yaml"
+    override.write_text(
+        "schema: legalcheck/calendar/1\nsource: {title: test schedule, url_or_document_number: test, "
+        "published: 2026-11-01}\nyears:\n  2027:\n    replace: true\n    rest_days:\n"
+        "      - {date: 2027-01-01, name: 元旦}\n    make_up_working_days: []\n", encoding="utf-8")
+    code, out, _ = cli("check", str(case), "--as-of", "2027-03-01", "--engine", "native",
+                       "--calendar", str(override))
+    assert code == 1 and "LC1003" in out

@@ -15,8 +15,11 @@ from ._findings import Finding, Report
 
 
 @functools.lru_cache(maxsize=4)
-def default_evaluator(engine: EngineName = "durable", calendar_files: tuple[Path, ...] = ()) -> Evaluator:
-    """The evaluator over the bundled rules, regulations and calendars (built once per engine)."""
+def default_evaluator(engine: EngineName | None = None, calendar_files: tuple[Path, ...] = ()) -> Evaluator:
+    """The evaluator over the bundled rules, regulations and calendars (built once per engine).
+
+    ``engine=None`` is durable-rules where it runs (Python < 3.13), else the native engine.
+    """
     return Evaluator(engine=engine, calendar_files=calendar_files)
 
 
@@ -25,7 +28,7 @@ def load_case(path: str | Path) -> Case:
     return _load_case(path)
 
 
-def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName = "durable", roll_over: bool = True,
+def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None, roll_over: bool = True,
           packs: Sequence[str] | None = None) -> Report:
     """Check one case and return its report (findings, pending obligations, receipt).
 
@@ -37,13 +40,13 @@ def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName = "dur
     return default_evaluator(engine).check(case, as_of=as_of, roll_over=roll_over, packs=packs)
 
 
-def iter_findings(case: Case, *, as_of: dt.date | None = None, engine: EngineName = "durable",
+def iter_findings(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None,
                   roll_over: bool = True, packs: Sequence[str] | None = None) -> Iterator[Finding]:
     """Yield the case's findings, most severe first."""
     yield from check(case, as_of=as_of, engine=engine, roll_over=roll_over, packs=packs).findings
 
 
-def is_compliant(case: Case, *, as_of: dt.date | None = None, engine: EngineName = "durable",
+def is_compliant(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None,
                  roll_over: bool = True, packs: Sequence[str] | None = None) -> bool:
     """True when the case has no finding of severity ``violation``."""
     return check(case, as_of=as_of, engine=engine, roll_over=roll_over, packs=packs).compliant

@@ -27,7 +27,7 @@ class Options:
     """Everything that decides a result besides the case itself."""
 
     as_of: dt.date
-    engine: EngineName = "durable"
+    engine: EngineName | None = None  # None: durable where it runs, else native
     roll_over: bool = True
     packs: tuple[str, ...] | None = None
     calendar_files: tuple[Path, ...] = ()

@@ -54,7 +54,8 @@ _as_of_option = click.option("--as-of", "as_of", callback=_parse_date, metavar="
 _calendar_option = click.option("--calendar", "calendar_files", multiple=True,
                                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                 help="Extra calendar override file (e.g. a new year's holiday schedule).")
-_engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), default="durable", show_default=True)
+_engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), default=None,
+                              help="Evaluator (default: durable where it runs, else native).")
 
 
 def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextIO]:
@@ -76,7 +77,7 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
 @click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
-def check(paths: tuple[Path, ...], fmt: str, engine: str, as_of: dt.date | None, roll_over: bool,
+def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
           jobs: int | None, verbose: bool, redact: bool) -> None:
     """Check case files or directories (YAML, JSON, JSON Lines) and report findings."""

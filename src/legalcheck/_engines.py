@@ -32,6 +32,11 @@ def available_engines() -> tuple[EngineName, ...]:
     return ENGINE_NAMES if durable_unavailable_reason() is None else ("native",)
 
 
+def default_engine() -> EngineName:
+    """durable-rules when it can run here (the engine users asked for), else the native one."""
+    return "durable" if durable_unavailable_reason() is None else "native"
+
+
 def make_engine(name: EngineName, queries: Sequence[Query]) -> Engine:
     if name == "native":
         from ._engine_native import NativeEngine

@@ -43,6 +43,10 @@ class InputError(LegalcheckError):
         self.problems = tuple(problems)
         super().__init__("\n".join(f"{loc}: {msg}" for loc, msg in problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[tuple[Location, str]]]]:
+        # Errors cross process boundaries in batch runs; rebuild from problems, not the message.
+        return (type(self), (list(self.problems),))
+
     @classmethod
     def at(cls, message: str, *, file: str | Path | None = None, line: int | None = None,
            column: int | None = None, field: str | None = None) -> InputError:

@@ -19,7 +19,8 @@ from . import _findings as out
 from ._calendar import Calendar, load_calendar
 from ._case import Case
 from ._conditions import Fact, QueryMatch, fields_of
-from ._engines import Engine, EngineName, make_engine
+from ._errors import CalendarDataError, Location
+from ._engines import Engine, EngineName, default_engine, make_engine
 from ._facts import Facts, case_facts
 from ._paths import data_dir
 from ._periods import DueDate, Period, classify, compute_due, designated_due
@@ -45,17 +46,17 @@ class Evaluator:
     share between threads.
     """
 
-    def __init__(self, *, engine: EngineName = "durable", rules_dir: Path | None = None,
+    def __init__(self, *, engine: EngineName | None = None, rules_dir: Path | None = None,
                  packs_dir: Path | None = None, regulations_dir: Path | None = None,
                  calendar_files: Sequence[Path] = ()) -> None:
-        self.engine_name: EngineName = engine
+        self.engine_name: EngineName = engine or default_engine()
         self.ruleset: RuleSet = load_ruleset(rules_dir or data_dir("rules"),
                                              packs_dir if packs_dir is not None else data_dir("packs"))
         self.corpus: Corpus = load_corpus(regulations_dir)
         self.calendar: Calendar = load_calendar(calendar_files)
         self._engines: dict[tuple[str, ...], tuple[Engine, dict[str, CompiledRule]]] = {}
         self._lock = threading.Lock()
-        make_engine(engine, [])  # fail now, not on the first case, if the engine cannot run here
+        make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
     def _engine_for(self, packs: tuple[str, ...]) -> tuple[Engine, dict[str, CompiledRule]]:
         with self._lock:
@@ -86,7 +87,10 @@ class Evaluator:
         pending: list[out.PendingObligation] = []
         for match in engine.run(facts):
             compiled = rules[match.rule_id]
-            judged = self._judge(compiled, match, ctx)
+            try:
+                judged = self._judge(compiled, match, ctx)
+            except CalendarDataError as exc:
+                raise _located(exc, source, compiled, match, facts) from None
             if isinstance(judged, out.Finding):
                 findings.append(judged)
             elif isinstance(judged, out.PendingObligation):
@@ -212,6 +216,18 @@ class Evaluator:
     def iter_reports(self, cases: Sequence[Case], **options: Any) -> Iterator[out.Report]:
         for case in cases:
             yield self.check(case, **options)
+
+
+def _located(exc: CalendarDataError, source: str | None, compiled: CompiledRule, match: QueryMatch,
+             facts: Facts) -> CalendarDataError:
+    """Point a missing-calendar error at the case file and the event whose deadline needed it."""
+    field = None
+    if match.anchor_seq is not None:
+        field = f"events[{facts.events[match.anchor_seq]['index']}].date"
+    return CalendarDataError([
+        (Location(source or loc.file, loc.line, loc.column, field or loc.field),
+         f"{message} (needed by {compiled.rule.id} {compiled.rule.name})")
+        for loc, message in exc.problems])
 
 
 def citation(corpus: Corpus, spec: CitationSpec) -> out.Citation:
