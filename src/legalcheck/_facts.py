@@ -38,6 +38,14 @@ CASE_FIELDS: dict[str, str] = {
     "has_competent_agencies": "bool",
     "states_request": "bool",
     "states_facts_and_reasons": "bool",
+    # 第十九条第一款: each element of the petition's content, and whether the file records any of it.
+    "states_facts": "bool",
+    "states_reasons": "bool",
+    "content_recorded": "bool",
+    # 第二十八条第三款: staff_interests with a direct interest and no recusal event (as of the date checked).
+    "unrecused_interested_staff": "int",
+    # 第二十四条第一款: present when the case lists two or more involved agencies.
+    "involved_have_common_superior": "bool",
 }
 
 _AGENCY_FIELDS = {
@@ -61,6 +69,9 @@ EVENT_FIELDS: dict[str, str] = {
     "type": "str", "document_made": "bool", "recipients": "list", "person": "str",
     "person_has_direct_interest": "bool", "to_person": "str", "to_person_is_accused": "bool",
     "handling_agency": "str", "same_facts_as_concluded": "bool",
+    "approved_by_review_committee": "bool", "petitioner_consented_to_oral": "bool", "adopted": "bool",
+    "agency_common_superior_of_involved": "bool", "reply_to_kind": "str",
+    "days_to_conclusion": "int",
 }
 
 
@@ -114,7 +125,8 @@ class _Tree:
 _COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "procedure", "days",
            "approved_by_head", "petitioner_told_reason", "states_request", "states_facts_and_reasons",
            "states_opinion", "states_legal_basis", "assessment", "outcome", "type", "document_made",
-           "person", "to_person", "handling_agency", "same_facts_as_concluded")
+           "person", "to_person", "handling_agency", "same_facts_as_concluded",
+           "approved_by_review_committee", "petitioner_consented_to_oral", "adopted")
 
 
 def case_facts(case: Case, until: dt.date | None = None) -> Facts:
@@ -137,13 +149,41 @@ def case_facts(case: Case, until: dt.date | None = None) -> Facts:
         "has_competent_agencies": bool(tree.competent),
         "states_request": bool(case.content.request),
         "states_facts_and_reasons": bool(case.content.facts or case.content.reasons),
+        "states_facts": bool(case.content.facts),
+        "states_reasons": bool(case.content.reasons),
+        "content_recorded": bool(case.content.request or case.content.facts or case.content.reasons),
     }
     if case.flags.statutory_procedure is not None:
         case_fact["statutory_procedure"] = case.flags.statutory_procedure.value
     if case.province is not None:
         case_fact["province"] = case.province
     events = tuple(_event_fact(case, index, seq, tree) for seq, index in enumerate(chronological(case, until)))
+    _add_sequence_facts(case, case_fact, events, tree)
     return Facts(case_fact, events)
+
+
+def _add_sequence_facts(case: Case, case_fact: Fact, events: tuple[Fact, ...], tree: _Tree) -> None:
+    """Facts that need the whole (dated) timeline or the whole set of involved agencies."""
+    # 第二十八条第三款: a staff member with a direct interest counts as recused once any recusal
+    # event names that person (events after the date checked are not known yet).
+    recused = {e["person"] for e in events if e["kind"] == "recusal" and "person" in e}
+    case_fact["unrecused_interested_staff"] = sum(
+        1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
+    # 第二十四条第一款 共同的上一级机关、单位: the nearest agency in the superior chain of every
+    # involved agency (agency registry), when two or more are involved.
+    if len(tree.involved) >= 2:
+        chains = [tree.ancestors(a) for a in sorted(tree.involved)]
+        common = next((c for c in chains[0] if all(c in chain for chain in chains[1:])), None)
+        case_fact["involved_have_common_superior"] = common is not None
+        for fact in events:
+            fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
+    # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
+    latest: str | None = None
+    for fact in events:
+        if fact["kind"] in ("opinion_issued", "review_opinion", "rereview_opinion"):
+            latest = fact["kind"]
+        elif fact["kind"] == "reply_delivered" and latest is not None:
+            fact["reply_to_kind"] = latest
 
 
 def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
@@ -175,7 +215,7 @@ def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
         value = getattr(event, name, None)
         if value is not None:
             fact[name] = value.value if hasattr(value, "value") else value
-    if event.kind == "objection":
+    if event.kind in ("objection", "suggestion_feedback"):
         fact["reasons_given"] = bool((event.reasons or "").strip())
     elif event.kind == "hearing":
         fact["end_day"] = event.end.toordinal()
@@ -183,6 +223,15 @@ def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
         fact["report_by_day"] = event.report_by.toordinal()
     elif event.kind == "disclosed" and event.to_person is not None:
         fact["to_person_is_accused"] = event.to_person in case.accused.persons
+    elif event.kind == "reply_delivered":
+        # Days from the replying agency's first receipt of the matter to its first conclusion
+        # (concluded or opinion_issued) up to the reply: 自收到信访请求之日起15日内已经办结 (北京市信访条例第四十五条).
+        received = [e.date for e in case.events if e.kind == "received" and e.agency == event.agency
+                    and e.date <= event.date]
+        concluded = [e.date for e in case.events if e.kind in ("concluded", "opinion_issued")
+                     and e.agency == event.agency and e.date <= event.date]
+        if received and concluded and min(concluded) >= min(received):
+            fact["days_to_conclusion"] = (min(concluded) - min(received)).days
     elif event.kind == "recusal":
         fact["person_has_direct_interest"] = any(
             s.person == event.person and s.direct_interest for s in case.staff_interests)
