@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -233,6 +233,9 @@ class Extension(_Event):
     approved_by_head: bool
     petitioner_told_reason: bool
     reason: str | None = None
+    # 经本级复查、复核委员会批准 (北京市信访条例第五十条第四款): the approval a Beijing review or
+    # re-review extension needs instead of the agency head's.
+    approved_by_review_committee: bool = False
 
 
 class Hearing(_Event):
@@ -265,6 +268,7 @@ class ReplyDelivered(_Event):
 
     kind: Literal["reply_delivered"]
     written: bool = True
+    petitioner_consented_to_oral: bool = False  # 经信访人同意 口头告知、答复 (北京市信访条例第四十五条)
 
 
 class Supervision(_Event):
@@ -331,6 +335,27 @@ class Recusal(_Event):
     person: str
 
 
+class ImprovementSuggestion(_Event):
+    """督办并提出改进建议 by a petition bureau (信访条例 2005 第三十六条第一款; 2022 第四十条).
+
+    ``agency`` is the bureau, ``to`` the agency that receives the suggestion; date it the day
+    ``to`` received it (the feedback period runs from receipt).
+    """
+
+    kind: Literal["improvement_suggestion"]
+    to: str
+
+
+class SuggestionFeedback(_Event):
+    """反馈 on an improvement suggestion, by the agency that received it, to the bureau (``to``)."""
+
+    kind: Literal["suggestion_feedback"]
+    to: str
+    written: bool = True
+    adopted: bool  # 采纳 (false: not, or not wholly, adopted)
+    reasons: str | None = None  # 未采纳的理由
+
+
 class Disclosed(_Event):
     """透露、转给 accusation materials or information to someone."""
 
@@ -352,14 +377,13 @@ Event = Annotated[
         Received, Registered, Forwarded, Assigned, Notified, Objection, Accepted, Refused, Routed,
         Extension, Hearing, OpinionIssued, ReplyDelivered, Supervision, Concluded, Agreement,
         ReviewRequested, ReviewOpinion, RereviewRequested, RereviewOpinion, CompletionReport,
-        UrgentReport, Recusal, Disclosed, Consultation,
+        UrgentReport, Recusal, Disclosed, Consultation, ImprovementSuggestion, SuggestionFeedback,
     ],
     Field(discriminator="kind"),
 ]
 
 EVENT_KINDS: tuple[str, ...] = tuple(
-    cls.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
-    for cls in Event.__origin__.__args__
+    get_args(cls.model_fields["kind"].annotation)[0] for cls in get_args(get_args(Event)[0])
 )
 
 

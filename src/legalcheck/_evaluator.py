@@ -25,7 +25,9 @@ from ._facts import Facts, case_facts
 from ._paths import data_dir
 from ._periods import DueDate, Period, classify, compute_due, designated_due
 from ._regulations import Corpus, load_corpus
-from ._rules import PERIOD, SEVERITY_ORDER, CitationSpec, CompiledRule, DesignatedPeriod, Rule, RuleSet, load_ruleset
+from ._rules import (
+    PERIOD, SEVERITY_ORDER, CitationSpec, CompiledRule, DesignatedPeriod, Rule, RuleSet, Selection, load_ruleset,
+)
 from ._version import __version__
 
 ROLL_OVER_READING = "roll-over-rest-day"
@@ -37,6 +39,7 @@ class _Context:
     facts: Facts
     as_of: dt.date
     roll_over: bool
+    selection: Selection
 
 
 class Evaluator:
@@ -54,16 +57,17 @@ class Evaluator:
                                              packs_dir if packs_dir is not None else data_dir("packs"))
         self.corpus: Corpus = load_corpus(regulations_dir)
         self.calendar: Calendar = load_calendar(calendar_files)
-        self._engines: dict[tuple[str, ...], tuple[Engine, dict[str, CompiledRule]]] = {}
+        self._engines: dict[tuple[str, ...], tuple[Engine, dict[str, CompiledRule], Selection]] = {}
         self._lock = threading.Lock()
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
-    def _engine_for(self, packs: tuple[str, ...]) -> tuple[Engine, dict[str, CompiledRule]]:
+    def _engine_for(self, packs: tuple[str, ...]) -> tuple[Engine, dict[str, CompiledRule], Selection]:
         with self._lock:
             cached = self._engines.get(packs)
             if cached is None:
-                rules = self.ruleset.for_packs(packs)
-                cached = (make_engine(self.engine_name, [r.query for r in rules]), {r.rule.id: r for r in rules})
+                selection = self.ruleset.for_packs(packs)
+                engine = make_engine(self.engine_name, [r.query for r in selection.rules])
+                cached = (engine, {r.rule.id: r for r in selection.rules}, selection)
                 self._engines[packs] = cached
             return cached
 
@@ -80,9 +84,9 @@ class Evaluator:
               source_sha256: str | None = None) -> out.Report:
         as_of = as_of or dt.date.today()
         chosen = self.packs_for(case, packs)
-        engine, rules = self._engine_for(chosen)
+        engine, rules, selection = self._engine_for(chosen)
         facts = case_facts(case, until=as_of)
-        ctx = _Context(case, facts, as_of, roll_over)
+        ctx = _Context(case, facts, as_of, roll_over, selection)
         findings: list[out.Finding] = []
         pending: list[out.PendingObligation] = []
         for match in engine.run(facts):
@@ -107,6 +111,8 @@ class Evaluator:
         act_day = _day(anchor["day"]) if anchor is not None else _first_day(ctx.facts)
         if act_day is None or not rule.in_force(act_day):
             return None  # validity in time is chosen by the date of the act, never by today
+        if ctx.selection.displaced(rule.id, act_day):
+            return None  # a local rule in force on that date takes this national rule's place
         if rule.check.forbid is not None:
             if compiled.query.relations and not match.seqs("prior"):
                 return None  # 'after' was given and no such earlier event exists

@@ -244,12 +244,28 @@ class RuleSet:
                 return compiled
         raise KeyError(rule_id)
 
-    def for_packs(self, packs: Iterable[str]) -> tuple[CompiledRule, ...]:
-        """National rules plus the rules of ``packs``, minus the national rules they override."""
+    def for_packs(self, packs: Iterable[str]) -> Selection:
+        """National rules plus the rules of ``packs``, and which pack rules displace which national ones.
+
+        Displacement is decided per act (a pack rule displaces a national one only on the
+        dates the pack rule is in force), so both stay in the selection.
+        """
         chosen = set(packs)
-        pack_rules = [r for r in self.rules if r.pack in chosen]
-        displaced = {target for r in pack_rules for target in r.rule.overrides}
-        return tuple(r for r in self.rules if r.pack is None and r.rule.id not in displaced) + tuple(pack_rules)
+        rules = tuple(r for r in self.rules if r.pack is None or r.pack in chosen)
+        displaced_by: dict[str, list[CompiledRule]] = {}
+        for compiled in rules:
+            for target in compiled.rule.overrides:
+                displaced_by.setdefault(target, []).append(compiled)
+        return Selection(rules, {k: tuple(v) for k, v in displaced_by.items()})
+
+
+@dataclass(frozen=True)
+class Selection:
+    rules: tuple[CompiledRule, ...]
+    displaced_by: Mapping[str, tuple[CompiledRule, ...]]
+
+    def displaced(self, rule_id: str, day: dt.date) -> bool:
+        return any(local.rule.in_force(day) for local in self.displaced_by.get(rule_id, ()))
 
 
 # --- predicates -------------------------------------------------------------------------
@@ -418,7 +434,7 @@ def _parse_model(model: type[Any], doc: Document) -> Any:
         raise RuleError(_validation_problems(exc, doc)) from None
 
 
-def load_rule(path: Path) -> CompiledRule:
+def load_rule(path: Path, pack: str | None = None) -> CompiledRule:
     doc = load_document(path)
     rule: Rule = _parse_model(Rule, doc)
     try:
@@ -428,7 +444,6 @@ def load_rule(path: Path) -> CompiledRule:
     expected_stem = f"{rule.id}-{rule.name}"
     if path.stem != expected_stem:
         raise RuleError.at(f"file name should be {expected_stem}{path.suffix}", file=path, line=1, field="id")
-    pack = path.parent.name if path.parent.parent.name == "packs" else None
     return CompiledRule(rule, query, path, pack)
 
 
@@ -456,18 +471,18 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
     retired = tuple(_load_list(rules_dir / "retired.yaml", "retired", RetiredId))
     retired_ids = {r.id for r in retired}
     packs: dict[str, Pack] = {}
-    files = sorted(p for p in rules_dir.glob("*/LC*.yaml"))
+    files: list[tuple[Path, str | None]] = [(p, None) for p in sorted(rules_dir.glob("*/LC*.yaml"))]
     if packs_dir is not None and packs_dir.is_dir():
         for pack_file in sorted(packs_dir.glob("*/pack.yaml")):
             pack_doc = load_document(pack_file)
             packs[pack_file.parent.name] = _parse_model(Pack, pack_doc)
-            files.extend(sorted(pack_file.parent.glob("LC*.yaml")))
+            files.extend((p, pack_file.parent.name) for p in sorted(pack_file.parent.glob("LC*.yaml")))
     compiled: list[CompiledRule] = []
     digest = hashlib.sha256()
-    for path in files:
+    for path, pack in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
-            compiled.append(load_rule(path))
+            compiled.append(load_rule(path, pack))
         except InputError as exc:  # a RuleError, or YAML that could not be read at all
             problems.extend(exc.problems)
     seen: dict[str, Path] = {}
