@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import click
 
-from ._batch import BatchItem, Options, Summary, check_paths, default_jobs
+from ._batch import BatchItem, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths
 from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._errors import InputError, LegalcheckError
 from ._version import __version__
@@ -83,16 +83,29 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
     """Check case files or directories (YAML, JSON, JSON Lines) and report findings."""
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
-    items = check_paths(list(paths), options, jobs=jobs or default_jobs())
-    if redact:
-        from ._redact import redact_item
+    # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
+    items: Iterator[BatchItem] | Iterator[Output]
+    if fmt in ("text", "jsonl"):
+        # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
+        rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
+        items = map_paths(list(paths), options, rendering, jobs=jobs or default_jobs())
+    else:
+        items = check_paths(list(paths), options, jobs=jobs or default_jobs())
+        if redact:
+            from ._redact import redact_item
 
-        items = (redact_item(item) for item in items)
+            items = (redact_item(item) for item in items)
     summary = Summary()
-    with _open_output(output) as stream:
-        _emit(items, summary, fmt, lang, stream, verbose)
-    if fmt == "text" and output is not None:
-        click.echo(_summary_text(summary, lang), err=True)
+    # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
+    progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
+    try:
+        with _open_output(output) as stream:
+            _emit(items, summary, fmt, lang, stream, verbose, progress)
+    finally:
+        progress.close()
+    if fmt != "text" or output is not None:  # the report is elsewhere: the operator still sees the counts
+        reasons = summary.reasons_text(lang)
+        click.echo(_summary_text(summary, lang) + (f"\n{reasons}" if reasons else ""), err=True)
     sys.exit(summary.exit_code)
 
 
@@ -102,22 +115,34 @@ def _summary_text(summary: Summary, lang: str) -> str:
     return render_summary(summary, lang).rstrip()  # type: ignore[arg-type]
 
 
-def _emit(items: Iterator[BatchItem], summary: Summary, fmt: str, lang: Any, stream: TextIO, verbose: bool) -> None:
+def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: str, lang: Any, stream: TextIO,
+          verbose: bool, progress: Progress | None = None) -> None:
     if fmt in ("text", "jsonl"):
-        from ._render_json import render_jsonl_item
-        from ._render_text import render_item, render_summary
+        # Streaming formats: each item is written and dropped, so memory stays flat for any input size.
+        from ._render_text import render_summary
 
+        rendering = Rendering(fmt, lang, verbose=verbose)  # type: ignore[arg-type]
         for item in items:
-            summary.add(item)
-            stream.write(render_item(item, lang, verbose=verbose) if fmt == "text" else render_jsonl_item(item))
+            output = item if isinstance(item, Output) else rendering(item)
+            summary.add(output)
+            stream.write(output.text)
             stream.flush()
+            if progress is not None:
+                progress.update(summary)
         if fmt == "text":
             stream.write(render_summary(summary, lang))
+            if summary.reasons:
+                stream.write(summary.reasons_text(lang) + "\n")
         return
-    collected = []
+    collected = []  # one document: json, markdown and html need every item before writing
     for item in items:
+        assert isinstance(item, BatchItem)
         summary.add(item)
         collected.append(item)
+        if progress is not None:
+            progress.update(summary)
+    if progress is not None:
+        progress.close()
     if fmt == "json":
         from ._render_json import render_json
 
@@ -257,6 +282,20 @@ def rules_show(rule_id: str, lang: str) -> None:
     click.echo(render_rule_text(compiled, evaluator.corpus, lang))  # type: ignore[arg-type]
 
 
+@rules.command("docs")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/rules"),
+              show_default=True, help="Directory of the pages (created if missing).")
+def rules_docs(output: Path) -> None:
+    """Write one Markdown page per rule, and an index, into OUTPUT (committed as docs/rules/)."""
+    from ._api import default_evaluator
+    from ._rule_docs import write_rule_docs
+
+    evaluator = default_evaluator("native")
+    written, removed = write_rule_docs(evaluator.ruleset, evaluator.corpus, output)
+    click.echo(f"{output}: {len(evaluator.ruleset.rules)} rule page(s) and an index; "
+               f"{len(written)} written, {len(removed)} removed")
+
+
 @cli.command()
 @click.option("--report", is_flag=True, help="The JSON Schema of reports instead of case files.")
 def schema(report: bool) -> None:
@@ -267,6 +306,26 @@ def schema(report: bool) -> None:
     model = Report if report else Case
     document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.option("--instrument", "instruments", multiple=True, metavar="ID",
+              help="Only this instrument (e.g. xfgz-2022, xftl-2005, beijing-2006); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the map here.")
+def coverage(instruments: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Every article and paragraph with the rules that cite it or why it is not machine-checkable.
+
+    Exits 1 when a provision has neither a rule nor a reason, or a reason is stale.
+    """
+    from ._coverage import coverage as build, render
+
+    cov = build(list(instruments) or None)
+    with _open_output(output) as stream:
+        stream.write(render(cov, fmt))  # type: ignore[arg-type]
+    for problem in cov.problems if fmt != "text" or output is not None else ():
+        click.echo(problem, err=True)
+    sys.exit(EXIT_CLEAN if cov.ok else EXIT_FINDINGS)
 
 
 def main() -> None:

@@ -1,0 +1,189 @@
+"""The Markdown report: the same findings as JSON, the article quoted, the deadline arithmetic, inert case text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from legalcheck._cli import cli
+from legalcheck._paths import data_dir
+from legalcheck._render_markdown import md
+from legalcheck._rules import load_ruleset
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+AS_OF = "2025-12-01"
+
+
+def check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["check", *args, "--engine", "native", "--jobs", "1"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout
+
+
+@pytest.fixture(scope="module")
+def rule_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every rule's example cases as files: each rule's violating, notice, pending and compliant shapes."""
+    directory = tmp_path_factory.mktemp("rule-examples")
+    for compiled in load_ruleset(data_dir("rules"), data_dir("packs")).rules:
+        for example in compiled.rule.examples:
+            case = dict(example.case)
+            if "agency_registry" in case:  # relative to the rule file; the copy lives elsewhere
+                case["agency_registry"] = str((compiled.source.parent / case["agency_registry"]).resolve())
+            path = directory / f"{compiled.rule.id}-{example.name}.yaml"
+            path.write_text(yaml.safe_dump(case, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return directory
+
+
+def sections(markdown: str) -> dict[str, str]:
+    """The case sections by anchor."""
+    parts = re.split(r'^<a id="(case-\d+)"></a>$', markdown, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def rule_ids(section: str) -> Counter[str]:
+    return Counter(re.findall(r"^#### [✗!i] (LC\d{4}) ", section, flags=re.M))
+
+
+def test_markdown_and_json_carry_the_same_findings(rule_examples: Path) -> None:
+    paths = [str(EXAMPLES), str(rule_examples)]
+    _, markdown = check(*paths, "--as-of", AS_OF, "--format", "markdown")
+    _, raw = check(*paths, "--as-of", AS_OF, "--format", "json")
+    reports = json.loads(raw)["reports"]
+    found = sections(markdown)
+    assert len(found) == len(reports) > 100
+    for section, report in zip(found.values(), reports, strict=True):
+        assert rule_ids(section) == Counter(f["rule_id"] for f in report["findings"]), report["case_id"]
+        counts = report["counts"]
+        assert (f"违规 {counts['violation']} · 警示 {counts['warning']} · 提示 {counts['notice']} · "
+                f"待办 {counts['pending']}") in section
+        docket = re.search(r"^### 待办事项 \((\d+)\)$", section, flags=re.M)
+        assert docket is not None and int(docket.group(1)) == len(report["pending"])
+        for pending in report["pending"]:
+            assert f"| {pending['rule_id']} |" in section
+
+
+def test_finding_quotes_article_liability_evidence_and_deadline() -> None:
+    _, markdown = check(str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", AS_OF, "--format", "markdown")
+    _, raw = check(str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", AS_OF, "--format", "json")
+    report = json.loads(raw)["reports"][0]
+    finding = next(f for f in report["findings"] if f["rule_id"] == "LC1003")
+    assert "**依据** 《信访工作条例》第二十二条第一款" in markdown
+    for line in finding["citations"][0]["text_zh"].splitlines():
+        assert f"> {md(line)}" in markdown
+    assert "**责任条款** 《信访工作条例》第四十三条" in markdown
+    assert "| `events[0]` | 收到 | 2025-06-03 | 临江市河西区信访局 |" in markdown
+    assert "| `events[0].agency_kind` | petition\\_bureau |" in markdown
+    for row in ("| 起算日 | 2025-06-03 |", "| 期间 | 15日 (15d) |", "| 严格届满日 | 2025-06-18 |",
+                "| 顺延后届满日 | — |", "| 实际完成日 | 2025-06-20 |", "| 逾期天数 | 2 |", "| 结论 | 逾期完成 |"):
+        assert row in markdown
+    for step in finding["deadline"]["steps"]:
+        assert md(step["zh"]) in markdown
+    # The receipt: everything needed to reproduce the report.
+    for value in (report["ruleset_sha256"], report["calendar_sha256"], report["source_sha256"],
+                  report["regulations_sha256"][0][1], report["ruleset_version"], report["legalcheck_version"]):
+        assert value in markdown
+    assert "| 期间末日顺延 | 开启（民法典第二百零三条） |" in markdown
+    assert "`start-day-not-counted` **起算日不计入**" in markdown  # readings applied
+
+
+def test_roll_over_shows_holidays_strict_and_rolled_due(rule_examples: Path) -> None:
+    case = rule_examples / "LC1003-due-on-national-day-rolls-over.yaml"
+    _, markdown = check(str(case), "--as-of", AS_OF, "--format", "markdown")
+    assert "### 提示 (1)" in markdown
+    assert "| 严格届满日 | 2025-10-05 |" in markdown and "| 顺延后届满日 | 2025-10-09 |" in markdown
+    assert "2025-10-01 国庆节" in markdown and "2025-10-06 中秋节" in markdown
+    assert "| 结论 | 仅因期末顺延而按期 |" in markdown
+    _, english = check(str(case), "--as-of", AS_OF, "--format", "markdown", "--no-roll-over", "--lang", "en")
+    assert "| Roll-over | off |" in english and "### Violations (1)" in english
+
+
+def test_pending_docket_and_open_deadlines() -> None:
+    case = str(EXAMPLES / "open-docket.yaml")
+    _, markdown = check(case, "--as-of", "2025-11-28", "--format", "markdown")
+    assert "### 待办事项 (1)" in markdown and "| 2025-12-11 | 13 |" in markdown
+    _, later = check(case, "--as-of", "2025-12-31", "--format", "markdown")
+    assert "| 截至该日仍未完成 | 2025-12-31 |" in later and "| 结论 | 逾期未完成 |" in later
+
+
+def test_english_quotes_the_chinese_original_and_our_translation() -> None:
+    _, markdown = check(str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", AS_OF, "--format", "markdown",
+                        "--lang", "en")
+    assert "**Provision** Regulations on Petition Work (2022), Art. 22(1)" in markdown
+    assert "*Chinese original*" in markdown and "*Our translation (unofficial)*" in markdown
+    assert "> 各级党委和政府信访部门收到信访事项" in markdown
+    assert "> Upon receiving a petition matter" in markdown
+    assert "| Strict due date | 2025-06-18 |" in markdown and "| Days late | 2 |" in markdown
+
+
+def test_batch_summary_ranks_cases_counts_rules_and_agencies() -> None:
+    _, markdown = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "markdown")
+    _, raw = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "json")
+    reports = json.loads(raw)["reports"]
+    ranked = re.findall(r"^\| \[([^\]]+)\]\(#(case-\d+)\) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", markdown, flags=re.M)
+    assert len(ranked) == len(reports)
+    keys = [(-int(v), -int(w), -int(n), -int(p)) for _, _, v, w, n, p in ranked]
+    assert keys == sorted(keys), "most serious first"
+    anchors = set(sections(markdown))
+    assert {anchor for _, anchor, *_ in ranked} == anchors
+    by_rule = dict(re.findall(r"^\| (LC\d{4}) \| [^|]+ \| (\d+) \|", markdown, flags=re.M))
+    violations = Counter(f["rule_id"] for r in reports for f in r["findings"] if f["severity"] == "violation")
+    assert {rule: int(n) for rule, n in by_rule.items() if int(n)} == dict(violations)
+    assert "### 按机关统计" in markdown and "| 临江市河西区信访局 |" in markdown
+    single = check(str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", AS_OF, "--format", "markdown")[1]
+    assert "## 汇总" not in single
+
+
+def test_rejected_files_listed_with_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = (EXAMPLES / "violating-late-forward.yaml").read_text(encoding="utf-8")
+    text = text.replace("agency_registry: _agencies.yaml", f"agency_registry: {EXAMPLES / '_agencies.yaml'}")
+    bad.write_text(text.replace("date: 2025-06-20", "date: 2025-06-31"), encoding="utf-8")
+    code, markdown = check(str(bad), str(EXAMPLES / "open-docket.yaml"), "--as-of", AS_OF, "--format", "markdown")
+    assert code == 2
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "2025-06-20" in l)
+    assert re.search(rf"^\| {re.escape(md(str(bad)))} \| {line} \| \d+ \| events\\\[2\\\]\.date \| 输入错误: "
+                     r"invalid date", markdown, flags=re.M), markdown
+
+
+HOSTILE: dict[str, Any] = {
+    "id": "X|<script>alert('id')</script>",
+    "title": "# 标题\n- 列表 | `code` [link](http://example.invalid) <img src=x onerror=alert(1)>",
+    "channel": "letter",
+    "category": "complaint",
+    "petitioners": [{"name": "*王五*", "address": "某县"}],
+    "content": {"request": "<script>alert('content')</script>\n1. 第一", "facts": "a | b\n\n## injected"},
+    "agencies": [{"id": "pb", "name": "<b>县信访局</b>|", "level": "county", "kind": "petition_bureau"}],
+    "events": [{"kind": "received", "date": "2025-03-03", "agency": "pb", "note": "x\n# y"}],
+}
+
+
+def test_case_text_is_inert(tmp_path: Path) -> None:
+    case = tmp_path / "hostile.yaml"
+    case.write_text(yaml.safe_dump(HOSTILE, allow_unicode=True), encoding="utf-8")
+    _, markdown = check(str(case), "--as-of", AS_OF, "--format", "markdown")
+    assert "<script" not in markdown and "<img" not in markdown and "<b>" not in markdown
+    assert "&lt;script&gt;alert('content')&lt;/script&gt;<br>1\\. 第一" in markdown
+    assert "\\# 标题<br>\\- 列表 \\| \\`code\\` \\[link\\](http://example.invalid)" in markdown
+    assert not re.search(r"^#+ (y|injected)", markdown, flags=re.M)
+    assert "&lt;b&gt;县信访局&lt;/b&gt;\\|" in markdown
+    # Every row of every table has as many columns as its header: a "|" in case text is escaped.
+    tables = re.findall(r"(?:^\|.*\n)+", markdown, flags=re.M)
+    assert len(tables) >= 5
+    for table in tables:
+        assert len({len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}) == 1, table
+
+
+def test_md_escaping() -> None:
+    assert md("a|b") == "a\\|b"
+    assert md("<x> & y") == "&lt;x&gt; &amp; y"
+    assert md("# h\n- l\n1. n\n2) m") == "\\# h<br>\\- l<br>1\\. n<br>2\\) m"
+    assert md("0.1.0 and 2025-06-03") == "0.1.0 and 2025-06-03"  # only a block-opening marker is escaped
+    assert md("*a* _b_ `c` [d] ~e~") == "\\*a\\* \\_b\\_ \\`c\\` \\[d\\] \\~e\\~"
