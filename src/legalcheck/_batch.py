@@ -1,25 +1,50 @@
-"""Checking many case files: every file gives a report or an error, none is lost.
+"""Checking many case files: every input gives a report or an error, none is lost.
 
-Results come back in input order whatever the parallelism, so output is
-deterministic. Worker processes each build their own evaluator (and engine) once.
+* Results come back in input order whatever the parallelism, so output is
+  deterministic and ``--jobs 1`` and ``--jobs 8`` print the same bytes.
+* Memory is bounded whatever the input size: inputs are listed lazily, a bounded
+  window of chunks is in flight, and results are yielded, never collected here.
+* The parent process only lists inputs (and splits JSON Lines files into lines);
+  reading, parsing, validating and checking happen in the workers, so they scale.
+* Small batches skip the pool: starting workers costs more than a few cases.
+* A worker that dies (a crash in a C extension, the OOM killer) loses nothing: the
+  cases it had in flight are re-run one at a time in a fresh worker, and only the
+  case that kills that one too is reported, as an internal error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import islice
+from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any, Generic, Literal, TextIO, TypeVar
 
 from ._case import Case
-from ._case_loader import CaseInput, iter_cases
+from ._case_loader import CaseInput, Job, iter_jobs, load_job
 from ._engines import EngineName
 from ._errors import InputError, LegalcheckError
 from ._evaluator import Evaluator
 from ._findings import Report
+from ._yaml import DEFAULT_LIMITS, Limits
+
+_T = TypeVar("_T")
+
+# Fewer inputs than this per worker are checked in this process: forking a worker and
+# warming its caches costs about as much as checking a few dozen cases (bench/run.py).
+POOL_MIN_INPUTS_PER_WORKER = 64
+_CHUNK_INPUTS = 16  # inputs per task: amortises inter-process overhead, keeps the window small
+_CHUNK_BYTES = 1 << 20  # a chunk of JSON Lines records carries at most about this much text
+_CHUNKS_PER_WORKER = 4  # in flight per worker: enough to keep it busy, few enough to bound memory
 
 
 @dataclass(frozen=True)
@@ -43,30 +68,144 @@ class BatchItem:
     case: Case | None = None
 
 
+@dataclass(frozen=True)
+class Output:
+    """One input rendered by the worker that checked it (see :func:`map_paths` and :class:`Rendering`).
+
+    Only this text and the counts cross the process boundary: pickling a report's
+    hundred-odd pydantic objects costs as much as checking the case.
+    """
+
+    source: str
+    text: str
+    violations: int = 0
+    error: LegalcheckError | None = None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """How the CLI's streaming formats render one item; picklable, so it can run in a worker."""
+
+    fmt: Literal["text", "jsonl"]
+    lang: Literal["zh", "en"] = "zh"
+    verbose: bool = False
+    redact: bool = False
+
+    def __call__(self, item: BatchItem) -> Output:
+        try:
+            text = self._render(item)
+        except Exception as exc:  # noqa: BLE001 - a renderer bug loses this item's report, not the batch
+            item = BatchItem(item.source, error=_internal(exc))
+            text = self._render(item)
+        return Output(item.source, text, item.report.counts.violation if item.report is not None else 0,
+                      item.error)
+
+    def _render(self, item: BatchItem) -> str:
+        # Imported here: the renderers import this module.
+        if self.redact:
+            from ._redact import redact_item  # type: ignore[import-untyped, unused-ignore]
+
+            item = redact_item(item)
+        if self.fmt == "text":
+            from ._render_text import render_item
+
+            return render_item(item, self.lang, verbose=self.verbose)
+        from ._render_json import render_jsonl_item
+
+        return render_jsonl_item(item)
+
+
+# --- the summary --------------------------------------------------------------------------
+
+# Why an input was rejected, from the first problem's message: (pattern, English, Chinese).
+_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), en, zh) for p, en, zh in (
+    (r"^YAML syntax error", "YAML syntax error", "YAML 语法错误"),
+    (r"^JSON syntax error", "JSON syntax error", "JSON 语法错误"),
+    (r"^YAML tag .* is not allowed", "YAML tag not allowed", "不允许的 YAML 标签"),
+    (r"^duplicate key", "duplicate key", "重复的键"),
+    (r"^document (expands to|has) more than|alias", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
+    (r"^nesting deeper|nested too deeply", "nested too deeply", "嵌套过深"),
+    (r"^(file|line) is \d+ bytes, over", "too large", "文件过大"),
+    (r"^\d+ events, over", "too many events", "事件过多"),
+    (r"^number with", "number too long", "数字过长"),
+    (r"^not UTF-8|not valid Unicode", "not UTF-8 text", "不是 UTF-8 文本"),
+    (r"^(cannot read file|no such file|not a regular file)", "unreadable or missing", "无法读取或不存在"),
+    (r"^a case file must be a mapping", "not a mapping", "顶层不是映射"),
+    (r"^unknown key", "unknown key", "未知的键"),
+    (r"^unknown event kind", "unknown event kind", "未知的事件类型"),
+    (r"^event has no 'kind'", "event without kind", "事件缺少类型"),
+    (r"^required field is missing", "missing field", "缺少必填字段"),
+    (r"^invalid date", "invalid date", "日期无效"),
+    (r"^unknown agency", "unknown agency", "未知的机关"),
+    (r"^agency (registry|ids)", "agency registry", "机关名录问题"),
+    (r"^no official working-day data", "no calendar data for the year", "缺少该年度工作日数据"),
+))
+_INVALID_VALUE = ("invalid value", "取值无效")
+_INTERNAL = ("internal error", "内部错误")
+_ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1], _INTERNAL[0]: _INTERNAL[1]}
+
+
+def reason_of(error: LegalcheckError | None) -> str:
+    """A short, stable category of why an input was rejected (English; see ``Summary.reasons_text``)."""
+    if not isinstance(error, InputError):
+        return _INTERNAL[0]
+    message = error.problems[0][1] if error.problems else str(error)
+    for pattern, english, _chinese in _REASONS:
+        if pattern.search(message):
+            return english
+    return _INVALID_VALUE[0]
+
+
 @dataclass
 class Summary:
+    """Counts over a batch; ``checked + rejected == found`` always. Holds no items, so it stays small."""
+
     found: int = 0
     checked: int = 0
     rejected: int = 0
     violations: int = 0
-    errors: list[BatchItem] = field(default_factory=list)
+    internal_errors: int = 0  # rejected because of a fault of ours, not of the input (exit code 3)
+    reasons: Counter[str] = field(default_factory=Counter)  # why inputs were rejected, by category
 
-    def add(self, item: BatchItem) -> None:
+    def add(self, item: BatchItem | Output) -> None:
         self.found += 1
-        if item.report is not None:
+        if isinstance(item, Output) and item.error is None:
+            self.checked += 1
+            self.violations += item.violations
+            return
+        if isinstance(item, BatchItem) and item.report is not None:
             self.checked += 1
             self.violations += item.report.counts.violation
-        else:
-            self.rejected += 1
-            self.errors.append(item)
+            return
+        self.rejected += 1
+        self.reasons[reason_of(item.error)] += 1
+        if not isinstance(item.error, InputError):
+            self.internal_errors += 1
 
     @property
     def exit_code(self) -> int:
-        if any(not isinstance(item.error, InputError) for item in self.errors):
+        if self.internal_errors:
             return 3
         if self.rejected:
             return 2
         return 1 if self.violations else 0
+
+    def reasons_text(self, lang: str = "en") -> str:
+        """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
+        if not self.reasons:
+            return ""
+        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        if lang == "zh":
+            return "拒收原因：" + "，".join(f"{_ZH.get(reason, reason)} {count}" for reason, count in ranked)
+        return "rejected: " + ", ".join(f"{count} {reason}" for reason, count in ranked)
+
+
+# --- checking one input ------------------------------------------------------------------
+
+
+def _internal(exc: BaseException) -> LegalcheckError:
+    # A bug of ours must not stop the batch; it is reported (exit code 3) with enough to file it.
+    return LegalcheckError(f"internal error while checking this input: {type(exc).__name__}: {exc}")
 
 
 def _check_one(evaluator: Evaluator, item: CaseInput, options: Options) -> BatchItem:
@@ -79,40 +218,244 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: Options) -> Batch
         return BatchItem(item.source, error=exc)
     except ValueError as exc:  # an unknown pack, a span the calendar cannot count
         return BatchItem(item.source, error=InputError.at(str(exc), file=item.source))
+    except Exception as exc:  # noqa: BLE001 - see _internal
+        return BatchItem(item.source, error=_internal(exc))
     return BatchItem(item.source, report=report, case=item.case)
 
 
-_WORKER: tuple[Evaluator, Options] | None = None
+def _process(evaluator: Evaluator, unit: Job | CaseInput, options: Options, limits: Limits) -> BatchItem:
+    try:
+        loaded = load_job(unit, limits=limits) if isinstance(unit, Job) else unit
+    except Exception as exc:  # noqa: BLE001 - see _internal
+        return BatchItem(unit.source, error=_internal(exc))
+    return _check_one(evaluator, loaded, options)
 
 
-def _init_worker(options: Options) -> None:
+# --- worker processes --------------------------------------------------------------------
+
+# What a worker uses: the evaluator, the options, and what to make of each checked item.
+# With the "fork" start method it is the parent's, inherited (nothing to load again);
+# with "spawn" each worker builds its own evaluator from the options.
+_WORKER: tuple[Evaluator, Options, Limits, Callable[[BatchItem], Any]] | None = None
+
+
+def _init_worker(options: Options, limits: Limits, finish: Callable[[BatchItem], Any]) -> None:
     global _WORKER
-    _WORKER = (Evaluator(engine=options.engine, calendar_files=options.calendar_files), options)
+    if _WORKER is None or _WORKER[1:] != (options, limits, finish):
+        _WORKER = (Evaluator(engine=options.engine, calendar_files=options.calendar_files), options, limits, finish)
 
 
-def _work(item: CaseInput) -> BatchItem:
-    assert _WORKER is not None
-    return _check_one(_WORKER[0], item, _WORKER[1])
+def _work(units: list[Job | CaseInput]) -> list[Any]:
+    assert _WORKER is not None, "worker not initialised"
+    evaluator, options, limits, finish = _WORKER
+    return [finish(_process(evaluator, unit, options, limits)) for unit in units]
 
 
-def check_paths(paths: Sequence[str | Path], options: Options, *, jobs: int = 1,
-                evaluator: Evaluator | None = None) -> Iterator[BatchItem]:
-    """Check every case under ``paths``, yielding results in input order.
+def _keep(item: BatchItem) -> BatchItem:
+    return item
 
-    With ``jobs > 1`` cases are checked in worker processes, a bounded window at a
-    time, so memory stays flat however many cases there are.
+
+def _context() -> BaseContext:
+    """fork when this process has one thread (fast: workers inherit the loaded evaluator), else spawn.
+
+    Forking a process that runs other threads can copy a lock some thread holds and
+    deadlock the child; a library cannot know what its caller's threads do.
     """
-    cases = iter_cases(paths)
-    if jobs <= 1:
-        local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
-        for item in cases:
-            yield _check_one(local, item, options)
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _chunks(units: Iterable[Job | CaseInput]) -> Iterator[list[Job | CaseInput]]:
+    chunk: list[Job | CaseInput] = []
+    size = 0
+    for unit in units:
+        chunk.append(unit)
+        size += len(unit.text) if isinstance(unit, Job) and unit.text is not None else 0
+        if len(chunk) >= _CHUNK_INPUTS or size >= _CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+class _Pool(Generic[_T]):
+    """A process pool that keeps a bounded window of chunks in flight and yields results in order."""
+
+    def __init__(self, workers: int, context: BaseContext, options: Options, limits: Limits,
+                 finish: Callable[[BatchItem], _T]) -> None:
+        self._workers = workers
+        self._context = context
+        self._initargs = (options, limits, finish)
+        self._finish = finish
+        self._executor = self._start(workers)
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self._context, initializer=_init_worker,
+                                   initargs=self._initargs)
+
+    def run(self, units: Iterator[Job | CaseInput]) -> Generator[_T, None, None]:
+        workers = self._workers
+        chunks = _chunks(units)
+        window: deque[tuple[list[Job | CaseInput], Future[list[_T]]]] = deque()
+        try:
+            while True:
+                while len(window) < workers * _CHUNKS_PER_WORKER:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    window.append((chunk, self._executor.submit(_work, chunk)))
+                if not window:
+                    return
+                chunk, future = window.popleft()
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    stranded = chunk + [unit for pending, _ in window for unit in pending]
+                    window.clear()
+                    self._executor.shutdown(wait=True, cancel_futures=True)
+                    yield from self._isolate(stranded)
+                    self._executor = self._start(workers)
+                    continue
+                yield from results
+        finally:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _isolate(self, units: list[Job | CaseInput]) -> Iterator[_T]:
+        """Re-run what a dead worker left, one input at a time in one fresh worker, to find the culprit."""
+        executor = self._start(1)
+        try:
+            for unit in units:
+                try:
+                    yield executor.submit(_work, [unit]).result()[0]
+                except BrokenProcessPool:
+                    yield self._finish(BatchItem(unit.source, error=LegalcheckError(
+                        "internal error: the worker process checking this input died (a crash or out of memory); "
+                        "the other inputs were checked")))
+                    executor.shutdown(wait=True)
+                    executor = self._start(1)
+        finally:
+            executor.shutdown(wait=True)
+
+
+# --- the batch -----------------------------------------------------------------------------
+
+
+def check_paths(paths: Sequence[str | Path], options: Options | None = None, *, jobs: int = 1,
+                evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[BatchItem]:
+    """Check every case under ``paths`` (files, directories recursively, JSON Lines), in input order.
+
+    Returns an iterator of :class:`BatchItem`, one per input: a report, or the error that
+    rejected it. Nothing is collected, so memory stays flat however many cases there are.
+    The evaluator is built here, before the first case, so a bad rule or calendar file
+    raises its ``InputError`` now rather than failing every case. ``options`` defaults
+    to judging as of today with the default engine.
+
+    ``jobs > 1`` spreads the work over that many processes, unless there are fewer than
+    ``POOL_MIN_INPUTS_PER_WORKER`` inputs per worker. With the "fork" start method the
+    workers inherit ``evaluator``; with "spawn" they build their own from ``options``.
+    """
+    options = options or Options(as_of=dt.date.today())
+    local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
+    return _run(paths, options, max(1, jobs), local, limits, _keep)
+
+
+def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[[BatchItem], _T], *,
+              jobs: int = 1, evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[_T]:
+    """Like :func:`check_paths`, but yields ``function(item)``, computed where the item was checked.
+
+    This is the way to scale: with several workers only ``function``'s result crosses
+    processes, not the report (pickling a report's hundred-odd pydantic objects costs
+    about as much as checking the case, so ``check_paths`` gains little from workers
+    with the native engine). The CLI passes a :class:`Rendering`, so only output text
+    travels. ``function`` must be picklable when workers are spawned rather than forked.
+    """
+    local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
+    return _run(paths, options, max(1, jobs), local, limits, function)
+
+
+def _run(paths: Sequence[str | Path], options: Options, jobs: int, evaluator: Evaluator, limits: Limits,
+         finish: Callable[[BatchItem], _T]) -> Iterator[_T]:
+    units = iter_jobs(paths, limits=limits)
+    head: list[Job | CaseInput] = []
+    if jobs > 1:
+        threshold = jobs * POOL_MIN_INPUTS_PER_WORKER
+        for unit in units:
+            head.append(unit)
+            if len(head) >= threshold:
+                break
+        else:
+            jobs = 1  # a small batch: the pool would cost more than it saves
+    if jobs == 1:
+        for unit in _chain(head, units):
+            yield finish(_process(evaluator, unit, options, limits))
         return
-    window = jobs * 64
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
-        while chunk := list(islice(cases, window)):
-            yield from pool.map(_work, chunk, chunksize=16)
+    global _WORKER
+    context = _context()
+    inherit = context.get_start_method() == "fork"
+    if inherit:
+        _WORKER = (evaluator, options, limits, finish)  # set before the first fork, read by the children
+    try:
+        yield from _Pool(jobs, context, options, limits, finish).run(_chain(head, units))
+    finally:
+        if inherit:
+            _WORKER = None
+
+
+def _chain(head: list[Job | CaseInput], rest: Iterator[Job | CaseInput]) -> Iterator[Job | CaseInput]:
+    while head:  # pop as we go: the head list does not pin what was already checked
+        yield head.pop(0)
+    yield from rest
 
 
 def default_jobs() -> int:
+    """The number of cores this process may run on."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+# --- progress on a terminal ------------------------------------------------------------------
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+class Progress:
+    """A one-line counter on ``stream`` (stderr) for long runs watched at a terminal.
+
+    Silent unless ``stream`` is a terminal and ``CI`` is unset, so pipes, files and CI
+    logs never see it (and unless ``wanted``: not when the report itself scrolls by on
+    the same terminal); it appears only once the run has lasted ``delay`` seconds, is
+    redrawn at most every ``interval`` seconds, and is erased by :meth:`close`.
+    """
+
+    def __init__(self, stream: TextIO, *, wanted: bool = True, delay: float = 2.0, interval: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._start = self._clock()
+        self._last = self._start
+        self._delay = delay
+        self._interval = interval
+        self._shown = False
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = wanted and bool(isatty and isatty()) and not _ci()
+
+    def update(self, summary: Summary) -> None:
+        if not self.enabled:
+            return
+        now = self._clock()
+        if now - self._start < self._delay or now - self._last < self._interval:
+            return
+        self._last = now
+        rate = summary.found / max(now - self._start, 1e-9)
+        self._stream.write(f"\r\033[K{summary.found} found · {summary.checked} checked · "
+                           f"{summary.rejected} rejected · {rate:,.0f}/s")
+        self._stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self._stream.write("\r\033[K")
+            self._stream.flush()
+            self._shown = False

@@ -1,65 +1,130 @@
 """Reading case files: YAML, JSON and JSON Lines, with errors that point at the field.
 
-Every problem becomes a :class:`CaseError` naming the file, the line and the field
-path (``cases/a.yaml:14: events[3].date: invalid date '2025-02-30'``), with a
-"did you mean" for misspelt keys and event kinds. No traceback for bad input.
+Every problem becomes a :class:`CaseError` naming the file, the line, the column and
+the field path (``cases/a.yaml:14:11: events[3].date: invalid date '2025-02-30'``),
+with a "did you mean" for misspelt keys (among the keys valid at that place), event
+kinds and enumerated values. No traceback for bad input.
+
+Work is split so that batches can spread it over processes: :func:`iter_jobs` only
+lists what is to be read (a file, or one line of a JSON Lines file, read by the
+caller so that a bad line is reported by its number), and :func:`load_job` reads,
+parses and validates one job wherever it runs.
+
+JSON is validated straight from its bytes by pydantic; only when that fails is the
+document parsed again the slow way, to say where and why.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
+import os
+import re
 import threading
-from collections.abc import Iterator, Sequence
+import time
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
-from . import _case
-from ._case import EVENT_KINDS, AgencyRegistry, Case, agency_references
+from ._case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_references
 from ._errors import CaseError, InputError, Location
-from ._yaml import DEFAULT_LIMITS, Document, Limits, format_path, load_document, parse_json, read_text
+from ._yaml import (
+    DEFAULT_LIMITS, Document, Limits, decode, format_path, parse, parse_json, parse_yaml, read_bytes, shorten,
+)
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_EVENTS = 10_000
+MAX_PROBLEMS = 50  # per file: enough to fix a file in one go, not a 10 MB error report
+
+_T = TypeVar("_T")
 
 
-def _all_keys() -> set[str]:
-    keys: set[str] = set()
-    for value in vars(_case).values():
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            keys.update(field.alias or name for name, field in value.model_fields.items())
-    return keys
+# --- describing validation errors --------------------------------------------------------
 
 
-_KEYS = _all_keys()
-
-
-def _suggest(word: str, choices: Sequence[str] | set[str]) -> str:
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    if len(word) > 100:  # nobody misspells a key that long; difflib would only burn time
+        return ""
     close = difflib.get_close_matches(word, sorted(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _describe(error: Any) -> str:
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` -> X, ``X | None`` -> X (a union of several models stays a union)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _keys_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys valid in the mapping that ``loc`` (pydantic's, event tags included) lies in."""
+    current: Any = root
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {f.alias or name: f for name, f in current.model_fields.items()}
+            if part not in fields:
+                return None
+            current = fields[part].annotation
+        elif typing.get_origin(current) is tuple and isinstance(part, int):
+            current = typing.get_args(current)[0]
+        elif typing.get_origin(current) in (Union, types.UnionType) and isinstance(part, str):
+            tagged = [m for m in typing.get_args(current) if isinstance(m, type) and issubclass(m, BaseModel)
+                      and "kind" in m.model_fields and typing.get_args(m.model_fields["kind"].annotation) == (part,)]
+            if not tagged:
+                return None
+            current = tagged[0]
+        else:
+            return None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return None
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _describe(error: Any, root: type[BaseModel]) -> str:
     kind, loc, value = error["type"], error["loc"], error.get("input")
+    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}" + _suggest(str(loc[-1]), _KEYS)
+        keys = _keys_at(root, loc)
+        return f"unknown key {shorten(loc[-1])}" + _suggest(str(loc[-1]), keys if keys is not None else [])
     if kind == "union_tag_invalid":
-        tag = error.get("ctx", {}).get("tag", "")
-        return f"unknown event kind {tag!r}" + _suggest(str(tag), EVENT_KINDS)
+        tag = str(ctx.get("tag", ""))
+        return f"unknown event kind {shorten(tag)}" + _suggest(tag, EVENT_KINDS)
     if kind == "union_tag_not_found":
-        return "event has no 'kind'; one of: " + ", ".join(EVENT_KINDS)
+        return "event has no 'kind' (received, registered, forwarded, ...)"
     if kind == "missing":
         return "required field is missing"
     if kind.startswith("date"):
-        return f"invalid date {value!r} (expected YYYY-MM-DD)"
+        return f"invalid date {shorten(value)} (expected YYYY-MM-DD)"
+    if kind == "string_unicode":
+        return "text is not valid Unicode (an unpaired surrogate such as \\ud800)"
+    if kind in ("enum", "literal_error") and isinstance(value, str):
+        choices = _QUOTED.findall(str(ctx.get("expected", "")))
+        return f"{shorten(value)} is not one of {', '.join(choices)}" + _suggest(value, choices)
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind in ("value_error", "assertion_error"):
         return message
-    return f"{message} (got {value!r})" if not isinstance(value, dict | list) else message
+    return f"{message} (got {shorten(value)})" if not isinstance(value, dict | list) else message
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -72,39 +137,104 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(cleaned)
 
 
-def validation_problems(exc: ValidationError, doc: Document) -> list[tuple[Location, str]]:
-    return [(doc.locate(_clean_loc(error["loc"])), _describe(error)) for error in exc.errors()]
+def validation_problems(exc: ValidationError, doc: Document,
+                        root: type[BaseModel] = Case) -> list[tuple[Location, str]]:
+    """One ``(Location, message)`` per validation error, at most ``MAX_PROBLEMS``."""
+    errors = exc.errors()
+    problems = []
+    for error in errors[:MAX_PROBLEMS]:
+        path = _clean_loc(error["loc"])
+        if error["type"] == "union_tag_invalid":
+            path += ("kind",)  # point at the misspelt kind, not at the whole event
+        problems.append((doc.locate(path, key=error["type"] == "extra_forbidden"), _describe(error, root)))
+    if len(errors) > MAX_PROBLEMS:
+        problems.append((Location(doc.file), f"... and {len(errors) - MAX_PROBLEMS} more problems"))
+    return problems
+
+
+# --- agency registries ------------------------------------------------------------------
+
+
+class _BadReference(Exception):
+    """The case's ``agency_registry`` cannot be used; the caller says where the case names it."""
 
 
 class _RegistryCache:
-    """Agency registries shared by many case files are read once per (path, mtime)."""
+    """Agency registries shared by many case files are read once per file version.
+
+    The hot path is one dict lookup: the file is ``stat``-ed again at most once a
+    second (a registry edited during a run is picked up within a second), and the
+    joined path is remembered, not rebuilt per case. A registry that fails to load is
+    cached as its problems, so a million JSON Lines records naming a broken registry
+    parse it once (each still gets a fresh exception: re-raising one object would grow
+    its traceback without end).
+    """
+
+    RECHECK_SECONDS = 1.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[tuple[str, int], AgencyRegistry] = {}
+        # (base dir, name as written) -> (path, file version, registry or its problems, last stat)
+        self._items: dict[tuple[str, str], tuple[Path, tuple[int, int, int], _Loaded, float]] = {}
 
-    def get(self, path: Path, referrer: Document) -> AgencyRegistry:
+    def get(self, base_dir: Path, name: str) -> _Registry:
+        key = (str(base_dir), name)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._items.get(key)
+        if entry is None or now - entry[3] > self.RECHECK_SECONDS:
+            entry = self._refresh(key, entry, base_dir / name, now)
+        loaded = entry[2]
+        if isinstance(loaded, _Registry):
+            return loaded
+        raise CaseError(list(loaded))
+
+    def _refresh(self, key: tuple[str, str], entry: tuple[Path, tuple[int, int, int], _Loaded, float] | None,
+                 path: Path, now: float) -> tuple[Path, tuple[int, int, int], _Loaded, float]:
+        if path.suffix.lower() not in REGISTRY_SUFFIXES:
+            # Not just any file on the machine: its content would be echoed in error messages.
+            raise _BadReference(f"agency registry must be a {', '.join(REGISTRY_SUFFIXES)} file, not {path}")
         try:
-            key = (str(path.resolve()), path.stat().st_mtime_ns)
+            info = os.stat(path)
         except OSError:
-            raise CaseError([(referrer.locate(("agency_registry",)), f"agency registry not found: {path}")]) from None
+            raise _BadReference(f"agency registry not found: {path}") from None
+        version = (info.st_ino, info.st_size, info.st_mtime_ns)
+        loaded = entry[2] if entry is not None and entry[1] == version else self._load(path)
+        fresh = (path, version, loaded, now)
         with self._lock:
-            cached = self._items.get(key)
-        if cached is not None:
-            return cached
-        doc = load_document(path)
-        try:
-            registry = AgencyRegistry.model_validate_json(json.dumps(doc.data))
-        except ValidationError as exc:
-            raise CaseError(validation_problems(exc, doc)) from None
-        with self._lock:
-            if len(self._items) > 256:
+            if len(self._items) >= 256:
                 self._items.clear()
-            self._items[key] = registry
-        return registry
+            self._items[key] = fresh
+        return fresh
+
+    @staticmethod
+    def _load(path: Path) -> _Loaded:
+        try:
+            doc = parse(decode(read_bytes(path), str(path)), path, unique_keys=True)
+        except InputError as exc:
+            return exc.problems
+        try:
+            registry = AgencyRegistry.model_validate_json(json.dumps(doc.data, ensure_ascii=False))
+        except ValidationError as exc:
+            return tuple(validation_problems(exc, doc, AgencyRegistry))
+        return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
+                         frozenset(a.superior for a in registry.agencies if a.superior is not None))
 
 
+@dataclass(frozen=True)
+class _Registry:
+    """A loaded registry plus what every case that uses it would otherwise recompute."""
+
+    agencies: tuple[Agency, ...]
+    ids: frozenset[str]
+    superiors: frozenset[str]
+
+
+_Loaded = Union[_Registry, tuple[tuple[Location, str], ...]]
 _REGISTRIES = _RegistryCache()
+
+
+# --- one case ---------------------------------------------------------------------------
 
 
 def case_from_document(doc: Document, *, base_dir: Path | None = None) -> Case:
@@ -116,28 +246,155 @@ def case_from_document(doc: Document, *, base_dir: Path | None = None) -> Case:
     if isinstance(events, list) and len(events) > MAX_EVENTS:
         raise CaseError([(doc.locate(("events",)), f"{len(events)} events, over the limit of {MAX_EVENTS}")])
     try:
-        case = Case.model_validate_json(json.dumps(data, ensure_ascii=False, default=str))
+        case = Case.model_validate_json(json.dumps(data, ensure_ascii=False))
     except ValidationError as exc:
+        bad_text = _find_unpaired_surrogate(data)  # JSON can escape one; pydantic then rejects the whole text
+        if bad_text is not None:
+            raise CaseError([(doc.locate(bad_text), "text is not valid Unicode (an unpaired surrogate such as "
+                                                    "\\ud800)")]) from None
         raise CaseError(validation_problems(exc, doc)) from None
+    return _resolve_agencies(case, lambda: doc, base_dir if base_dir is not None else _base_dir(doc.file))
+
+
+def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, base_dir: Path | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> Case:
+    """A case from JSON text: validated straight from the bytes, parsed again only to explain a failure."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise CaseError.at(f"file is {size} bytes, over the limit of {limits.max_bytes}", file=file,
+                           line=1 + line_offset if line_offset else None)
+
+    def slow_document() -> Document:
+        text = decode(raw, file, line_offset=line_offset) if isinstance(raw, bytes) else raw
+        return parse_json(text, file, limits=limits, line_offset=line_offset)
+
+    try:
+        case = Case.model_validate_json(raw)
+    except ValidationError:
+        # The slow path says where: JSON syntax errors with line and column, then field errors.
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+    if len(case.events) > MAX_EVENTS:
+        raise CaseError([(slow_document().locate(("events",)), f"{len(case.events)} events, over the limit of "
+                                                               f"{MAX_EVENTS}")])
+    return _resolve_agencies(case, slow_document, base_dir if base_dir is not None else _base_dir(file))
+
+
+def _as_case_error(make: Callable[[], _T]) -> _T:
+    """``make()``, with a plain InputError (unreadable file, syntax) raised as the CaseError it is here."""
+    try:
+        return make()
+    except CaseError:
+        raise
+    except InputError as exc:
+        raise CaseError(list(exc.problems)) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _base_dir_of(file: str) -> Path:
+    return Path(file).parent  # cached: a JSON Lines file asks once per record
+
+
+def _base_dir(file: str | None) -> Path:
+    return _base_dir_of(file) if file else Path.cwd()
+
+
+def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path) -> Case:
+    """Merge the shared registry and check every agency reference; ``document()`` is only called on error."""
+    registry: _Registry | None = None
     if case.agency_registry is not None:
-        directory = base_dir if base_dir is not None else (Path(doc.file).parent if doc.file else Path.cwd())
-        registry = _REGISTRIES.get(directory / case.agency_registry, doc)
-        own = {a.id for a in case.agencies}
-        merged = case.agencies + tuple(a for a in registry.agencies if a.id not in own)
-        case = case.model_copy(update={"agencies": merged})
-    known = {a.id for a in case.agencies}
-    problems = [(doc.locate(path), f"unknown agency {ref!r}" + _suggest(ref, known))
-                for path, ref in agency_references(case) if ref not in known]
-    if len({a.id for a in case.agencies}) != len(case.agencies):
+        try:
+            registry = _REGISTRIES.get(base_dir, case.agency_registry)
+        except _BadReference as exc:
+            raise CaseError([(document().locate(("agency_registry",)), str(exc))]) from None
+    if registry is not None and not case.agencies:  # the usual shape: every agency from the registry
+        case = case.model_copy(update={"agencies": registry.agencies})
+        known = registry.ids
+        references = referenced_agencies(case, with_superiors=False) | registry.superiors
+        duplicate = len(known) != len(registry.agencies)
+    else:
+        if registry is not None:  # the case's own entries win over the registry's
+            own = {a.id for a in case.agencies}
+            case = case.model_copy(update={"agencies": case.agencies + tuple(
+                a for a in registry.agencies if a.id not in own)})
+        known = frozenset(a.id for a in case.agencies)
+        references = referenced_agencies(case)
+        duplicate = len(known) != len(case.agencies)
+    if not duplicate and references <= known:
+        return case  # the common case, decided without building a path per reference
+    bad = [(path, ref) for path, ref in agency_references(case) if ref not in known]
+    doc = document()
+    problems = [(doc.locate(path), f"unknown agency {shorten(ref)}" + _suggest(ref, known)) for path, ref in bad]
+    if duplicate:
         problems.append((doc.locate(("agencies",)), "agency ids must be unique"))
-    if problems:
-        raise CaseError(problems)
-    return case
+    raise CaseError(problems[:MAX_PROBLEMS])
+
+
+# Event fields that name an agency: the same list as ``_case.agency_references`` (a test holds them equal).
+_EVENT_AGENCY_FIELDS = ("agency", "to", "from_agency", "handling_agency")
+
+
+def referenced_agencies(case: Case, *, with_superiors: bool = True) -> set[str]:
+    """The ids ``agency_references(case)`` yields, found faster.
+
+    ``getattr(event, name, None)`` on a pydantic model that lacks ``name`` goes through
+    ``__getattr__`` and a raised AttributeError, which made reference checking cost five
+    times the validation itself; the field values are read from ``__dict__`` here.
+    """
+    ids = {a.superior for a in case.agencies if a.superior is not None} if with_superiors else set()
+    ids.update(case.competent_agencies, case.involved_agencies, case.accused.agencies)
+    ids.update(s.agency for s in case.staff_interests)
+    for event in case.events:
+        values = event.__dict__
+        for name in _EVENT_AGENCY_FIELDS:
+            value = values.get(name)
+            if isinstance(value, str):
+                ids.add(value)
+    return ids
+
+
+def _find_unpaired_surrogate(data: Any) -> tuple[str | int, ...] | None:
+    """Path of the first string (key or value) that cannot be encoded as UTF-8 (JSON allows ``"\\ud800"``)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _encodable(key):
+                    return path + (key,)
+                stack.append((item, path + (key,)))
+        elif isinstance(value, list):
+            stack.extend((item, path + (index,)) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load_case(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Case:
     """Load one case file (``.yaml``, ``.yml`` or ``.json``)."""
-    return case_from_document(load_document(Path(path), limits=limits))
+    return _load_file(Path(path), limits)[0]
+
+
+def _load_file(path: Path, limits: Limits) -> tuple[Case, str]:
+    """A case file and the sha256 of its bytes (read once for both)."""
+    raw = _as_case_error(lambda: read_bytes(path, limits=limits))
+    digest = hashlib.sha256(raw).hexdigest()
+    if path.suffix.lower() == ".json":
+        return case_from_json(raw, str(path), limits=limits), digest
+    text = _as_case_error(lambda: decode(raw, str(path)))
+    doc = _as_case_error(lambda: parse_yaml(text, str(path), limits=limits, unique_keys=True))
+    return case_from_document(doc), digest
+
+
+# --- many cases -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -150,64 +407,126 @@ class CaseInput:
     sha256: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One case to read: a whole file, or one line of a JSON Lines file (``text`` holds its bytes)."""
+
+    source: str
+    path: str
+    line: int = 0
+    text: bytes | None = None
+
+
 def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
-    """Case files under ``paths``, directories recursively, in a deterministic order."""
+    """Case files under ``paths``, directories recursively, in a deterministic order.
+
+    Hidden files and files named ``_*`` (shared agency registries) under a directory
+    are not cases. Directories are walked one at a time with sorted entries, so memory
+    is bounded by the largest directory, not by the whole tree; symlinked directories
+    are not followed (no loops).
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            # Hidden files and files named "_*" (shared agency registries) are not cases.
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CASE_SUFFIXES
-                              and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+            yield from _walk(path)
         elif path.is_file():
             yield path
+        elif path.exists():
+            yield InputError.at("not a regular file or directory", file=path)
         else:
             yield InputError.at("no such file or directory", file=path)
 
 
-def iter_cases(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> Iterator[CaseInput]:
-    """Every case under ``paths``; a bad file yields its error and the rest go on."""
+def _walk(root: Path) -> Iterator[Path]:
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted((e for e in scan if not e.name.startswith((".", "_"))), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirectories = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(Path(entry.path))
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in CASE_SUFFIXES:
+                    yield Path(entry.path)
+            except OSError:
+                continue
+        pending.extend(reversed(subdirectories))  # visit them in name order, depth first
+
+
+def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Job | CaseInput]:
+    """What to read under ``paths``, in order; a path that cannot be listed or read yields its error."""
     for item in iter_case_files(paths):
         if isinstance(item, InputError):
             yield CaseInput(str(item.problems[0][0].file), None, item)
-            continue
-        if item.suffix.lower() == ".jsonl":
-            yield from _iter_jsonl(item, limits)
-            continue
-        try:
-            text = read_text(item, limits=limits)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            yield CaseInput(str(item), load_case(item, limits=limits), None, digest)
-        except InputError as exc:
-            yield CaseInput(str(item), None, exc)
+        elif item.suffix.lower() == ".jsonl":
+            yield from _jsonl_jobs(item, limits)
+        else:
+            yield Job(str(item), str(item))
 
 
-def _iter_jsonl(path: Path, limits: Limits) -> Iterator[CaseInput]:
+def _jsonl_jobs(path: Path, limits: Limits) -> Iterator[Job | CaseInput]:
+    """One job per non-blank line. Lines are read with a bound, so a 10 GB line costs 5 MB."""
+    name = str(path)
     try:
-        handle = path.open(encoding="utf-8")
+        handle = open(path, "rb")
     except OSError as exc:
-        yield CaseInput(str(path), None, InputError.at(f"cannot read file: {exc.strerror}", file=path))
+        yield CaseInput(name, None, CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name))
         return
     with handle:
-        for number, line in enumerate(_lines(handle, path), start=1):
-            if isinstance(line, InputError):
-                yield CaseInput(f"{path}:{number}", None, line)
-                return
-            if not line.strip():
-                continue
-            source = f"{path}:{number}"
+        number = 0
+        while True:
             try:
-                doc = parse_json(line, str(path), limits=limits, line_offset=number - 1)
-                case = case_from_document(doc, base_dir=path.parent)
-                yield CaseInput(source, case, None, hashlib.sha256(line.encode("utf-8")).hexdigest())
-            except InputError as exc:
-                yield CaseInput(source, None, exc)
+                line = handle.readline(limits.max_bytes + 1)
+            except OSError as exc:
+                yield CaseInput(f"{name}:{number + 1}", None,
+                                CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name, line=number + 1))
+                return
+            if not line:
+                return
+            number += 1
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if len(line) > limits.max_bytes and not line.endswith(b"\n"):
+                size = len(line) + _skip_line(handle)
+                yield CaseInput(f"{name}:{number}", None, CaseError.at(
+                    f"line is {size} bytes, over the limit of {limits.max_bytes}", file=name, line=number))
+                continue
+            if line.strip():
+                yield Job(f"{name}:{number}", name, number, line)
 
 
-def _lines(handle: Any, path: Path) -> Iterator[str | InputError]:
+def _skip_line(handle: Any) -> int:
+    skipped = 0
+    while chunk := handle.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def load_job(job: Job, *, limits: Limits = DEFAULT_LIMITS) -> CaseInput:
+    """Read, parse and validate one job; bad input becomes the job's error, never an exception."""
     try:
-        yield from handle
-    except UnicodeDecodeError as exc:
-        yield InputError.at(f"not UTF-8 text (byte {exc.start})", file=path)
+        if job.text is not None:
+            # The digest covers the line as stored; the line end is no part of the record.
+            case = case_from_json(job.text.rstrip(b"\r\n"), job.path, line_offset=job.line - 1, limits=limits)
+            return CaseInput(job.source, case, None, hashlib.sha256(job.text).hexdigest())
+        case, digest = _load_file(Path(job.path), limits)
+        return CaseInput(job.source, case, None, digest)
+    except InputError as exc:
+        return CaseInput(job.source, None, exc)
 
 
-__all__ = ["CaseInput", "case_from_document", "format_path", "iter_case_files", "iter_cases", "load_case"]
+def iter_cases(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> Iterator[CaseInput]:
+    """Every case under ``paths``; a bad file yields its error and the rest go on."""
+    for job in iter_jobs(paths, limits=limits):
+        yield job if isinstance(job, CaseInput) else load_job(job, limits=limits)
+
+
+__all__ = ["CaseInput", "Job", "case_from_document", "case_from_json", "format_path", "iter_case_files",
+           "iter_cases", "iter_jobs", "load_case", "load_job"]

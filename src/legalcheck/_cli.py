@@ -74,7 +74,8 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 @_calendar_option
 @_lang_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores for text and jsonl, 1 for the other formats).")
 @click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
 def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
@@ -90,7 +91,9 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
         rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
         items = map_paths(list(paths), options, rendering, jobs=jobs or default_jobs())
     else:
-        items = check_paths(list(paths), options, jobs=jobs or default_jobs())
+        # One document needs every report in this process, and shipping a report between processes
+        # costs about what checking the case does (docs/performance.md): one process unless asked.
+        items = check_paths(list(paths), options, jobs=jobs or 1)
         if redact:
             from ._redact import redact_item
 
