@@ -312,15 +312,18 @@ _STATUS = {
 
 
 def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadline | None) -> out.Bilingual:
-    values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
+    zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
     if anchor is not None:
-        values["date"] = _day(anchor["day"]).isoformat()
-        values["agency"] = _agency_name(ctx.case, anchor["agency"])
-        values["to"] = _agency_name(ctx.case, anchor["to"]) if "to" in anchor else ""
+        zh_values["date"] = _day(anchor["day"]).isoformat()
     if deadline is not None:
-        values["due"] = deadline.effective_due.isoformat()
-    zh = rule.message.zh.format_map(values)
-    en = rule.message.en.format_map(values)
+        zh_values["due"] = deadline.effective_due.isoformat()
+    en_values = dict(zh_values)
+    for key in ("agency", "to"):
+        if anchor is not None and key in anchor:
+            zh_values[key] = _agency_name(ctx.case, anchor[key], "zh")
+            en_values[key] = _agency_name(ctx.case, anchor[key], "en")
+    zh = rule.message.zh.format_map(zh_values)
+    en = rule.message.en.format_map(en_values)
     if deadline is not None and deadline.status in _STATUS:
         tail_zh, tail_en = _STATUS[deadline.status]
         args = {"days": deadline.days_late, "actual": deadline.actual, "as_of": deadline.as_of,
@@ -331,6 +334,8 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
     return out.Bilingual(zh=zh, en=en)
 
 
-def _agency_name(case: Case, agency_id: str) -> str:
+def _agency_name(case: Case, agency_id: str, lang: str = "zh") -> str:
     agency = case.agency(agency_id)
-    return agency.name if agency is not None else agency_id
+    if agency is None:
+        return agency_id
+    return (agency.name_en or agency.name) if lang == "en" else agency.name

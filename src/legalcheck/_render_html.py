@@ -23,10 +23,9 @@ from ._batch import BatchItem, Summary
 from ._case import Case
 from ._findings import Citation, EventRef, Finding, Report
 from ._render_markdown import (
-    COUNT_HEADINGS, MARKS, SEVERITIES, BatchTables, ErrorRow, Lang, agency_label, as_of_dates, bi, case_anchor,
-    chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, kind_label,
-    particulars_rows, period_label, receipt_rows, status_label, summary_text, tabulate, word,
+    BatchTables, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
+from ._vocabulary import COUNT_HEADINGS, MARKS, SEVERITIES, bi, kind_label, Lang, status_label, word
 
 
 def e(text: object) -> str:

@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from ._batch import BatchItem, Summary
 from ._errors import InputError
 from ._findings import Deadline, Finding, PendingObligation, Report
-
-Lang = Literal["zh", "en"]
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "violation": ("违规", "violation"),
-    "warning": ("警示", "warning"),
-    "notice": ("提示", "notice"),
-    "pending": ("待办", "pending"),
-    "case": ("案件", "case"),
-    "as_of": ("截至", "as of"),
-    "governed": ("适用", "under"),
-    "liability": ("责任条款", "liability"),
-    "events": ("相关事件", "events"),
-    "fields": ("相关字段", "fields"),
-    "deadline": ("期限", "deadline"),
-    "clean": ("未发现问题", "no findings"),
-    "error": ("输入错误", "input error"),
-    "internal": ("内部错误", "internal error"),
-    "due": ("届满", "due"),
-    "days_left": ("剩余天数", "days left"),
-    "no_period": ("条文未规定期限", "no period set by the provision"),
-    "reading": ("解释", "reading"),
-    "displaces": ("取代全国规则", "displaces national rule"),
-}
-
-_MARK = {"violation": "✗", "warning": "!", "notice": "i"}
-
-
-def word(key: str, lang: Lang) -> str:
-    zh, en = _WORDS[key]
-    return zh if lang == "zh" else en
-
-
-def _text(pair: object, lang: Lang) -> str:
-    return str(getattr(pair, lang))
+from ._vocabulary import MARKS, Lang, bi, word
 
 
 def _deadline_line(deadline: Deadline, lang: Lang) -> str:
     period = deadline.period if deadline.unit != "designated" else ("指定期限" if lang == "zh" else "designated date")
-    parts = [f"{word('deadline', lang)}: {period}", f"{deadline.start} → {deadline.strict_due}"]
+    parts = [f"{word('deadline_short', lang)}: {period}", f"{deadline.start} → {deadline.strict_due}"]
     if deadline.rolled_due is not None:
         parts.append(("顺延至 " if lang == "zh" else "rolled over to ") + str(deadline.rolled_due))
     if deadline.excluded_days:
@@ -65,18 +29,18 @@ def _deadline_line(deadline: Deadline, lang: Lang) -> str:
 def render_finding(finding: Finding, lang: Lang, *, verbose: bool = False) -> list[str]:
     cite = "、".join(c.label.zh for c in finding.citations) if lang == "zh" else "; ".join(
         c.label.en for c in finding.citations)
-    lines = [f"  {_MARK[finding.severity]} {word(finding.severity, lang)} {finding.rule_id} {finding.rule_name}: "
-             f"{_text(finding.title, lang)}",
+    lines = [f"  {MARKS[finding.severity]} {word(finding.severity, lang)} {finding.rule_id} {finding.rule_name}: "
+             f"{bi(finding.title, lang)}",
              f"    {cite}"]
     if finding.liability:
         liability = "、".join(c.label.zh for c in finding.liability) if lang == "zh" else "; ".join(
             c.label.en for c in finding.liability)
         lines[-1] += f" · {word('liability', lang)}: {liability}"
-    lines.append(f"    {_text(finding.message, lang)}")
+    lines.append(f"    {bi(finding.message, lang)}")
     if finding.deadline is not None:
         lines.append(f"    {_deadline_line(finding.deadline, lang)}")
     if finding.events:
-        lines.append(f"    {word('events', lang)}: " + "; ".join(
+        lines.append(f"    {word('events_short', lang)}: " + "; ".join(
             f"{e.path} {e.kind} {e.date} {e.agency_name or e.agency}" for e in finding.events))
     if finding.pack is not None and finding.overrides:
         lines.append(f"    {word('displaces', lang)}: {', '.join(finding.overrides)} ({finding.pack})")
@@ -85,21 +49,21 @@ def render_finding(finding: Finding, lang: Lang, *, verbose: bool = False) -> li
             text = citation.text_zh if lang == "zh" or not citation.text_en else citation.text_en
             lines.append(f"    » {text}")
         if finding.deadline is not None:
-            lines.extend(f"      - {_text(step, lang)}" for step in finding.deadline.steps)
+            lines.extend(f"      - {bi(step, lang)}" for step in finding.deadline.steps)
     return lines
 
 
 def _pending_line(item: PendingObligation, lang: Lang) -> str:
     due = (f"{word('due', lang)} {item.due} ({word('days_left', lang)} {item.days_left})"
            if item.due is not None else word("no_period", lang))
-    return f"  · {word('pending', lang)} {item.rule_id}: {_text(item.title, lang)} — {due}"
+    return f"  · {word('pending', lang)} {item.rule_id}: {bi(item.title, lang)} — {due}"
 
 
 def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
     c = report.counts
     head = (f"{report.source or report.case_id}  {word('case', lang)} {report.case_id}  "
             f"{word('as_of', lang)} {report.as_of}  "
-            f"{word('governed', lang)} {', '.join(report.instruments) or '—'}  "
+            f"{word('under', lang)} {', '.join(report.instruments) or '—'}  "
             f"[{word('violation', lang)} {c.violation} · {word('warning', lang)} {c.warning} · "
             f"{word('notice', lang)} {c.notice} · {word('pending', lang)} {c.pending}]")
     lines = [head]
@@ -107,7 +71,7 @@ def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
         lines.extend(render_finding(finding, lang, verbose=verbose))
     lines.extend(_pending_line(p, lang) for p in report.pending)
     if not report.findings and not report.pending:
-        lines.append(f"  {word('clean', lang)}")
+        lines.append(f"  {word('no_findings', lang)}")
     return "\n".join(lines) + "\n"
 
 
@@ -115,7 +79,7 @@ def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
     if item.report is not None:
         return render_report(item.report, lang, verbose=verbose)
     assert item.error is not None
-    label = word("error" if isinstance(item.error, InputError) else "internal", lang)
+    label = word("input_error" if isinstance(item.error, InputError) else "internal_error", lang)
     if isinstance(item.error, InputError):
         return "".join(f"{loc}: {label}: {message}\n" for loc, message in item.error.problems)
     return f"{item.source}: {label}: {item.error}\n"
