@@ -59,6 +59,12 @@ class Evaluator:
         self.calendar: Calendar = load_calendar(calendar_files)
         self._engines: dict[tuple[str, ...], tuple[Engine, dict[str, CompiledRule], Selection]] = {}
         self._lock = threading.Lock()
+        # Report parts that do not depend on the case are built once (frozen, so shareable).
+        self._readings = {(r.id, applied): out.Reading(id=r.id, title=_text(r.title), text=_text(r.text),
+                                                      applied=applied)
+                          for r in self.ruleset.readings.values() for applied in (False, True)}
+        self._citation_cache: dict[CitationSpec, out.Citation] = {}
+        self._due_cache: dict[tuple[Any, ...], DueDate] = {}
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
     def _engine_for(self, packs: tuple[str, ...]) -> tuple[Engine, dict[str, CompiledRule], Selection]:
@@ -162,7 +168,7 @@ class Evaluator:
         length = Period(int(parsed.group("amount")),
                         "working_days" if parsed.group("unit") == "wd" else "calendar_days")
         spans = [(_day(e["day"]), _day(e["end_day"])) for e in (ctx.facts.events[s] for s in match.seqs("excluded"))]
-        due = compute_due(start, length, self.calendar, excluded=spans, roll_over=ctx.roll_over)
+        due = self._compute_due(start, length, tuple(spans), 0, ctx.roll_over)
         if spec.extension is None:
             return due
         # An extension counts only if granted before the original period ran out (第三十四条:
@@ -172,8 +178,20 @@ class Evaluator:
         extension = min(granted, spec.extension.max_days)
         if not extension:
             return due
-        return compute_due(start, length, self.calendar, excluded=spans, extension_days=extension,
-                           roll_over=ctx.roll_over)
+        return self._compute_due(start, length, tuple(spans), extension, ctx.roll_over)
+
+    def _compute_due(self, start: dt.date, length: Period, spans: tuple[tuple[dt.date, dt.date], ...],
+                     extension: int, roll_over: bool) -> DueDate:
+        """Deadline arithmetic, memoised: batches repeat the same few periods from the same dates."""
+        key = (start, length, spans, extension, roll_over)
+        due = self._due_cache.get(key)
+        if due is None:
+            due = compute_due(start, length, self.calendar, excluded=spans, extension_days=extension,
+                              roll_over=roll_over)
+            if len(self._due_cache) > 100_000:
+                self._due_cache.clear()  # bounded memory over millions of cases
+            self._due_cache[key] = due
+        return due
 
     # --- building output -----------------------------------------------------------------
 
@@ -191,7 +209,13 @@ class Evaluator:
             readings=_readings_applied(rule, deadline), pack=compiled.pack, overrides=rule.overrides)
 
     def _citations(self, specs: Sequence[CitationSpec]) -> tuple[out.Citation, ...]:
-        return tuple(citation(self.corpus, spec) for spec in specs)
+        cited = []
+        for spec in specs:
+            known = self._citation_cache.get(spec)
+            if known is None:  # a benign race between threads only builds the same value twice
+                known = self._citation_cache.setdefault(spec, citation(self.corpus, spec))
+            cited.append(known)
+        return tuple(cited)
 
     def _event_ref(self, ctx: _Context, fact: Fact) -> out.EventRef:
         agency = ctx.case.agency(fact["agency"])
@@ -206,10 +230,8 @@ class Evaluator:
             warning=sum(f.severity == "warning" for f in findings),
             notice=sum(f.severity == "notice" for f in findings), pending=len(pending))
         used = {r for f in findings for r in f.readings}
-        readings = tuple(
-            out.Reading(id=r.id, title=_text(r.title), text=_text(r.text),
-                        applied=(r.id in used) if r.id != ROLL_OVER_READING else ctx.roll_over)
-            for r in self.ruleset.readings.values())
+        readings = tuple(self._readings[(r_id, (r_id in used) if r_id != ROLL_OVER_READING else ctx.roll_over)]
+                         for r_id in self.ruleset.readings)
         return out.Report(
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,

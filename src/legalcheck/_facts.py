@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from ._case import Agency, Case
@@ -188,6 +189,9 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: tuple[Fact, ...], t
 
 def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
     event: Any = case.events[index]
+    # Read fields from the model's __dict__: getattr() on a field another event kind lacks makes
+    # pydantic raise and catch AttributeError, which cost more than everything else here.
+    data: dict[str, Any] = event.__dict__
     fact: Fact = {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal()}
     fact.update(tree.fields("agency", event.agency))
     # 第二十三条第四款: political-legal organs on litigation relief and discipline organs on accusations
@@ -195,7 +199,7 @@ def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
     fact["agency_notice_by_other_rules"] = (
         (fact.get("agency_kind") == "political_legal" and case.flags.litigation_related)
         or (fact.get("agency_kind") == "discipline_inspection" and case.category.value == "accusation"))
-    to = getattr(event, "to", None)
+    to = data.get("to")
     if isinstance(to, str):
         fact.update(tree.fields("to", to))
         to_agency = tree.agencies.get(to)
@@ -205,16 +209,16 @@ def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
         fact["to_is_subordinate"] = event.agency in fact["to_ancestors"]
     elif isinstance(to, tuple):
         fact["recipients"] = list(to)
-    origin = getattr(event, "from_agency", None)
+    origin = data.get("from_agency")
     if origin is not None:
         fact["from_agency"] = origin
         if (origin_agency := tree.agencies.get(origin)) is not None:
             fact["from_kind"] = origin_agency.kind.value
         fact["from_is_superior"] = origin in fact["agency_ancestors"]
     for name in _COPIED:
-        value = getattr(event, name, None)
+        value = data.get(name)
         if value is not None:
-            fact[name] = value.value if hasattr(value, "value") else value
+            fact[name] = value.value if isinstance(value, Enum) else value
     if event.kind in ("objection", "suggestion_feedback"):
         fact["reasons_given"] = bool((event.reasons or "").strip())
     elif event.kind == "hearing":
