@@ -42,7 +42,7 @@ _T = TypeVar("_T")
 # Fewer inputs than this per worker are checked in this process: forking a worker and
 # warming its caches costs about as much as checking a few dozen cases (bench/run.py).
 POOL_MIN_INPUTS_PER_WORKER = 64
-_CHUNK_INPUTS = 16  # inputs per task: amortises inter-process overhead, keeps the window small
+_CHUNK_INPUTS = 64  # inputs per task: amortises inter-process overhead, keeps the window small
 _CHUNK_BYTES = 1 << 20  # a chunk of JSON Lines records carries at most about this much text
 _CHUNKS_PER_WORKER = 4  # in flight per worker: enough to keep it busy, few enough to bound memory
 
@@ -73,13 +73,19 @@ class Output:
     """One input rendered by the worker that checked it (see :func:`map_paths` and :class:`Rendering`).
 
     Only this text and the counts cross the process boundary: pickling a report's
-    hundred-odd pydantic objects costs as much as checking the case.
+    hundred-odd pydantic objects costs as much as checking the case. The text travels
+    as UTF-8 bytes: unpickling a 25 KB ``str`` costs the parent 17 µs, bytes 1 µs, and
+    the parent can write them out without encoding them again.
     """
 
     source: str
-    text: str
+    data: bytes  # the rendered text, UTF-8
     violations: int = 0
     error: LegalcheckError | None = None
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -97,13 +103,13 @@ class Rendering:
         except Exception as exc:  # noqa: BLE001 - a renderer bug loses this item's report, not the batch
             item = BatchItem(item.source, error=_internal(exc))
             text = self._render(item)
-        return Output(item.source, text, item.report.counts.violation if item.report is not None else 0,
-                      item.error)
+        return Output(item.source, text.encode("utf-8"),
+                      item.report.counts.violation if item.report is not None else 0, item.error)
 
     def _render(self, item: BatchItem) -> str:
         # Imported here: the renderers import this module.
         if self.redact:
-            from ._redact import redact_item  # type: ignore[import-untyped, unused-ignore]
+            from ._redact import redact_item
 
             item = redact_item(item)
         if self.fmt == "text":
@@ -123,7 +129,8 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
     (r"^JSON syntax error", "JSON syntax error", "JSON 语法错误"),
     (r"^YAML tag .* is not allowed", "YAML tag not allowed", "不允许的 YAML 标签"),
     (r"^duplicate key", "duplicate key", "重复的键"),
-    (r"^document (expands to|has) more than|alias", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
+    (r"^document (expands to|has) more than", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
+    (r"^YAML alias refers to a node that contains it", "YAML alias cycle", "YAML 别名循环"),
     (r"^nesting deeper|nested too deeply", "nested too deeply", "嵌套过深"),
     (r"^(file|line) is \d+ bytes, over", "too large", "文件过大"),
     (r"^\d+ events, over", "too many events", "事件过多"),
@@ -139,6 +146,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
     (r"^unknown agency", "unknown agency", "未知的机关"),
     (r"^agency (registry|ids)", "agency registry", "机关名录问题"),
     (r"^no official working-day data", "no calendar data for the year", "缺少该年度工作日数据"),
+    (r"is not one of", "value not allowed", "取值不在允许范围内"),
 ))
 _INVALID_VALUE = ("invalid value", "取值无效")
 _INTERNAL = ("internal error", "内部错误")

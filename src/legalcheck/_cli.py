@@ -5,6 +5,7 @@ Exit codes: 0 no violation, 1 violations found, 2 bad input or usage, 3 internal
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import json
@@ -12,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import click
 
@@ -125,11 +126,19 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
         from ._render_text import render_summary
 
         rendering = Rendering(fmt, lang, verbose=verbose)  # type: ignore[arg-type]
+        # Outputs are UTF-8 already: a UTF-8 stream takes them as they are, without decoding and encoding again.
+        binary: BinaryIO | None = getattr(stream, "buffer", None)
+        if binary is not None and codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "utf-8":
+            binary = None
         for item in items:
             output = item if isinstance(item, Output) else rendering(item)
             summary.add(output)
-            stream.write(output.text)
-            stream.flush()
+            if binary is not None:
+                binary.write(output.data)
+                binary.flush()
+            else:
+                stream.write(output.text)
+                stream.flush()
             if progress is not None:
                 progress.update(summary)
         if fmt == "text":
