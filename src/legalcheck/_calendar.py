@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ._bilingual import Bilingual
 from ._errors import CalendarDataError, InputError, Location
 from ._paths import data_dir
 from ._yaml import Document, PathKey, load_document
@@ -33,18 +34,7 @@ PACKAGE = "chinesecalendar"
 Lang = Literal["zh", "en"]
 
 
-@dataclass(frozen=True)
-class DayName:
-    """Bilingual name of a rest day or of the holiday a make-up working day serves."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-WEEKEND = DayName("周末", "weekend")
+WEEKEND = Bilingual("周末", "weekend")
 
 # chinesecalendar names holidays in English; these are the names used in State Council notices.
 _PACKAGE_NAMES: Mapping[str, str] = {
@@ -82,7 +72,7 @@ class Calendar:
 
     __slots__ = ("_rest", "_work", "_years", "_fingerprint", "_sources")
 
-    def __init__(self, rest: Mapping[date, DayName], work: Mapping[date, DayName],
+    def __init__(self, rest: Mapping[date, Bilingual], work: Mapping[date, Bilingual],
                  years: Iterable[int], sources: Sequence[Source], fingerprint: str) -> None:
         # Private copies behind read-only views: nobody can change a calendar after it is built.
         object.__setattr__(self, "_rest", MappingProxyType(dict(rest)))
@@ -108,8 +98,8 @@ class Calendar:
         span = f"{years[0]}-{years[-1]}" if years else "none"
         return f"<Calendar years={span} fingerprint={self._fingerprint[:12]}>"
 
-    _rest: Mapping[date, DayName]
-    _work: Mapping[date, DayName]
+    _rest: Mapping[date, Bilingual]
+    _work: Mapping[date, Bilingual]
     _years: frozenset[int]
     _sources: tuple[Source, ...]
     _fingerprint: str
@@ -157,7 +147,7 @@ class Calendar:
         name = self.rest_day_label(d)
         return None if name is None else name.get(lang)
 
-    def rest_day_label(self, d: date) -> DayName | None:
+    def rest_day_label(self, d: date) -> Bilingual | None:
         """Like ``rest_day_name`` but with both languages."""
         d = self._checked(d)
         if d in self._work:
@@ -166,7 +156,7 @@ class Calendar:
             return self._rest[d]
         return WEEKEND if d.weekday() >= 5 else None
 
-    def make_up_for(self, d: date) -> DayName | None:
+    def make_up_for(self, d: date) -> Bilingual | None:
         """The holiday a make-up working day belongs to; None if ``d`` is not one."""
         return self._work.get(self._checked(d))
 
@@ -249,7 +239,7 @@ def _load(path: Path) -> Document:
         raise CalendarDataError(list(exc.problems)) from None
 
 
-def _package_data() -> tuple[dict[date, DayName], dict[date, DayName], set[int], Source]:
+def _package_data() -> tuple[dict[date, Bilingual], dict[date, Bilingual], set[int], Source]:
     from chinese_calendar import constants  # lazily: no work at import time
 
     raw_rest: dict[date, str] = dict(constants.holidays)
@@ -264,8 +254,8 @@ def _package_data() -> tuple[dict[date, DayName], dict[date, DayName], set[int],
             {d: _package_name(n) for d, n in raw_work.items()}, years, source)
 
 
-def _package_name(english: str) -> DayName:
-    return DayName(_PACKAGE_NAMES.get(english, english), english)
+def _package_name(english: str) -> Bilingual:
+    return Bilingual(_PACKAGE_NAMES.get(english, english), english)
 
 
 # --------------------------------------------------------------------------- override files
@@ -275,8 +265,8 @@ class _YearOverride:
     year: int
     key: str  # the year as written in the file, to point at it in errors
     replace: bool
-    rest: dict[date, DayName]
-    work: dict[date, DayName]
+    rest: dict[date, Bilingual]
+    work: dict[date, Bilingual]
 
 
 @dataclass(frozen=True)
@@ -369,8 +359,8 @@ def _parse_year(p: _Problems, key: object, body: object) -> _YearOverride | None
         p.add(where + ("replace",), "replace is required: true (this file gives the whole year) "
                                     "or false (it corrects single days of existing data)")
         replace = False
-    rest: dict[date, DayName] = {}
-    work: dict[date, DayName] = {}
+    rest: dict[date, Bilingual] = {}
+    work: dict[date, Bilingual] = {}
     for i, item in enumerate(_list(p, body, "rest_days", where)):
         _parse_rest(p, year, item, where + ("rest_days", i), rest)
     for i, item in enumerate(_list(p, body, "make_up_working_days", where)):
@@ -383,7 +373,7 @@ def _parse_year(p: _Problems, key: object, body: object) -> _YearOverride | None
     return _YearOverride(year, str(key), replace, rest, work)
 
 
-def _parse_rest(p: _Problems, year: int, item: object, where: PathKey, rest: dict[date, DayName]) -> None:
+def _parse_rest(p: _Problems, year: int, item: object, where: PathKey, rest: dict[date, Bilingual]) -> None:
     if not isinstance(item, dict):
         p.add(where, "a rest day is a mapping: {date, name} or {from, to, name}")
         return
@@ -414,7 +404,7 @@ def _parse_rest(p: _Problems, year: int, item: object, where: PathKey, rest: dic
 
 
 def _parse_work(p: _Problems, year: int, item: object, where: PathKey,
-                work: dict[date, DayName], rest: Mapping[date, DayName]) -> None:
+                work: dict[date, Bilingual], rest: Mapping[date, Bilingual]) -> None:
     if isinstance(item, dict):
         _unknown_keys(p, item, _WORK_KEYS, where)
         d = _date(p, item.get("date"), where + ("date",), year)
@@ -432,7 +422,7 @@ def _parse_work(p: _Problems, year: int, item: object, where: PathKey,
         p.add(field, f"{d} is listed both as a rest day and as a make-up working day")
     if d in work:
         p.add(field, f"{d} is listed as a make-up working day twice")
-    work[d] = name or DayName("调休上班日", "make-up working day")
+    work[d] = name or Bilingual("调休上班日", "make-up working day")
 
 
 def _unknown_keys(p: _Problems, mapping: Mapping[Any, Any], allowed: set[str], where: PathKey) -> None:
@@ -459,7 +449,7 @@ def _text(p: _Problems, mapping: Mapping[str, Any], key: str, where: PathKey) ->
     return value.strip()
 
 
-def _name(p: _Problems, item: Mapping[str, Any], where: PathKey, *, required: bool) -> DayName | None:
+def _name(p: _Problems, item: Mapping[str, Any], where: PathKey, *, required: bool) -> Bilingual | None:
     zh = item.get("name")
     en = item.get("name_en")
     if zh is None and not required:
@@ -472,7 +462,7 @@ def _name(p: _Problems, item: Mapping[str, Any], where: PathKey, *, required: bo
     if en is not None and (not isinstance(en, str) or not en.strip()):
         p.add(where + ("name_en",), "name_en must be non-empty text")
         return None
-    return DayName(zh.strip(), en.strip() if isinstance(en, str) else zh.strip())
+    return Bilingual(zh.strip(), en.strip() if isinstance(en, str) else zh.strip())
 
 
 def _date(p: _Problems, value: object, where: PathKey, year: int | None = None) -> date | None:
@@ -490,7 +480,7 @@ def _date(p: _Problems, value: object, where: PathKey, year: int | None = None) 
     return d
 
 
-def _apply(override: _Override, doc: Document, rest: dict[date, DayName], work: dict[date, DayName],
+def _apply(override: _Override, doc: Document, rest: dict[date, Bilingual], work: dict[date, Bilingual],
            years: set[int]) -> Source:
     """Merge one validated file into the tables (which only ``load_calendar`` holds)."""
     p = _Problems(doc)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ._bilingual import Bilingual
 from ._errors import Location, RuleError
 from ._paths import data_dir
 from ._regulations import Corpus, Instrument
@@ -44,12 +45,6 @@ Format = Literal["text", "markdown", "json"]
 
 
 @dataclass(frozen=True)
-class Note:
-    zh: str
-    en: str
-
-
-@dataclass(frozen=True)
 class Entry:
     """One line of ``coverage.yaml``: an article (``paragraph`` None) or one paragraph, and why."""
 
@@ -57,7 +52,7 @@ class Entry:
     article: int
     paragraph: int | None
     reason: str
-    note: Note
+    note: Bilingual
     location: Location
 
 
@@ -70,7 +65,7 @@ class InstrumentSpec:
 
 @dataclass(frozen=True)
 class CoverageSpec:
-    reasons: Mapping[str, Note]
+    reasons: Mapping[str, Bilingual]
     instruments: tuple[InstrumentSpec, ...]
     file: str
 
@@ -88,14 +83,14 @@ class Unit:
     rules: tuple[str, ...] = ()  # rules citing it in `citations`
     liability_rules: tuple[str, ...] = ()  # rules naming it in `liability`
     items: tuple[int, ...] = ()  # items (项) cited by rules
-    note: Note | None = None
+    note: Bilingual | None = None
     stale: Entry | None = None  # a coverage.yaml entry for a paragraph a rule cites
 
 
 @dataclass(frozen=True)
 class InstrumentCoverage:
     id: str
-    title: Note
+    title: Bilingual
     complete: bool
     units: tuple[Unit, ...]
 
@@ -130,7 +125,7 @@ class InstrumentCoverage:
 
 @dataclass(frozen=True)
 class Coverage:
-    reasons: Mapping[str, Note]
+    reasons: Mapping[str, Bilingual]
     instruments: tuple[InstrumentCoverage, ...]
     problems: tuple[str, ...] = field(default=())
 
@@ -142,12 +137,12 @@ class Coverage:
 # --------------------------------------------------------------------------- loading
 
 
-def _note(value: Any, doc: Document, path: PathKey, problems: list[tuple[Location, str]]) -> Note | None:
+def _note(value: Any, doc: Document, path: PathKey, problems: list[tuple[Location, str]]) -> Bilingual | None:
     if not isinstance(value, dict) or set(value) != {"zh", "en"} \
             or not all(isinstance(value[k], str) and value[k].strip() for k in ("zh", "en")):
         problems.append((doc.locate(path), "expected {zh: …, en: …} with non-empty text in both languages"))
         return None
-    return Note(value["zh"].strip(), value["en"].strip())
+    return Bilingual(value["zh"].strip(), value["en"].strip())
 
 
 def _positive(value: Any) -> bool:
@@ -162,7 +157,7 @@ def load_coverage(path: Path | None = None) -> CoverageSpec:
     data = doc.data if isinstance(doc.data, dict) else {}
     if set(data) - {"schema", "reasons", "instruments"} or data.get("schema") != SCHEMA:
         problems.append((doc.locate(()), f"expected keys schema ({SCHEMA}), reasons, instruments"))
-    reasons: dict[str, Note] = {}
+    reasons: dict[str, Bilingual] = {}
     raw_reasons = data.get("reasons")
     if not isinstance(raw_reasons, dict) or not raw_reasons:
         problems.append((doc.locate(("reasons",)), "reasons must map each reason code to {zh, en}"))
@@ -319,7 +314,7 @@ def build_coverage(ruleset: RuleSet, corpus: Corpus, spec: CoverageSpec,
                     rules=tuple(sorted(found.rules)) if found else (),
                     liability_rules=tuple(sorted(found.liability)) if found else (),
                     items=tuple(sorted(found.items)) if found else (), note=note, stale=stale))
-        out.append(InstrumentCoverage(inst.id, Note(inst.short.zh, inst.short.en), inst_spec.complete,
+        out.append(InstrumentCoverage(inst.id, Bilingual(inst.short.zh, inst.short.en), inst_spec.complete,
                                       tuple(units)))
     return Coverage(spec.reasons, tuple(out), tuple(problems))
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from ._calendar import Calendar, DayName, Lang
+from ._bilingual import Bilingual
+from ._calendar import Calendar, Lang
 
 Unit = Literal["calendar_days", "working_days"]
 Status = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
@@ -65,17 +66,6 @@ def parse_period(text: str) -> Period:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One line of the explanation, in both languages."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-@dataclass(frozen=True)
 class DueDate:
     start: date
     period: Period | None  # None for a date fixed by an assigning body
@@ -86,7 +76,7 @@ class DueDate:
     effective_due: date
     holidays_crossed: tuple[tuple[date, str], ...]  # listed holidays in (start, effective_due], not weekends
     roll_over_applied: bool
-    steps: tuple[Step, ...]
+    steps: tuple[Bilingual, ...]
     calendar_fingerprint: str
 
 
@@ -114,7 +104,7 @@ def compute_due(start: date, period: Period, calendar: Calendar, *,
     spans = _check_spans(excluded)
     if isinstance(extension_days, bool) or not isinstance(extension_days, int) or not 0 <= extension_days <= MAX_AMOUNT:
         raise ValueError(f"extension_days must be a whole number from 0 to {MAX_AMOUNT}, got {extension_days!r}")
-    steps = [Step(f"起算日 {start} 不计入，自次日 {start + _ONE} 开始计算（民法典第二百零一条）",
+    steps = [Bilingual(f"起算日 {start} 不计入，自次日 {start + _ONE} 开始计算（民法典第二百零一条）",
                   f"the start day {start} is not counted; counting begins the next day, "
                   f"{start + _ONE} (Civil Code art. 201)")]
     if period.unit == "calendar_days":
@@ -123,7 +113,7 @@ def compute_due(start: date, period: Period, calendar: Calendar, *,
         last, skipped = _count_working_days(start, period.amount, spans, calendar, steps)
     if extension_days:
         extended = last + timedelta(days=extension_days)
-        steps.append(Step(f"延长 {extension_days} 日：{last} + {extension_days} 日 = {extended}",
+        steps.append(Bilingual(f"延长 {extension_days} 日：{last} + {extension_days} 日 = {extended}",
                           f"extended by {extension_days} day{_s(extension_days)}: {last} + {extension_days} "
                           f"= {extended}"))
         last = extended
@@ -134,7 +124,7 @@ def designated_due(start: date, due: date, calendar: Calendar, *, roll_over: boo
     """A due date fixed by the assigning body (信访工作条例 第二十二条第一款第三项)."""
     if due < start:
         raise ValueError(f"designated due date {due} is before the start date {start}")
-    steps = [Step(f"交办机关指定的办理期限为 {due}（自 {start} 交办）",
+    steps = [Bilingual(f"交办机关指定的办理期限为 {due}（自 {start} 交办）",
                   f"the assigning body set the due date {due} (assigned {start})")]
     return _finish(start, None, due, (), 0, calendar, roll_over, steps)
 
@@ -154,7 +144,7 @@ def _excluded(d: date, spans: Sequence[tuple[date, date]]) -> tuple[date, date] 
 
 
 def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, date]],
-                         steps: list[Step]) -> tuple[date, list[date]]:
+                         steps: list[Bilingual]) -> tuple[date, list[date]]:
     # Day by day so excluded days lengthen the window; touches no calendar data.
     d, counted, skipped = start, 0, []
     while counted < amount:
@@ -164,18 +154,18 @@ def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, d
         else:
             counted += 1
     if skipped:
-        steps.append(Step(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共 {len(skipped)} 日",
+        steps.append(Bilingual(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共 {len(skipped)} 日",
                           f"days not counted (inside an excluded span): {_dates(skipped, 'en')}, "
                           f"{len(skipped)} in total"))
-        steps.append(Step(f"第 {amount} 日：{start} + {amount} 日 + {len(skipped)} 日（排除）= {d}",
+        steps.append(Bilingual(f"第 {amount} 日：{start} + {amount} 日 + {len(skipped)} 日（排除）= {d}",
                           f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {d}"))
     else:
-        steps.append(Step(f"第 {amount} 日：{start} + {amount} 日 = {d}", f"day {amount}: {start} + {amount} = {d}"))
+        steps.append(Bilingual(f"第 {amount} 日：{start} + {amount} 日 = {d}", f"day {amount}: {start} + {amount} = {d}"))
     return d, skipped
 
 
 def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, date]], calendar: Calendar,
-                        steps: list[Step]) -> tuple[date, list[date]]:
+                        steps: list[Bilingual]) -> tuple[date, list[date]]:
     d, counted, skipped = start, 0, []
     passed: list[tuple[date, str, str]] = []  # days skipped since the last counted day: (day, zh, en)
     while counted < amount:
@@ -196,46 +186,46 @@ def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, da
         if passed:
             zh += "；跳过 " + "、".join(f"{p}（{z}）" for p, z, _ in passed)
             en += "; skipped " + ", ".join(f"{p} ({e})" for p, _, e in passed)
-        steps.append(Step(zh, en))
+        steps.append(Bilingual(zh, en))
         passed = []
     return d, skipped
 
 
 def _finish(start: date, period: Period | None, last: date, skipped: tuple[date, ...], extension_days: int,
-            calendar: Calendar, roll_over: bool, steps: list[Step]) -> DueDate:
+            calendar: Calendar, roll_over: bool, steps: list[Bilingual]) -> DueDate:
     rolled: date | None = None
     if roll_over:
         label = calendar.rest_day_label(last)  # needs data for the last day: raises if missing
         if label is None:
-            steps.append(Step(f"期间最后一日 {last} 为工作日，无需顺延", f"the last day {last} is a working day; "
+            steps.append(Bilingual(f"期间最后一日 {last} 为工作日，无需顺延", f"the last day {last} is a working day; "
                                                                  f"no roll-over"))
         else:
             rolled = calendar.next_working_day(last)
             kind_zh, kind_en = (("法定休假日", "a statutory rest day") if calendar.is_holiday(last)
                                 else ("休息日", "a rest day"))
-            steps.append(Step(f"期间最后一日 {last} 为{kind_zh}（{label.zh}），顺延至休假日结束的次日 {rolled}"
+            steps.append(Bilingual(f"期间最后一日 {last} 为{kind_zh}（{label.zh}），顺延至休假日结束的次日 {rolled}"
                               f"（民法典第二百零三条）",
                               f"the last day {last} is {kind_en} ({label.en}); it moves to the day after the "
                               f"rest ends, {rolled} (Civil Code art. 203)"))
     else:
-        steps.append(Step(f"本期间不适用顺延，期间最后一日 {last} 即为届满日",
+        steps.append(Bilingual(f"本期间不适用顺延，期间最后一日 {last} 即为届满日",
                           f"roll-over does not apply to this period; the last day is {last}"))
     effective = rolled or last
     crossed, uncovered = _holidays_between(start, effective, calendar)
     if crossed:
-        steps.append(Step(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
+        steps.append(Bilingual(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
                           f"statutory holidays within the period: {_group_names(crossed, 'en')}"))
     if uncovered:
-        steps.append(Step(f"{'、'.join(map(str, uncovered))} 年无放假安排数据，未列出该年的节假日",
+        steps.append(Bilingual(f"{'、'.join(map(str, uncovered))} 年无放假安排数据，未列出该年的节假日",
                           f"no holiday data for {', '.join(map(str, uncovered))}; holidays of that year "
                           f"are not listed"))
-    steps.append(Step(f"届满日：{effective}", f"due date: {effective}"))
+    steps.append(Bilingual(f"届满日：{effective}", f"due date: {effective}"))
     return DueDate(start, period, skipped, extension_days, last, rolled, effective,
                    tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint)
 
 
-def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[tuple[date, DayName]], list[int]]:
-    crossed: list[tuple[date, DayName]] = []
+def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[tuple[date, Bilingual]], list[int]]:
+    crossed: list[tuple[date, Bilingual]] = []
     uncovered: list[int] = []
     d = start + _ONE
     while d <= end:
@@ -250,7 +240,7 @@ def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[
     return crossed, uncovered
 
 
-def _group_names(crossed: Sequence[tuple[date, DayName]], lang: Lang) -> str:
+def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:
     """Runs of consecutive days with the same name, e.g. "2025-10-01—2025-10-05（国庆节）"."""
     runs: list[tuple[date, date, str]] = []
     for d, label in crossed:

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from ._bilingual import Bilingual
 from ._errors import Location, RegulationError
 from ._paths import data_dir
 from ._yaml import Document, PathKey, load_document
@@ -102,12 +103,6 @@ def parse_label_zh(label: str) -> tuple[int, int | None, int | None]:
 
 
 # --------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Bilingual:
-    zh: str
-    en: str
 
 
 @dataclass(frozen=True)
