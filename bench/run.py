@@ -455,6 +455,9 @@ def bench_workers(inputs: Inputs, engines: tuple[str, ...], repeat: int, stream_
     ceiling = alone / together
     report(Row("ceiling: 2 independent processes side by side vs in turn", cps(2 * count, together),
                cps(2 * count, alone), ceiling))
+    if ceiling < 1.6:
+        print("  (the machine is busy: two processes cannot gain much now, so the wall-clock rows below say\n"
+              "   little about legalcheck; rerun with --only workers when it is quiet)")
     for engine in engines:
         warm_evaluator(engine, inputs.cases)
         two, one = best_timings(lambda: _stream([jsonl], engine, 2), lambda: _stream([jsonl], engine, 1),
