@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from legalcheck import Evaluator
 from legalcheck._engines import available_engines
 
 ENGINES = available_engines()
+
+# CI runs the property tests derandomized, so a landing never hinges on luck; local runs keep
+# exploring new examples (and a longer fuzz run is one command, see tests/test_fuzz.py).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

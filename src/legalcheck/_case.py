@@ -181,6 +181,12 @@ class Assigned(_Event):
     to: str
     report_by: dt.date  # 指定办理期限
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Assigned:
+        if self.report_by < self.date:
+            raise ValueError("report_by is before the date of assignment")
+        return self
+
 
 class Notified(_Event):
     """告知信访人."""
