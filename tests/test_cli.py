@@ -157,3 +157,15 @@ def test_year_without_calendar_data_is_an_error_naming_year_and_override(cli, tm
     code, out, _ = cli("check", str(case), "--as-of", "2027-03-01", "--engine", "native",
                        "--calendar", str(override))
     assert code == 1 and "LC1003" in out
+
+
+def test_public_batch_iterator_keeps_every_input() -> None:
+    import datetime as dt
+
+    import legalcheck
+
+    items = list(legalcheck.check_paths([EXAMPLES], legalcheck.BatchOptions(as_of=dt.date(2025, 12, 1),
+                                                                           engine="native")))
+    assert [Path(i.source).name for i in items] == sorted(
+        p.name for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("_"))
+    assert all(i.report is not None and i.error is None for i in items)

@@ -4,9 +4,14 @@
     >>> case = legalcheck.load_case("examples/compliant-direct-letter.yaml")
     >>> report = legalcheck.check(case, as_of=datetime.date(2025, 12, 1))
     >>> [f.rule_id for f in report.findings]
+
+For batches (files, directories, JSON Lines), ``check_paths`` yields one ``BatchItem`` per
+input, in input order, with a report or the error that rejected it; memory stays flat.
 """
 
 from ._api import check, is_compliant, iter_findings, load_case
+from ._batch import BatchItem, check_paths
+from ._batch import Options as BatchOptions
 from ._case import Case
 from ._errors import CaseError, InputError, LegalcheckError
 from ._evaluator import Evaluator
@@ -14,6 +19,8 @@ from ._findings import Finding, Report
 from ._version import __version__
 
 __all__ = [
+    "BatchItem",
+    "BatchOptions",
     "Case",
     "CaseError",
     "Evaluator",
@@ -23,6 +30,7 @@ __all__ = [
     "Report",
     "__version__",
     "check",
+    "check_paths",
     "is_compliant",
     "iter_findings",
     "load_case",
