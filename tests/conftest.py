@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 
 import pytest
 from hypothesis import settings
 
 from legalcheck import Evaluator
+from legalcheck._cli import main
 from legalcheck._engines import available_engines
 
 ENGINES = available_engines()
@@ -32,3 +35,20 @@ def evaluator(request: pytest.FixtureRequest) -> Evaluator:
 @pytest.fixture(scope="session")
 def native() -> Evaluator:
     return Evaluator(engine="native")
+
+
+CliRun = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRun:
+    """Run ``legalcheck ARGS...`` in-process as the console script does: (exit code, stdout, stderr)."""
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["legalcheck", *args])
+        with pytest.raises(SystemExit) as info:
+            main()
+        captured = capsys.readouterr()
+        code = info.value.code
+        return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+    return run

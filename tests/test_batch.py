@@ -12,10 +12,9 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ from legalcheck._batch import (
     BatchItem, Options, Progress, Rendering, Summary, check_paths, map_paths, reason_of,
 )
 from legalcheck._case_loader import CaseInput, Job, iter_case_files
-from legalcheck._cli import main
 from legalcheck._engines import available_engines
 from legalcheck._errors import CalendarDataError, InputError
 from legalcheck._yaml import DEFAULT_LIMITS, parse_yaml
@@ -389,23 +387,13 @@ def test_progress_is_silent_in_pipes_ci_logs_and_over_a_report(monkeypatch: pyte
 # --- the CLI ------------------------------------------------------------------------------------------
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["legalcheck", *args])
-    with pytest.raises(SystemExit) as info:
-        main()
-    captured = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
-
-
-def test_cli_jsonl_streams_reports_and_summarises_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                            monkeypatch: pytest.MonkeyPatch, force_pool: None) -> None:
+def test_cli_jsonl_streams_reports_and_summarises_on_stderr(tmp_path: Path, cli: Callable[..., tuple[int, str, str]], force_pool: None) -> None:
     populate(tmp_path, ["good", "bad-date", "good"])
     write_jsonl(tmp_path / "z.jsonl", [good_case(5), "{nope", good_case(6)])
     outputs = {}
     for jobs in ("1", "2"):
-        code, out, err = run_cli(["check", str(tmp_path), "--format", "jsonl", "--engine", "native",
-                                  "--as-of", "2025-12-01", "--jobs", jobs, "--lang", "en"], capsys, monkeypatch)
+        code, out, err = cli("check", str(tmp_path), "--format", "jsonl", "--engine", "native",
+                             "--as-of", "2025-12-01", "--jobs", jobs, "--lang", "en")
         assert code == 2
         records = [json.loads(line) for line in out.splitlines()]
         assert [r.get("kind", "report") for r in records] == ["report", "input_error", "report", "report",
@@ -417,11 +405,9 @@ def test_cli_jsonl_streams_reports_and_summarises_on_stderr(tmp_path: Path, caps
     assert outputs["1"] == outputs["2"]
 
 
-def test_cli_text_format_says_why_inputs_were_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_text_format_says_why_inputs_were_rejected(tmp_path: Path, cli: Callable[..., tuple[int, str, str]]) -> None:
     populate(tmp_path, ["good", "yaml-syntax", "unknown-key"])
-    code, out, err = run_cli(["check", str(tmp_path), "--engine", "native", "--as-of", "2025-12-01", "--jobs", "1"],
-                             capsys, monkeypatch)
+    code, out, err = cli("check", str(tmp_path), "--engine", "native", "--as-of", "2025-12-01", "--jobs", "1")
     assert code == 2 and err == ""
     assert out.splitlines()[-2:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的键 1"]
 
