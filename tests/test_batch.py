@@ -155,8 +155,9 @@ def test_jsonl_lines_are_each_accounted_for(tmp_path_factory: pytest.TempPathFac
                            .replace("\x1c", " ").replace("\x1d", " ").replace("\x1e", " ").replace("\x85", " ")
                            .replace("\u2028", " ").replace("\u2029", " "))
     write_jsonl(path, content)
+    # Blank means ASCII whitespace only: a line of U+00A0 is not JSON, and is reported.
     expected = [f"{path}:{n}" for n, line in enumerate(content, 1)
-                if (json.dumps(line) if isinstance(line, dict) else line).strip()]
+                if (json.dumps(line) if isinstance(line, dict) else line).encode("utf-8").strip()]
     items = list(check_paths([path], NATIVE, evaluator=native))
     assert [item.source for item in items] == expected
     summary = Summary()

@@ -34,9 +34,10 @@ from hypothesis import strategies as st
 
 from legalcheck import Case, Evaluator, InputError, Report
 from legalcheck._calendar import default_calendar
-from legalcheck._case import Event, agency_references
+from legalcheck._case import EVENT_KINDS, Event, agency_references
 from legalcheck._case_loader import case_from_document, case_from_json, referenced_agencies
 from legalcheck._engines import available_engines
+from legalcheck._facts import BARE_EVENT_FIELDS, CASE_FIELDS, EVENT_FIELDS, FactPlan, case_facts
 from legalcheck._yaml import parse_json, parse_yaml
 
 SCALE = int(os.environ.get("LEGALCHECK_FUZZ_EXAMPLES", "0")) or None
@@ -358,3 +359,49 @@ def test_fast_reference_check_finds_what_agency_references_finds(case: dict[str,
         assume(False)
         raise
     assert referenced_agencies(parsed) == {ref for _, ref in agency_references(parsed)}
+
+
+def _parsed(case: dict[str, Any]) -> Case:
+    try:
+        return case_from_json(json.dumps(case, ensure_ascii=False), "fuzz.json")
+    except InputError:
+        assume(False)  # e.g. a generated reference the model refuses; mutations cover those
+        raise
+
+
+@settings(max_examples=examples(300), **FUZZ)  # type: ignore[arg-type]
+@given(case=cases(), as_of=as_of_dates,
+       case_fields=st.sets(st.sampled_from(sorted(CASE_FIELDS))),
+       event_fields=st.sets(st.sampled_from(sorted(EVENT_FIELDS))),
+       kinds=st.none() | st.sets(st.sampled_from(sorted(EVENT_KINDS))))
+def test_a_fact_plan_computes_its_fields_as_every_plan_does(case: dict[str, Any], as_of: dt.date,
+                                                           case_fields: set[str], event_fields: set[str],
+                                                           kinds: set[str] | None) -> None:
+    """Facts for a few rules are the complete facts cut down to the fields and kinds those rules read."""
+    parsed = _parsed(case)
+    plan = FactPlan.reading(case_fields, event_fields, kinds)
+    every, some = case_facts(parsed, until=as_of), case_facts(parsed, until=as_of, plan=plan)
+    assert some.case == {k: v for k, v in every.case.items() if k in case_fields}
+    assert some.events == tuple(
+        {k: v for k, v in e.items() if k in (plan.event if kinds is None or e["kind"] in kinds else BARE_EVENT_FIELDS)}
+        for e in every.events)
+
+
+def test_a_fact_plan_refuses_fields_outside_the_vocabulary() -> None:
+    with pytest.raises(ValueError, match="not in the fact vocabulary: agency_colour"):
+        FactPlan.reading({"category"}, {"agency_colour"})
+
+
+@settings(max_examples=examples(300), **FUZZ)  # type: ignore[arg-type]
+@given(case=cases(), as_of=as_of_dates, roll_over=st.booleans())
+def test_is_compliant_decides_as_the_report_does(native: Evaluator, case: dict[str, Any], as_of: dt.date,
+                                                 roll_over: bool) -> None:
+    parsed = _parsed(case)
+    try:
+        report = native.check(parsed, as_of=as_of, roll_over=roll_over)
+    except InputError:
+        with pytest.raises(InputError):
+            native.is_compliant(parsed, as_of=as_of, roll_over=roll_over)
+        return
+    assert native.is_compliant(parsed, as_of=as_of, roll_over=roll_over) is report.compliant
+    event("compliant" if report.compliant else "not compliant")

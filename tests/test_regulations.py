@@ -109,7 +109,7 @@ def test_every_instrument_has_its_source(corpus: Corpus) -> None:
         file_name, digest = SOURCES[inst.id]
         assert inst.source == f"sources/{file_name}"
         assert inst.source_path == REGULATIONS / "sources" / file_name
-        assert corpus.text_hash(inst.id) == digest == hashlib.sha256(inst.source_path.read_bytes()).hexdigest()
+        assert inst.source_sha256 == digest == hashlib.sha256(inst.source_path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("instrument_id", sorted(SOURCES))
@@ -392,6 +392,7 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
     ("        en: Paragraph one.\n", "        en: TODO\n", "articles[0].paragraphs[0].en", "placeholder"),
     ("id: test-law", "id: other-law", "id", "must match the file name"),
     ("source: sources/test.md", "source: ../outside.md", "source", "relative path inside"),
+    ("source: sources/test.md", "source: sources/missing.md", "source", "cannot read source file"),
     ("            zh: 第一项；", "            zh: （一）第一项；", "articles[0].paragraphs[0].items[0].zh", "marker"),
     ("      - zh: 第一款。", "      - zh: 第一条 第一款。", "articles[0].paragraphs[0].zh", "article label"),
     ("    chapter: {zh: 第一章 总则, en: Chapter I General Provisions}\n    paragraphs:\n      - zh: 本条例",

@@ -48,5 +48,6 @@ def iter_findings(case: Case, *, as_of: dt.date | None = None, engine: EngineNam
 
 def is_compliant(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None,
                  roll_over: bool = True, packs: Sequence[str] | None = None) -> bool:
-    """True when the case has no finding of severity ``violation``."""
-    return check(case, as_of=as_of, engine=engine, roll_over=roll_over, packs=packs).compliant
+    """True when the case has no finding of severity ``violation``: ``check(...).compliant``,
+    decided without building the report (for systems that check every case on save)."""
+    return default_evaluator(engine).is_compliant(case, as_of=as_of, roll_over=roll_over, packs=packs)

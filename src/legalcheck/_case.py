@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal, Union, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -432,10 +432,37 @@ class Case(_Model):
         return not self.petitioners or any(not p.name or not p.address for p in self.petitioners)
 
     def agency(self, agency_id: str) -> Agency | None:
-        for agency in self.agencies:
-            if agency.id == agency_id:
-                return agency
-        return None
+        return agency_index(self.agencies).get(agency_id)
+
+
+class AgencyIndex(dict[str, Agency]):
+    """Agencies by id, with room for values derived from these agencies alone (``derived``)."""
+
+    __slots__ = ("derived",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.derived: dict[Any, Any] = {}
+
+
+# Cases loaded with a shared registry share its tuple of agencies: index each tuple once.
+# Entries keep their tuple alive, so an id() found here still names that tuple.
+_INDEXES: dict[int, tuple[tuple[Agency, ...], AgencyIndex]] = {}
+_INDEXES_KEPT = 64
+
+
+def agency_index(agencies: tuple[Agency, ...]) -> AgencyIndex:
+    """The agencies by id (the first of a repeated id, which the case loader rejects anyway)."""
+    entry = _INDEXES.get(id(agencies))
+    if entry is not None and entry[0] is agencies:
+        return entry[1]
+    index = AgencyIndex()
+    for agency in agencies:
+        index.setdefault(agency.id, agency)
+    if len(_INDEXES) >= _INDEXES_KEPT:
+        _INDEXES.clear()  # bounded; a batch uses a few registries
+    _INDEXES[id(agencies)] = (agencies, index)
+    return index
 
 
 def agency_references(case: Case) -> list[tuple[tuple[str | int, ...], str]]:

@@ -89,7 +89,7 @@ class Query:
     relations: tuple[Relation, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed; not frozen, which costs 4x to build, once per match of every case
 class QueryMatch:
     """One anchor of one query and the seqs of the events related to it, per role (sorted)."""
 
@@ -175,3 +175,29 @@ def refs_of(predicate: Predicate | None) -> set[Ref]:
     if isinstance(predicate, (AllOf, AnyOf)):
         return set().union(*(refs_of(item) for item in predicate.items))
     return refs_of(predicate.item)
+
+
+
+def _predicates(query: Query) -> list[Predicate | None]:
+    return [query.when, None if query.anchor is None else query.anchor.where,
+            *(r.pattern.where for r in query.relations)]
+
+
+def case_fields_read(query: Query) -> set[str]:
+    """Case fields a query reads: in ``when`` and through ``case`` references."""
+    return fields_of(query.when) | {ref.field for p in _predicates(query) for ref in refs_of(p)
+                                    if ref.binding == "case"}
+
+
+def event_fields_read(query: Query) -> set[str]:
+    """Event fields a query reads: on anchors, on related events and through ``anchor`` references."""
+    read = set().union(*(fields_of(r.pattern.where) for r in query.relations))
+    if query.anchor is not None:
+        read |= fields_of(query.anchor.where)
+    return read | {ref.field for p in _predicates(query) for ref in refs_of(p) if ref.binding == "anchor"}
+
+
+def event_kinds_read(query: Query) -> set[str]:
+    """Kinds of the events a query anchors on or relates to."""
+    kinds = set().union(*(r.pattern.kinds for r in query.relations))
+    return kinds | set(query.anchor.kinds) if query.anchor is not None else kinds

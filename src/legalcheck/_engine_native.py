@@ -1,14 +1,19 @@
 """The native engine: compiled queries evaluated by plain Python.
 
 It is the fast path and the oracle the durable-rules engine is tested against. Each
-predicate is compiled once into a closure with the semantics of ``_conditions.holds``
-(the differential tests hold the closures to that reference).
+predicate is compiled once into a single Python expression with the semantics of
+``_conditions.holds`` (``tests/test_engine_native.py`` holds the two together), so a
+rule costs about what the same test written by hand would. Only the rule's
+structure becomes code: field names and values enter the expression as ``repr``
+literals of str, int and bool (checked here), which cannot be anything but data.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._conditions import AllOf, AnyOf, Compare, Fact, Predicate, Query, QueryMatch, Ref, _compare
 from ._facts import Facts
@@ -18,45 +23,60 @@ Test = Callable[[Fact, Env], bool]
 _MISSING = object()
 
 
-def _always(_fact: Fact, _env: Env) -> bool:
-    return True
+def _by_reference(op: str, actual: Any, expected: Any) -> bool:
+    return actual is not _MISSING and expected is not _MISSING and _compare(op, actual, expected)
 
 
-def compile_predicate(predicate: Predicate | None) -> Test:
-    """A closure equivalent to ``holds(predicate, fact, env)``."""
+# The only names a compiled expression can see: no builtins.
+_NAMESPACE: dict[str, Any] = {
+    "__builtins__": {}, "_M": _MISSING, "_compare": _compare, "_by_reference": _by_reference,
+    "_isinstance": isinstance, "_sequence": (list, tuple),
+}
+
+
+def _literal(value: Any) -> str:
+    if type(value) in (str, int, bool):
+        return repr(value)
+    if type(value) in (tuple, list) and all(type(v) in (str, int, bool) for v in value):
+        return repr(value)
+    raise TypeError(f"not a rule value: {value!r}")
+
+
+def predicate_source(predicate: Predicate | None) -> str:
+    """The Python expression, over ``fact`` and ``env``, equivalent to ``holds(predicate, fact, env)``."""
     if predicate is None:
-        return _always
+        return "True"
     if isinstance(predicate, Compare):
-        return _compile_compare(predicate)
+        return _compare_source(predicate)
     if isinstance(predicate, AllOf):
-        tests = tuple(compile_predicate(item) for item in predicate.items)
-        return lambda fact, env: all(test(fact, env) for test in tests)
+        return "(" + " and ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "True"
     if isinstance(predicate, AnyOf):
-        tests = tuple(compile_predicate(item) for item in predicate.items)
-        return lambda fact, env: any(test(fact, env) for test in tests)
-    inner = compile_predicate(predicate.item)
-    return lambda fact, env: not inner(fact, env)
+        return "(" + " or ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "False"
+    return f"(not {predicate_source(predicate.item)})"
 
 
-def _compile_compare(cmp: Compare) -> Test:
-    name, op, value = cmp.field, cmp.op, cmp.value
+def _compare_source(cmp: Compare) -> str:
+    name, op, value = _literal(cmp.field), cmp.op, cmp.value
     if op == "exists":
-        return lambda fact, _env: (name in fact) == value
+        return f"(({name} in fact) is {_literal(bool(value))})"
     if isinstance(value, Ref):
-        binding, other = value.binding, value.field
-
-        def by_reference(fact: Fact, env: Env) -> bool:
-            actual = fact.get(name, _MISSING)
-            expected = env[binding].get(other, _MISSING)
-            return actual is not _MISSING and expected is not _MISSING and _compare(op, actual, expected)
-
-        return by_reference
-    if op == "eq":  # the commonest test, inlined; a missing field never equals anything
-        return lambda fact, _env: name in fact and fact[name] == value
+        other = f"env[{_literal(value.binding)}].get({_literal(value.field)}, _M)"
+        return f"_by_reference({_literal(op)}, fact.get({name}, _M), {other})"
+    # A missing field is the sentinel _M, which equals nothing and is in no tuple.
+    if op == "eq":
+        return f"(fact.get({name}, _M) == {_literal(value)})"
     if op == "in" and isinstance(value, tuple):
-        allowed = value
-        return lambda fact, _env: name in fact and fact[name] in allowed
-    return lambda fact, _env: name in fact and _compare(op, fact[name], value)
+        return f"(fact.get({name}, _M) in {_literal(value)})"
+    if op == "contains":
+        return f"(_isinstance(fact.get({name}), _sequence) and {_literal(value)} in fact[{name}])"
+    return f"({name} in fact and _compare({_literal(op)}, fact[{name}], {_literal(value)}))"
+
+
+def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
+    """A function equivalent to ``holds(predicate, fact, env)``."""
+    code = compile(f"lambda fact, env: {predicate_source(predicate)}", f"<{label}>", "eval")
+    test: Test = eval(code, dict(_NAMESPACE))  # noqa: S307 - structure only; values are repr literals
+    return test
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,41 +96,80 @@ class _Query:
     relations: tuple[_Relation, ...]
 
 
+class _Timeline:
+    """A case's events per kind, each list in ``seq`` order, with the seqs to bisect."""
+
+    __slots__ = ("events", "seqs")
+
+    def __init__(self, facts: Facts) -> None:
+        self.events: dict[str, list[Fact]] = {}
+        for event in facts.events:
+            self.events.setdefault(event["kind"], []).append(event)
+        self.seqs: dict[str, list[int]] = {}  # filled as relations ask
+
+    def of(self, kinds: tuple[str, ...]) -> list[Fact]:
+        if len(kinds) == 1:
+            return self.events.get(kinds[0], [])
+        return sorted((e for kind in kinds for e in self.events.get(kind, ())), key=_seq)
+
+    def around(self, kind: str, seq: int, after: bool) -> list[Fact]:
+        """The events of ``kind`` after (or before) position ``seq``."""
+        events = self.events.get(kind)
+        if not events:
+            return []
+        seqs = self.seqs.get(kind)
+        if seqs is None:
+            seqs = self.seqs[kind] = [e["seq"] for e in events]
+        if after:
+            return events[bisect_right(seqs, seq):]
+        return events[:bisect_left(seqs, seq)]
+
+
+def _seq(fact: Fact) -> int:
+    seq: int = fact["seq"]
+    return seq
+
+
 class NativeEngine:
     name = "native"
 
     def __init__(self, queries: Sequence[Query]) -> None:
-        self._queries = tuple(
-            _Query(q.rule_id, compile_predicate(q.when), None if q.anchor is None else q.anchor.kinds,
-                   compile_predicate(None if q.anchor is None else q.anchor.where),
-                   tuple(_Relation(r.role, r.pattern.kinds, compile_predicate(r.pattern.where), r.order == "after")
+        self._queries = tuple(sorted((
+            _Query(q.rule_id, compile_predicate(q.when, f"{q.rule_id} when"),
+                   None if q.anchor is None else q.anchor.kinds,
+                   compile_predicate(None if q.anchor is None else q.anchor.where, f"{q.rule_id} anchor"),
+                   tuple(_Relation(r.role, r.pattern.kinds,
+                                   compile_predicate(r.pattern.where, f"{q.rule_id} {r.role}"), r.order == "after")
                          for r in q.relations))
-            for q in queries)
+            for q in queries), key=lambda q: q.rule_id))
+        # One query per rule id (as rule sets have) gives matches in order without sorting them.
+        self._interleaved = len({q.rule_id for q in self._queries}) < len(self._queries)
 
     def run(self, facts: Facts) -> list[QueryMatch]:
+        """Matches in (rule id, anchor seq) order: queries are sorted by rule id, anchors by seq."""
         matches: list[QueryMatch] = []
-        case_env: Env = {"case": facts.case}
-        by_kind: dict[str, list[Fact]] = {}
-        for event in facts.events:
-            by_kind.setdefault(event["kind"], []).append(event)
+        case = facts.case
+        case_env: Env = {"case": case}
+        timeline = _Timeline(facts)
         for query in self._queries:
-            if not query.when(facts.case, case_env):
+            if not query.when(case, case_env):
                 continue
             if query.kinds is None:
                 matches.append(QueryMatch(query.rule_id, None, ()))
                 continue
-            anchors = [a for kind in query.kinds for a in by_kind.get(kind, ()) if query.anchor(a, case_env)]
-            for anchor in sorted(anchors, key=lambda a: a["seq"]):
-                env = {"case": facts.case, "anchor": anchor}
+            for anchor in timeline.of(query.kinds):
+                if not query.anchor(anchor, case_env):
+                    continue
+                env = {"case": case, "anchor": anchor}
                 seq = anchor["seq"]
-                related = tuple(
-                    (relation.role, tuple(sorted(
-                        event["seq"]
-                        for kind in relation.kinds
-                        for event in by_kind.get(kind, ())
-                        if (event["seq"] > seq if relation.after else event["seq"] < seq)
-                        and relation.test(event, env))))
-                    for relation in query.relations)
-                matches.append(QueryMatch(query.rule_id, seq, related))
-        matches.sort(key=lambda m: (m.rule_id, -1 if m.anchor_seq is None else m.anchor_seq))
+                related = []
+                for relation in query.relations:
+                    found = [e["seq"] for kind in relation.kinds for e in timeline.around(kind, seq, relation.after)
+                             if relation.test(e, env)]
+                    if len(relation.kinds) > 1:
+                        found.sort()
+                    related.append((relation.role, tuple(found)))
+                matches.append(QueryMatch(query.rule_id, seq, tuple(related)))
+        if self._interleaved:
+            matches.sort(key=lambda m: (m.rule_id, -1 if m.anchor_seq is None else m.anchor_seq))
         return matches

@@ -7,53 +7,68 @@ compare them as integers. A field that does not apply is absent, never ``None``.
 
 Relations that need the agency tree (same level, superior, competent) are derived
 here once, so rules compare plain fields instead of walking the tree.
+
+A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
+selected rules read (and those it reads itself), so that a check of a few rules costs
+about what the same few checks written by hand would. Every field is computed the same
+way whichever plan asks for it (``tests/test_facts.py`` holds plans to ``EVERY_FACT``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ._case import Agency, Case
+from ._case import Agency, Case, agency_index
 from ._conditions import Fact
 
-# Field vocabulary: name -> type ("str", "int", "bool", "list", "day").
-# The rule loader rejects a rule that reads a field not listed here.
-CASE_FIELDS: dict[str, str] = {
-    "category": "str",
-    "channel": "str",
-    "form": "str",
-    "headcount": "int",
-    "representatives_count": "int",
-    "litigation_related": "bool",
-    "statutory_procedure": "str",
-    "major_urgent": "bool",
-    "discipline_matter": "bool",
-    "complex": "bool",
-    "identity_unclear": "bool",
-    "status": "str",
-    "province": "str",
-    "involved_agencies_count": "int",
-    "has_competent_agencies": "bool",
-    "states_request": "bool",
-    "states_facts_and_reasons": "bool",
+@dataclass(frozen=True, slots=True)
+class _CaseField:
+    type: str  # "str", "int", "bool"
+    value: Callable[[Case], Any] | None  # None: absent; no getter: computed from the whole timeline
+
+
+# Case field vocabulary. The rule loader rejects a rule that reads a field not listed here.
+_CASE: dict[str, _CaseField] = {
+    "category": _CaseField("str", lambda c: c.category.value),
+    "channel": _CaseField("str", lambda c: c.channel.value),
+    "form": _CaseField("str", lambda c: c.effective_form.value),
+    "headcount": _CaseField("int", lambda c: c.headcount),
+    "representatives_count": _CaseField("int", lambda c: len(c.representatives)),
+    "litigation_related": _CaseField("bool", lambda c: c.flags.litigation_related),
+    "statutory_procedure": _CaseField("str", lambda c: None if c.flags.statutory_procedure is None
+                                      else c.flags.statutory_procedure.value),
+    "major_urgent": _CaseField("bool", lambda c: c.flags.major_urgent),
+    "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
+    "complex": _CaseField("bool", lambda c: c.flags.complex),
+    "identity_unclear": _CaseField("bool", lambda c: c.identity_unclear),
+    "status": _CaseField("str", lambda c: c.status),
+    "province": _CaseField("str", lambda c: c.province),
+    "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
+    "has_competent_agencies": _CaseField("bool", lambda c: bool(c.competent_agencies)),
+    "states_request": _CaseField("bool", lambda c: bool(c.content.request)),
+    "states_facts_and_reasons": _CaseField("bool", lambda c: bool(c.content.facts or c.content.reasons)),
     # 第十九条第一款: each element of the petition's content, and whether the file records any of it.
-    "states_facts": "bool",
-    "states_reasons": "bool",
-    "content_recorded": "bool",
+    "states_facts": _CaseField("bool", lambda c: bool(c.content.facts)),
+    "states_reasons": _CaseField("bool", lambda c: bool(c.content.reasons)),
+    "content_recorded": _CaseField("bool", lambda c: bool(c.content.request or c.content.facts
+                                                          or c.content.reasons)),
     # 第二十八条第三款: staff_interests with a direct interest and no recusal event (as of the date checked).
-    "unrecused_interested_staff": "int",
+    "unrecused_interested_staff": _CaseField("int", None),
     # 第二十四条第一款: present when the case lists two or more involved agencies.
-    "involved_have_common_superior": "bool",
+    "involved_have_common_superior": _CaseField("bool", None),
 }
+CASE_FIELDS: dict[str, str] = {name: spec.type for name, spec in _CASE.items()}
 
 _AGENCY_FIELDS = {
     "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_ancestors": "list",
     "_competent": "bool", "_superior_of_competent": "bool", "_involved": "bool", "_accused": "bool",
 }
 
+# Event field vocabulary: name -> type ("str", "int", "bool", "list", "day").
 EVENT_FIELDS: dict[str, str] = {
     "seq": "int", "index": "int", "kind": "str", "day": "day",
     **{f"agency{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
@@ -75,6 +90,66 @@ EVENT_FIELDS: dict[str, str] = {
     "days_to_conclusion": "int",
 }
 
+# Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
+# agency (references and messages), hearing ends (excluded spans), report-back dates (designated
+# periods) and extension days.
+# Agency fields that depend on the case (its competent, involved and accused agencies).
+_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
+
+
+_TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
+                              "agency_common_superior_of_involved", "reply_to_kind"})
+
+# Events of kinds no selected rule reads are only positions on the timeline.
+BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
+STRUCTURAL_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency", "to", "end_day", "report_by_day",
+                                     "days"})
+
+_COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "procedure", "days",
+           "approved_by_head", "petitioner_told_reason", "states_request", "states_facts_and_reasons",
+           "states_opinion", "states_legal_basis", "assessment", "outcome", "type", "document_made",
+           "person", "to_person", "handling_agency", "same_facts_as_concluded",
+           "approved_by_review_committee", "petitioner_consented_to_oral", "adopted")
+
+
+@dataclass(frozen=True, slots=True)
+class FactPlan:
+    """The fields to compute; every other field is left out of the facts."""
+
+    case: tuple[str, ...]  # case fields with a getter, in vocabulary order
+    event: frozenset[str]
+    copied: tuple[str, ...]  # event fields copied as they are
+    agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
+    to: tuple[str, ...]  # and under "to"
+    agency_per_case: tuple[str, ...]  # those of them that depend on the case (_PER_CASE_SUFFIXES)
+    to_per_case: tuple[str, ...]
+    notice: bool  # agency_notice_by_other_rules is wanted
+    kinds: frozenset[str] | None  # events of other kinds get only BARE_EVENT_FIELDS; None: every kind
+    timeline: frozenset[str]  # the wanted fields that need the whole timeline (_add_sequence_facts)
+
+    @classmethod
+    def reading(cls, case_fields: Collection[str], event_fields: Collection[str],
+                kinds: Collection[str] | None = None) -> FactPlan:
+        """A plan for rules that read ``case_fields`` and ``event_fields`` of events of ``kinds``
+        (structural fields added)."""
+        unknown = (set(case_fields) - set(CASE_FIELDS)) | (set(event_fields) - set(EVENT_FIELDS))
+        if unknown:
+            raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
+        event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
+        return cls(case=tuple(n for n, spec in _CASE.items() if n in case_fields and spec.value is not None)
+                   + tuple(n for n, spec in _CASE.items() if n in case_fields and spec.value is None),
+                   event=event, copied=tuple(n for n in _COPIED if n in event),
+                   agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
+                   to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
+                   agency_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"agency{s}" in event),
+                   to_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"to{s}" in event),
+                   notice="agency_notice_by_other_rules" in event,
+                   kinds=None if kinds is None else frozenset(kinds),
+                   timeline=(frozenset(case_fields) | event) & _TIMELINE_FIELDS)
+
+
+EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
+
 
 @dataclass(frozen=True, slots=True)
 class Facts:
@@ -84,159 +159,226 @@ class Facts:
 
 def chronological(case: Case, until: dt.date | None = None) -> list[int]:
     """Indexes of ``case.events`` dated up to ``until``, in chronological order (file order breaks ties)."""
-    indexes = [i for i, e in enumerate(case.events) if until is None or e.date <= until]
-    return sorted(indexes, key=lambda i: (case.events[i].date, i))
+    dates = [e.date for e in case.events]
+    indexes = [i for i, day in enumerate(dates) if until is None or day <= until]
+    return sorted(indexes, key=dates.__getitem__)  # stable: file order breaks ties
 
 
-@dataclass(frozen=True, slots=True)
 class _Tree:
-    """The case's agencies and the sets that derived fields test membership of."""
+    """The case's agencies, the sets that derived fields test membership of, and the plan.
 
-    agencies: dict[str, Agency]
-    competent: frozenset[str]
-    involved: frozenset[str]
-    accused: frozenset[str]
+    Agency fields per (prefix, agency id) and chains of superiors are memoised: a case's
+    events name the same few agencies.
+    """
+
+    __slots__ = ("case", "agencies", "plan", "memo", "chains")
+
+    def __init__(self, case: Case, plan: FactPlan) -> None:
+        self.case = case
+        self.agencies = agency_index(case.agencies)
+        self.plan = plan
+        self.memo: dict[tuple[str, str], Fact] = {}
+        self.chains: dict[str, list[str]] = {}
+
+    def notice_by_other_rules(self, kind: str) -> bool:
+        """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
+        accusations notify under their own provisions, not under 第二十三条."""
+        return ((kind == "political_legal" and self.case.flags.litigation_related)
+                or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
 
     def ancestors(self, agency_id: str) -> list[str]:
+        known = self.chains.get(agency_id)
+        if known is not None:
+            return known
         chain: list[str] = []
         current = self.agencies.get(agency_id)
         while current is not None and current.superior is not None and current.superior not in chain:
             chain.append(current.superior)
             current = self.agencies.get(current.superior)
+        self.chains[agency_id] = chain
         return chain
 
     def fields(self, prefix: str, agency_id: str) -> Fact:
+        """The planned agency fields under ``prefix``; shared between events, so never mutated."""
+        known = self.memo.get((prefix, agency_id))
+        if known is not None:
+            return known
+        plan = self.plan
+        if prefix == "agency":
+            out = self._static_fields(prefix, agency_id, plan.agency)
+            per_case, notice = plan.agency_per_case, plan.notice
+        else:
+            out = self._static_fields(prefix, agency_id, plan.to)
+            per_case, notice = plan.to_per_case, False
+        if per_case or notice:
+            out = dict(out)
+            agency = self.agencies.get(agency_id)
+            competent = self.case.competent_agencies
+            for suffix in per_case:
+                if suffix == "_involved":
+                    out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
+                elif suffix == "_accused":
+                    out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
+                elif suffix == "_competent" and competent:
+                    out[f"{prefix}_competent"] = agency_id in competent
+                elif suffix == "_superior_of_competent" and competent:
+                    out[f"{prefix}_superior_of_competent"] = any(
+                        (c_agency := self.agencies.get(c)) is not None and c_agency.superior == agency_id
+                        for c in competent)
+            if notice:
+                out["agency_notice_by_other_rules"] = (agency is not None
+                                                       and self.notice_by_other_rules(agency.kind.value))
+        self.memo[(prefix, agency_id)] = out
+        return out
+
+    def _static_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...]) -> Fact:
+        """The fields that depend on the agencies alone: shared by every case of a registry."""
+        key = (prefix, agency_id, wanted)
+        known: Fact | None = self.agencies.derived.get(key)
+        if known is not None:
+            return known
         agency = self.agencies.get(agency_id)
-        out: Fact = {prefix: agency_id, f"{prefix}_ancestors": self.ancestors(agency_id),
-                     f"{prefix}_involved": agency_id in self.involved,
-                     f"{prefix}_accused": agency_id in self.accused}
-        if agency is not None:
-            out[f"{prefix}_kind"] = agency.kind.value
-            out[f"{prefix}_level"] = agency.level.value
-            if agency.superior is not None:
+        out: Fact = {prefix: agency_id}
+        for suffix in wanted:
+            if suffix == "_ancestors":
+                out[f"{prefix}_ancestors"] = self.ancestors(agency_id)
+            elif agency is None:
+                continue
+            elif suffix == "_kind":
+                out[f"{prefix}_kind"] = agency.kind.value
+            elif suffix == "_level":
+                out[f"{prefix}_level"] = agency.level.value
+            elif suffix == "_superior" and agency.superior is not None:
                 out[f"{prefix}_superior"] = agency.superior
-        if self.competent:
-            out[f"{prefix}_competent"] = agency_id in self.competent
-            out[f"{prefix}_superior_of_competent"] = any(
-                (c_agency := self.agencies.get(c)) is not None and c_agency.superior == agency_id
-                for c in self.competent)
+        self.agencies.derived[key] = out
         return out
 
 
-_COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "procedure", "days",
-           "approved_by_head", "petitioner_told_reason", "states_request", "states_facts_and_reasons",
-           "states_opinion", "states_legal_basis", "assessment", "outcome", "type", "document_made",
-           "person", "to_person", "handling_agency", "same_facts_as_concluded",
-           "approved_by_review_committee", "petitioner_consented_to_oral", "adopted")
-
-
-def case_facts(case: Case, until: dt.date | None = None) -> Facts:
+def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVERY_FACT) -> Facts:
     """Facts of ``case`` as known on ``until``: later events are not yet known and left out."""
-    tree = _Tree({a.id: a for a in case.agencies}, frozenset(case.competent_agencies),
-                 frozenset(case.involved_agencies), frozenset(case.accused.agencies))
-    case_fact: Fact = {
-        "category": case.category.value,
-        "channel": case.channel.value,
-        "form": case.effective_form.value,
-        "headcount": case.headcount,
-        "representatives_count": len(case.representatives),
-        "litigation_related": case.flags.litigation_related,
-        "major_urgent": case.flags.major_urgent,
-        "discipline_matter": case.flags.discipline_matter,
-        "complex": case.flags.complex,
-        "identity_unclear": case.identity_unclear,
-        "status": case.status,
-        "involved_agencies_count": len(tree.involved),
-        "has_competent_agencies": bool(tree.competent),
-        "states_request": bool(case.content.request),
-        "states_facts_and_reasons": bool(case.content.facts or case.content.reasons),
-        "states_facts": bool(case.content.facts),
-        "states_reasons": bool(case.content.reasons),
-        "content_recorded": bool(case.content.request or case.content.facts or case.content.reasons),
-    }
-    if case.flags.statutory_procedure is not None:
-        case_fact["statutory_procedure"] = case.flags.statutory_procedure.value
-    if case.province is not None:
-        case_fact["province"] = case.province
-    events = tuple(_event_fact(case, index, seq, tree) for seq, index in enumerate(chronological(case, until)))
-    _add_sequence_facts(case, case_fact, events, tree)
-    return Facts(case_fact, events)
+    tree = _Tree(case, plan)
+    case_fact: Fact = {}
+    for name in plan.case:
+        getter = _CASE[name].value
+        if getter is None:
+            break  # the rest are computed from the timeline below
+        value = getter(case)
+        if value is not None:
+            case_fact[name] = value
+    kinds = plan.kinds
+    timeline = case.events
+    events: list[Fact] = []
+    for seq, index in enumerate(chronological(case, until)):
+        if kinds is None or timeline[index].kind in kinds:
+            events.append(_event_fact(case, index, seq, tree))
+        else:
+            events.append(_bare_fact(case, index, seq))
+    if plan.timeline:
+        _add_sequence_facts(case, case_fact, events, tree)
+    return Facts(case_fact, tuple(events))
 
 
-def _add_sequence_facts(case: Case, case_fact: Fact, events: tuple[Fact, ...], tree: _Tree) -> None:
+def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _Tree) -> None:
     """Facts that need the whole (dated) timeline or the whole set of involved agencies."""
-    # 第二十八条第三款: a staff member with a direct interest counts as recused once any recusal
-    # event names that person (events after the date checked are not known yet).
-    recused = {e["person"] for e in events if e["kind"] == "recusal" and "person" in e}
-    case_fact["unrecused_interested_staff"] = sum(
-        1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
-    # 第二十四条第一款 共同的上一级机关、单位: the nearest agency in the superior chain of every
-    # involved agency (agency registry), when two or more are involved.
-    if len(tree.involved) >= 2:
-        chains = [tree.ancestors(a) for a in sorted(tree.involved)]
+    plan = tree.plan
+    wanted = plan.timeline
+    if "unrecused_interested_staff" in wanted:
+        # 第二十八条第三款: a staff member with a direct interest counts as recused once any recusal
+        # event names that person (events after the date checked are not known yet).
+        recused = {event.person for event in (case.events[e["index"]] for e in events)
+                   if event.kind == "recusal"}
+        case_fact["unrecused_interested_staff"] = sum(
+            1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
+    involved = sorted(set(case.involved_agencies)) if ("involved_have_common_superior" in wanted
+                                              or "agency_common_superior_of_involved" in wanted) else []
+    if len(involved) >= 2:
+        # 第二十四条第一款 共同的上一级机关、单位: the nearest agency in the superior chain of every
+        # involved agency (agency registry), when two or more are involved.
+        chains = [tree.ancestors(a) for a in involved]
         common = next((c for c in chains[0] if all(c in chain for chain in chains[1:])), None)
-        case_fact["involved_have_common_superior"] = common is not None
+        if "involved_have_common_superior" in wanted:
+            case_fact["involved_have_common_superior"] = common is not None
+        if "agency_common_superior_of_involved" in wanted:
+            for fact in events:
+                if plan.kinds is None or fact["kind"] in plan.kinds:
+                    fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
+    if "reply_to_kind" in wanted and (plan.kinds is None or "reply_delivered" in plan.kinds):
+        # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
+        latest: str | None = None
         for fact in events:
-            fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
-    # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
-    latest: str | None = None
-    for fact in events:
-        if fact["kind"] in ("opinion_issued", "review_opinion", "rereview_opinion"):
-            latest = fact["kind"]
-        elif fact["kind"] == "reply_delivered" and latest is not None:
-            fact["reply_to_kind"] = latest
+            if fact["kind"] in ("opinion_issued", "review_opinion", "rereview_opinion"):
+                latest = fact["kind"]
+            elif fact["kind"] == "reply_delivered" and latest is not None:
+                fact["reply_to_kind"] = latest
+
+
+def _bare_fact(case: Case, index: int, seq: int) -> Fact:
+    event = case.events[index]
+    return {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(), "agency": event.agency}
 
 
 def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
     event: Any = case.events[index]
+    plan = tree.plan
     # Read fields from the model's __dict__: getattr() on a field another event kind lacks makes
     # pydantic raise and catch AttributeError, which cost more than everything else here.
     data: dict[str, Any] = event.__dict__
-    fact: Fact = {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal()}
-    fact.update(tree.fields("agency", event.agency))
-    # 第二十三条第四款: political-legal organs on litigation relief and discipline organs on accusations
-    # notify under their own provisions, not under 第二十三条.
-    fact["agency_notice_by_other_rules"] = (
-        (fact.get("agency_kind") == "political_legal" and case.flags.litigation_related)
-        or (fact.get("agency_kind") == "discipline_inspection" and case.category.value == "accusation"))
+    fact: Fact = {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
+                  **tree.fields("agency", event.agency)}
     to = data.get("to")
     if isinstance(to, str):
         fact.update(tree.fields("to", to))
-        to_agency = tree.agencies.get(to)
-        if to_agency is not None and "agency_level" in fact:
-            fact["to_same_level"] = to_agency.level.value == fact["agency_level"]
-        fact["to_is_superior"] = fact.get("agency_superior") == to
-        fact["to_is_subordinate"] = event.agency in fact["to_ancestors"]
-    elif isinstance(to, tuple):
+        if "to_same_level" in plan.event:
+            to_agency = tree.agencies.get(to)
+            acting = tree.agencies.get(event.agency)
+            if to_agency is not None and acting is not None:
+                fact["to_same_level"] = to_agency.level == acting.level
+        if "to_is_superior" in plan.event:
+            acting = tree.agencies.get(event.agency)
+            fact["to_is_superior"] = acting is not None and acting.superior == to
+        if "to_is_subordinate" in plan.event:
+            fact["to_is_subordinate"] = event.agency in tree.ancestors(to)
+    elif isinstance(to, tuple) and "recipients" in plan.event:
         fact["recipients"] = list(to)
     origin = data.get("from_agency")
     if origin is not None:
-        fact["from_agency"] = origin
-        if (origin_agency := tree.agencies.get(origin)) is not None:
+        if "from_agency" in plan.event:
+            fact["from_agency"] = origin
+        if "from_kind" in plan.event and (origin_agency := tree.agencies.get(origin)) is not None:
             fact["from_kind"] = origin_agency.kind.value
-        fact["from_is_superior"] = origin in fact["agency_ancestors"]
-    for name in _COPIED:
+        if "from_is_superior" in plan.event:
+            fact["from_is_superior"] = origin in tree.ancestors(event.agency)
+    for name in plan.copied:
         value = data.get(name)
         if value is not None:
             fact[name] = value.value if isinstance(value, Enum) else value
-    if event.kind in ("objection", "suggestion_feedback"):
-        fact["reasons_given"] = bool((event.reasons or "").strip())
-    elif event.kind == "hearing":
+    kind = event.kind
+    if kind == "hearing":
         fact["end_day"] = event.end.toordinal()
-    elif event.kind == "assigned":
+    elif kind == "assigned":
         fact["report_by_day"] = event.report_by.toordinal()
-    elif event.kind == "disclosed" and event.to_person is not None:
-        fact["to_person_is_accused"] = event.to_person in case.accused.persons
-    elif event.kind == "reply_delivered":
-        # Days from the replying agency's first receipt of the matter to its first conclusion
-        # (concluded or opinion_issued) up to the reply: 自收到信访请求之日起15日内已经办结 (北京市信访条例第四十五条).
-        received = [e.date for e in case.events if e.kind == "received" and e.agency == event.agency
-                    and e.date <= event.date]
-        concluded = [e.date for e in case.events if e.kind in ("concluded", "opinion_issued")
-                     and e.agency == event.agency and e.date <= event.date]
-        if received and concluded and min(concluded) >= min(received):
-            fact["days_to_conclusion"] = (min(concluded) - min(received)).days
-    elif event.kind == "recusal":
-        fact["person_has_direct_interest"] = any(
-            s.person == event.person and s.direct_interest for s in case.staff_interests)
+    elif kind in ("objection", "suggestion_feedback"):
+        if "reasons_given" in plan.event:
+            fact["reasons_given"] = bool((event.reasons or "").strip())
+    elif kind == "disclosed":
+        if event.to_person is not None and "to_person_is_accused" in plan.event:
+            fact["to_person_is_accused"] = event.to_person in case.accused.persons
+    elif kind == "reply_delivered":
+        if "days_to_conclusion" in plan.event:
+            _add_days_to_conclusion(case, event, fact)
+    elif kind == "recusal":
+        if "person_has_direct_interest" in plan.event:
+            fact["person_has_direct_interest"] = any(
+                s.person == event.person and s.direct_interest for s in case.staff_interests)
     return fact
+
+
+def _add_days_to_conclusion(case: Case, reply: Any, fact: Fact) -> None:
+    """Days from the replying agency's first receipt of the matter to its first conclusion
+    (concluded or opinion_issued) up to the reply: 自收到信访请求之日起15日内已经办结 (北京市信访条例第四十五条)."""
+    received = [e.date for e in case.events if e.kind == "received" and e.agency == reply.agency
+                and e.date <= reply.date]
+    concluded = [e.date for e in case.events if e.kind in ("concluded", "opinion_issued")
+                 and e.agency == reply.agency and e.date <= reply.date]
+    if received and concluded and min(concluded) >= min(received):
+        fact["days_to_conclusion"] = (min(concluded) - min(received)).days

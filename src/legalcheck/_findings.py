@@ -113,10 +113,11 @@ class PendingObligation(_Frozen):
 
 
 class Reading(_Frozen):
+    """A documented reading of the law (rules/readings.yaml) that this report applied."""
+
     id: str
     title: Bilingual
     text: Bilingual
-    applied: bool
 
 
 class Counts(_Frozen):
@@ -141,6 +142,8 @@ class Report(_Frozen):
     regulations_sha256: tuple[tuple[str, str], ...] = ()
     calendar_sha256: str | None = None
     packs: tuple[str, ...] = ()
+    # Readings applied: those a finding used, and roll-over whenever it was on. The others are
+    # pinned by ruleset_sha256 and not repeated in every report (they were two thirds of its size).
     readings: tuple[Reading, ...] = ()
     counts: Counts
     findings: tuple[Finding, ...]

@@ -147,6 +147,7 @@ class Instrument:
     effective_until: date | None  # last day in force, inclusive
     source: str  # path of the official text, relative to the regulations directory
     source_path: Path
+    source_sha256: str  # of the source file as loaded: reports' audit receipt names the text this run read
     item_marker: str  # "fullwidth" -> （一）, "ascii" -> (一)
     extract: bool  # only some articles are encoded; numbering need not start at 1
     translation_note: str | None
@@ -273,14 +274,6 @@ class Corpus:
         else:
             inst = self.instrument(head)
         return self.resolve(inst, *parse_label_zh(label))
-
-    def text_hash(self, instrument_id: str) -> str:
-        """SHA-256 (hex) of the instrument's official source file, for audit receipts."""
-        path = self.instrument(instrument_id).source_path
-        try:
-            return hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            raise RegulationError.at(f"cannot read source text: {exc.strerror or exc}", file=path) from None
 
     def instrument_in_force(self, on: date, candidates: Iterable[str]) -> Instrument:
         """The one instrument among ``candidates`` in force on ``on`` (e.g. xfgz-2022 vs xftl-2005)."""
@@ -443,13 +436,16 @@ def _parse_instrument(doc: Document, file: Path,
                                          f"effective_from {start}")
     source = top.get("source")
     source_path = directory
+    source_sha256 = ""
     if not isinstance(source, str) or not source or source.startswith("/") or "\\" in source \
             or ".." in Path(source).parts:
         check.fail(("source",), f"source must be a relative path inside the regulations directory, got {source!r}")
     else:
         source_path = directory / source
-        if not source_path.is_file():
-            check.fail(("source",), f"source file {source!r} does not exist under {directory}")
+        try:
+            source_sha256 = hashlib.sha256(source_path.read_bytes()).hexdigest()
+        except OSError as exc:
+            check.fail(("source",), f"cannot read source file {source!r} under {directory}: {exc.strerror or exc}")
     marker = top.get("item_marker")
     if marker not in _MARKERS:
         check.fail(("item_marker",), f"item_marker must be one of {', '.join(_MARKERS)}, got {marker!r}")
@@ -541,7 +537,7 @@ def _parse_instrument(doc: Document, file: Path,
             or start is None or not isinstance(ident, str):
         return None, check.problems
     return Instrument(ident, titles, short, issuer, docno, promulgated, start, until, str(source), source_path,
-                      str(marker), bool(extract), note, tuple(notes), tuple(articles), file), []
+                      source_sha256, str(marker), bool(extract), note, tuple(notes), tuple(articles), file), []
 
 
 def _load(directory: Path) -> Corpus:

@@ -533,7 +533,7 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
                             numeric=(False, False, False, False, True)))
     else:
         parts.append(f"<p>{e(word('none', lang))}</p>")
-    applied = [r for r in report.readings if r.applied]
+    applied = report.readings
     parts.append(f'<h3>{e(word("readings", lang))} ({len(applied)})</h3>')
     items = "".join(f"<li><code>{e(r.id)}</code> <b>{e(bi(r.title, lang))}</b>: {e(bi(r.text, lang))}</li>"
                     for r in applied)

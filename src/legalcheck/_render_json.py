@@ -29,7 +29,10 @@ def item_json(item: BatchItem) -> dict[str, Any]:
 
 
 def render_jsonl_item(item: BatchItem) -> str:
-    return json.dumps(item_json(item), ensure_ascii=False, sort_keys=False) + "\n"
+    """One compact line; reports are serialised by pydantic-core directly, without a dict in between."""
+    if item.report is not None:
+        return item.report.model_dump_json() + "\n"
+    return json.dumps(error_json(item), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def render_json(items: Sequence[BatchItem], summary: Summary) -> str:

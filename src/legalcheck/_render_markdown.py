@@ -394,7 +394,7 @@ def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> li
                                       md(due_text(p, lang)[0]), due_text(p, lang)[1]] for p in report.pending)))
     else:
         lines += [word("none", lang), ""]
-    applied = [r for r in report.readings if r.applied]
+    applied = report.readings
     lines += [f"### {word('readings', lang)} ({len(applied)})", ""]
     lines.extend(f"- {code(r.id)} **{md(bi(r.title, lang))}**: {md(bi(r.text, lang))}" for r in applied)
     lines += ([] if applied else [word("none", lang)]) + [""]
