@@ -40,8 +40,9 @@ from ._yaml import DEFAULT_LIMITS, Limits
 _T = TypeVar("_T")
 
 # Fewer inputs than this per worker are checked in this process: forking a worker and
-# warming its caches costs about as much as checking a few dozen cases (bench/run.py).
-POOL_MIN_INPUTS_PER_WORKER = 64
+# warming its caches costs about as much as checking a hundred cases (bench/run.py: with
+# native checks, a pool of 2 breaks even at about 256 cases).
+POOL_MIN_INPUTS_PER_WORKER = 128
 _CHUNK_INPUTS = 64  # inputs per task: amortises inter-process overhead, keeps the window small
 _CHUNK_BYTES = 1 << 20  # a chunk of JSON Lines records carries at most about this much text
 _CHUNKS_PER_WORKER = 4  # in flight per worker: enough to keep it busy, few enough to bound memory

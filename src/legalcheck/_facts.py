@@ -116,7 +116,8 @@ _COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "pr
 class FactPlan:
     """The fields to compute; every other field is left out of the facts."""
 
-    case: tuple[str, ...]  # case fields with a getter, in vocabulary order
+    case: frozenset[str]
+    case_values: dict[str, Callable[[Case], Any]]  # how to compute those that have a getter
     event: frozenset[str]
     copied: tuple[str, ...]  # event fields copied as they are
     agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
@@ -136,8 +137,8 @@ class FactPlan:
         if unknown:
             raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
         event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
-        return cls(case=tuple(n for n, spec in _CASE.items() if n in case_fields and spec.value is not None)
-                   + tuple(n for n, spec in _CASE.items() if n in case_fields and spec.value is None),
+        return cls(case=frozenset(case_fields),
+                   case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
                    event=event, copied=tuple(n for n in _COPIED if n in event),
                    agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
                    to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
@@ -258,10 +259,7 @@ def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVE
     """Facts of ``case`` as known on ``until``: later events are not yet known and left out."""
     tree = _Tree(case, plan)
     case_fact: Fact = {}
-    for name in plan.case:
-        getter = _CASE[name].value
-        if getter is None:
-            break  # the rest are computed from the timeline below
+    for name, getter in plan.case_values.items():
         value = getter(case)
         if value is not None:
             case_fact[name] = value
@@ -269,10 +267,12 @@ def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVE
     timeline = case.events
     events: list[Fact] = []
     for seq, index in enumerate(chronological(case, until)):
-        if kinds is None or timeline[index].kind in kinds:
-            events.append(_event_fact(case, index, seq, tree))
-        else:
-            events.append(_bare_fact(case, index, seq))
+        event = timeline[index]
+        if kinds is None or event.kind in kinds:
+            events.append(_event_fact(case, event, index, seq, tree))
+        else:  # a position on the timeline only
+            events.append({"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
+                           "agency": event.agency})
     if plan.timeline:
         _add_sequence_facts(case, case_fact, events, tree)
     return Facts(case_fact, tuple(events))
@@ -312,13 +312,7 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
                 fact["reply_to_kind"] = latest
 
 
-def _bare_fact(case: Case, index: int, seq: int) -> Fact:
-    event = case.events[index]
-    return {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(), "agency": event.agency}
-
-
-def _event_fact(case: Case, index: int, seq: int, tree: _Tree) -> Fact:
-    event: Any = case.events[index]
+def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fact:
     plan = tree.plan
     # Read fields from the model's __dict__: getattr() on a field another event kind lacks makes
     # pydantic raise and catch AttributeError, which cost more than everything else here.
