@@ -505,3 +505,11 @@ def test_rss_stays_flat_over_20000_cases(engine: str) -> None:
         evaluator.check(cases[index % len(cases)], as_of=AS_OF)
     growth = _rss_bytes() - before
     assert growth < 30 * 1024 * 1024, f"RSS grew by {growth / 1e6:.1f} MB over 20,000 cases"
+
+
+def test_tasks_start_small_and_grow() -> None:
+    """Small first tasks start every worker at once; later ones are large, so the parent does less per input."""
+    units = [CaseInput(f"x{i}", None, InputError.at("bad", file=f"x{i}")) for i in range(1000)]
+    sizes = [len(chunk) for chunk in _batch._chunks(units)]
+    assert sizes == [32, 64, 128, 256, 256, 256, 8]
+    assert [u.source for chunk in _batch._chunks(units) for u in chunk] == [u.source for u in units]

@@ -64,6 +64,8 @@ def reference_run(queries: list[Query], facts: Facts) -> list[QueryMatch]:
     matches = []
     case_env = {"case": facts.case}
     for query in queries:
+        if query.anchor is not None and not any(e["kind"] in query.anchor.kinds for e in facts.events):
+            continue  # nothing to anchor on: no match, and `when` is never asked
         if not holds(query.when, facts.case, case_env):
             continue
         if query.anchor is None:

@@ -151,13 +151,17 @@ class NativeEngine:
         case = facts.case
         case_env: Env = {"case": case}
         timeline = _Timeline(facts)
+        present = timeline.events
         for query in self._queries:
+            kinds = query.kinds
+            if kinds is not None and not any(kind in present for kind in kinds):
+                continue  # no event could anchor it: skip testing the case
             if not query.when(case, case_env):
                 continue
-            if query.kinds is None:
+            if kinds is None:
                 matches.append(QueryMatch(query.rule_id, None, ()))
                 continue
-            for anchor in timeline.of(query.kinds):
+            for anchor in timeline.of(kinds):
                 if not query.anchor(anchor, case_env):
                     continue
                 env = {"case": case, "anchor": anchor}
