@@ -151,10 +151,10 @@ class NativeEngine:
         case = facts.case
         case_env: Env = {"case": case}
         timeline = _Timeline(facts)
-        present = timeline.events
+        present = timeline.events.keys()
         for query in self._queries:
             kinds = query.kinds
-            if kinds is not None and not any(kind in present for kind in kinds):
+            if kinds is not None and present.isdisjoint(kinds):
                 continue  # no event could anchor it: skip testing the case
             if not query.when(case, case_env):
                 continue

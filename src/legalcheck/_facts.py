@@ -116,8 +116,7 @@ _COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "pr
 class FactPlan:
     """The fields to compute; every other field is left out of the facts."""
 
-    case: frozenset[str]
-    case_values: dict[str, Callable[[Case], Any]]  # how to compute those that have a getter
+    case_values: dict[str, Callable[[Case], Any]]  # the wanted case fields that have a getter
     event: frozenset[str]
     copied: tuple[str, ...]  # event fields copied as they are
     agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
@@ -137,8 +136,7 @@ class FactPlan:
         if unknown:
             raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
         event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
-        return cls(case=frozenset(case_fields),
-                   case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
+        return cls(case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
                    event=event, copied=tuple(n for n in _COPIED if n in event),
                    agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
                    to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),

@@ -22,12 +22,6 @@ def error_json(item: BatchItem) -> dict[str, Any]:
     return {"source": item.source, "kind": "internal_error", "problems": [{"message": str(item.error)}]}
 
 
-def item_json(item: BatchItem) -> dict[str, Any]:
-    if item.report is not None:
-        return item.report.model_dump(mode="json")
-    return error_json(item)
-
-
 def render_jsonl_item(item: BatchItem) -> str:
     """One compact line; reports are serialised by pydantic-core directly, without a dict in between."""
     if item.report is not None:
