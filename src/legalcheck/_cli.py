@@ -22,7 +22,7 @@ from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reaso
 from ._errors import InputError, LegalcheckError
 from ._version import __version__
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
 FORMATS = ("text", "json", "jsonl", "markdown", "html")
 
 

@@ -19,6 +19,7 @@ from . import _findings as out
 from ._calendar import Calendar, load_calendar
 from ._bilingual import Bilingual
 from ._case import Case
+from ._case_loader import require_validated
 from ._conditions import Fact, QueryMatch, case_fields_read, event_fields_read, event_kinds_read, fields_of
 from ._errors import CalendarDataError, Location
 from ._engines import Engine, EngineName, default_engine, make_engine
@@ -65,7 +66,8 @@ class _Prepared:
 class _Verdict:
     """What one match means in law, before any report is built from it.
 
-    ``severity`` None: an obligation pending on the date checked.
+    ``severity`` None: an obligation pending on the date checked; ``"undetermined"``: the
+    rule's ``undetermined`` clause number ``clause`` matched.
     """
 
     rule: _Prepared
@@ -74,6 +76,7 @@ class _Verdict:
     severity: str | None
     due: DueDate | None = None
     outcome: DeadlineOutcome | None = None
+    clause: int | None = None
 
 
 class Evaluator:
@@ -113,14 +116,16 @@ class Evaluator:
             cached = self._engines.get(packs)
             if cached is None:
                 selection = self.ruleset.for_packs(packs)
-                queries = [r.query for r in selection.rules]
+                queries = [q for r in selection.rules for q in r.queries]
                 engine = make_engine(self.engine_name, queries)
                 # Facts carry only the fields some selected rule reads (and those judging reads).
                 plan = FactPlan.reading(set().union(*map(case_fields_read, queries)),
                                         set().union(*map(event_fields_read, queries)),
                                         set().union(*map(event_kinds_read, queries)))
-                cached = _Engine(engine, {r.rule.id: _prepare(r, selection) for r in selection.rules}, selection,
-                                 plan)
+                prepared = {r.rule.id: _prepare(r, selection) for r in selection.rules}
+                clauses = {q.rule_id: (prepared[r.rule.id], index) for r in selection.rules
+                           for index, q in enumerate(r.undetermined)}
+                cached = _Engine(engine, prepared, selection, plan, clauses)
                 self._engines[packs] = cached
             return cached
 
@@ -140,29 +145,43 @@ class Evaluator:
         ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source)
         findings: list[out.Finding] = []
         pending: list[out.PendingObligation] = []
+        undetermined: list[out.Undetermined] = []
         for verdict in verdicts:
             if verdict.severity is None:
                 pending.append(self._pending(verdict, ctx))
+            elif verdict.severity == "undetermined":
+                undetermined.append(self._undetermined(verdict, ctx))
             else:
                 findings.append(self._finding(verdict, ctx))
         findings.sort(key=_finding_order)
         pending.sort(key=lambda p: (p.due or dt.date.max, p.rule_id, p.trigger.path))
-        return self._report(ctx, findings, pending, chosen, source, source_sha256)
+        undetermined.sort(key=lambda u: (u.rule_id, u.event.path if u.event else ""))
+        return self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
 
     def is_compliant(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
                      packs: Sequence[str] | None = None) -> bool:
-        """``check(...).compliant`` without building the report: the same verdicts, nothing rendered."""
+        """``check(...).compliant`` without building the report: the same verdicts, nothing rendered.
+
+        True only when nothing is violated and no rule is undetermined for want of a recorded fact.
+        """
         _ctx, verdicts = self._verdicts(case, as_of, roll_over, self.packs_for(case, packs), None)
-        return not any(v.severity == "violation" for v in verdicts)
+        return not any(v.severity in ("violation", "undetermined") for v in verdicts)
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
                   source: str | None) -> tuple[_Context, list[_Verdict]]:
         as_of = as_of or dt.date.today()
+        require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
         ctx = _Context(case, facts, as_of, roll_over, cached.selection)
         verdicts: list[_Verdict] = []
         for match in cached.engine.run(facts):
+            clause = cached.clauses.get(match.rule_id)
+            if clause is not None:
+                verdict = _undetermined_verdict(clause[0], clause[1], match, ctx)
+                if verdict is not None:
+                    verdicts.append(verdict)
+                continue
             prepared = cached.rules[match.rule_id]
             try:
                 verdict = self._judge(prepared, match, ctx)
@@ -260,6 +279,19 @@ class Evaluator:
             fields=_field_refs(verdict.rule, ctx, anchor), deadline=deadline,
             readings=_readings_applied(rule, deadline), pack=compiled.pack, overrides=rule.overrides)
 
+    def _undetermined(self, verdict: _Verdict, ctx: _Context) -> out.Undetermined:
+        compiled = verdict.rule.compiled
+        rule = compiled.rule
+        assert verdict.clause is not None
+        spec = rule.undetermined[verdict.clause]
+        anchor = verdict.anchor
+        missing = tuple(out.MissingFact(path=path) for path in _missing_paths(spec.missing, ctx.case, anchor))
+        return out.Undetermined(
+            rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title, instrument=rule.instrument,
+            citations=self._citations(rule.citations), grounds=verdict.rule.grounds, missing=missing,
+            record=_text(spec.record), message=_undetermined_message(rule, ctx, anchor, spec.record),
+            event=None if anchor is None else self._event_ref(ctx, anchor), pack=compiled.pack)
+
     def _pending(self, verdict: _Verdict, ctx: _Context) -> out.PendingObligation:
         rule = verdict.rule.compiled.rule
         assert verdict.anchor is not None
@@ -310,12 +342,16 @@ class Evaluator:
                             agency=fact["agency"], agency_name=agency.name if agency else None)
 
     def _report(self, ctx: _Context, findings: list[out.Finding], pending: list[out.PendingObligation],
-                packs: tuple[str, ...], source: str | None, source_sha256: str | None) -> out.Report:
-        instruments = tuple(sorted({f.instrument for f in findings} | {p.instrument for p in pending}))
+                undetermined: list[out.Undetermined], packs: tuple[str, ...], source: str | None,
+                source_sha256: str | None) -> out.Report:
+        instruments = tuple(sorted({f.instrument for f in findings} | {p.instrument for p in pending}
+                                   | {u.instrument for u in undetermined}))
         counts = out.Counts(
             violation=sum(f.severity == "violation" for f in findings),
             warning=sum(f.severity == "warning" for f in findings),
-            notice=sum(f.severity == "notice" for f in findings), pending=len(pending))
+            notice=sum(f.severity == "notice" for f in findings), pending=len(pending),
+            undetermined=len(undetermined))
+        verdict = out.verdict_of(counts)
         used = frozenset(r for f in findings for r in f.readings)
         return out.Report(
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
@@ -323,7 +359,8 @@ class Evaluator:
             ruleset_version=self.ruleset.version, ruleset_sha256=self.ruleset.fingerprint,
             instruments=instruments, regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
-            counts=counts, findings=tuple(findings), pending=tuple(pending))
+            counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
+            verdict=verdict, compliant=verdict == "compliant")
 
     def _readings_for(self, used: frozenset[str], roll_over: bool) -> tuple[out.Reading, ...]:
         """The readings applied, in rules/readings.yaml order (roll-over: whenever it was switched on)."""
@@ -348,6 +385,7 @@ class _Engine:
     rules: dict[str, _Prepared]
     selection: Selection
     plan: FactPlan
+    clauses: dict[str, tuple[_Prepared, int]]  # undetermined query id -> the rule and its clause number
 
 
 def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
@@ -368,6 +406,56 @@ def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
                      tuple(sorted(fields_of(query.when))),
                      tuple(sorted(fields_of(query.anchor.where))) if query.anchor is not None else (),
                      _text(rule.title), _text(rule.grounds))
+
+
+def _undetermined_verdict(prepared: _Prepared, clause: int, match: QueryMatch, ctx: _Context) -> _Verdict | None:
+    """An undetermined clause's match, judged like the rule's own: in force on the act's date, not displaced."""
+    rule = prepared.compiled.rule
+    events = ctx.facts.events
+    anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
+    act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+    if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
+        return None
+    if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
+        return None
+    if match.seqs("unless_before") or match.seqs("unless_after"):
+        return None  # the act that makes the missing fact moot is recorded
+    return _Verdict(prepared, anchor, (), "undetermined", clause=clause)
+
+
+def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) -> list[str]:
+    """Concrete field paths: ``{event}`` is the anchor event, ``list[*].field`` the items lacking ``field``."""
+    paths: list[str] = []
+    for template in templates:
+        if template.startswith("{event}"):
+            assert anchor is not None  # the loader requires an anchor for such paths
+            paths.append(f"events[{anchor['index']}]" + template[len("{event}"):])
+        elif "[*]" in template:
+            head, _, rest = template.partition("[*]")
+            attribute = rest.lstrip(".")
+            items = getattr(case, head, ())
+            hits = [f"{head}[{i}]{rest}" for i, item in enumerate(items)
+                    if not attribute or getattr(item, attribute, None) is None]
+            paths.extend(hits or [f"{head}[{len(items)}]{rest}" if not items else template])
+        else:
+            paths.append(template)
+    return paths
+
+
+def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
+    if anchor is not None:
+        agency_zh = _agency_name(ctx.case, anchor["agency"], "zh")
+        agency_en = _agency_name(ctx.case, anchor["agency"], "en")
+        day = _day(anchor["day"])
+        zh = (f"{agency_zh}于{day.year}年{day.month}月{day.day}日的行为适用本规则，但案卷缺少判断所需的事实，"
+              f"无法确定是否违规。请{record.zh}。")
+        en = (f"The rule applies to the act of {agency_en} on {day.isoformat()}, but the file lacks a fact the rule "
+              f"needs, so it cannot be determined whether the duty was met. Please {record.en}.")
+    else:
+        zh = f"本规则适用于本案，但案卷缺少判断所需的事实，无法确定是否违规。请{record.zh}。"
+        en = (f"The rule applies to this case, but the file lacks a fact the rule needs, so it cannot be "
+              f"determined whether the duty was met. Please {record.en}.")
+    return out.Bilingual(zh=zh, en=en)
 
 
 def _located(exc: CalendarDataError, source: str | None, compiled: CompiledRule, match: QueryMatch,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
 
@@ -112,6 +112,31 @@ class PendingObligation(_Frozen):
     deadline: Deadline | None = None
 
 
+class MissingFact(_Frozen):
+    """A fact the file does not record, by field path (``events[3].agency``, ``petitioners[1].address``)."""
+
+    path: str
+
+
+class Undetermined(_Frozen):
+    """A rule that applies to the case but cannot decide: the file lacks a fact it needs.
+
+    Neither a violation nor compliance: the case is not clean until the fact is recorded.
+    """
+
+    rule_id: str
+    rule_name: str
+    title: Bilingual
+    instrument: str
+    citations: tuple[Citation, ...]
+    grounds: Bilingual
+    missing: tuple[MissingFact, ...]
+    record: Bilingual  # what to record so that the rule can decide
+    message: Bilingual
+    event: EventRef | None = None  # the act the rule would judge, when there is one
+    pack: str | None = None
+
+
 class Reading(_Frozen):
     """A documented reading of the law (rules/readings.yaml) that this report applied."""
 
@@ -125,6 +150,10 @@ class Counts(_Frozen):
     warning: int = 0
     notice: int = 0
     pending: int = 0
+    undetermined: int = 0
+
+
+Verdict = Literal["compliant", "violation", "undetermined"]
 
 
 class Report(_Frozen):
@@ -148,7 +177,22 @@ class Report(_Frozen):
     counts: Counts
     findings: tuple[Finding, ...]
     pending: tuple[PendingObligation, ...] = ()
+    undetermined: tuple[Undetermined, ...] = ()
+    # "violation" when any finding is a violation; else "undetermined" when a rule could not decide
+    # for want of a recorded fact; else "compliant". Warnings, notices and pending obligations do
+    # not change it. ``compliant`` is true only for "compliant".
+    verdict: Verdict
+    compliant: bool
 
-    @property
-    def compliant(self) -> bool:
-        return self.counts.violation == 0
+    @model_validator(mode="after")
+    def _verdict_agrees(self) -> Report:
+        expected = ("violation" if self.counts.violation else "undetermined" if self.counts.undetermined
+                    else "compliant")
+        if self.verdict != expected or self.compliant != (expected == "compliant"):
+            raise ValueError(f"verdict {self.verdict!r} / compliant {self.compliant} disagree with the counts")
+        return self
+
+
+def verdict_of(counts: Counts) -> Verdict:
+    """The verdict the counts imply (see ``Report.verdict``)."""
+    return "violation" if counts.violation else "undetermined" if counts.undetermined else "compliant"

@@ -125,9 +125,46 @@ class CheckSpec(_Schema):
         return self
 
 
+MISSING_PATH = re.compile(r"^(?:\{event\}|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
+
+
+class UndeterminedSpec(_Schema):
+    """Where the rule applies but cannot decide: the file lacks a fact it needs.
+
+    Compiled to a query of its own (like a forbid): an anchor ``event`` (or the case when
+    omitted) satisfying ``when`` (and the rule's ``when``), with no event matching
+    ``unless_before`` earlier or ``unless_after`` later. Each match is reported as
+    *undetermined*, naming the ``missing`` field paths and what to ``record``.
+    """
+
+    when: Any = None
+    event: PatternSpec | None = None
+    unless_before: PatternSpec | None = None
+    unless_after: PatternSpec | None = None
+    missing: Annotated[tuple[str, ...], Field(min_length=1)]
+    record: Text  # what the user should record, in words (no field paths in the Chinese text)
+
+    @field_validator("missing")
+    @classmethod
+    def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for path in value:
+            if not MISSING_PATH.match(path):
+                raise ValueError(f"missing path {path!r} is not a field path such as 'competent_agencies', "
+                                 "'petitioners[*].address' or '{event}.agency'")
+        return value
+
+    @model_validator(mode="after")
+    def _anchor_for_relations(self) -> UndeterminedSpec:
+        if self.event is None and (self.unless_before is not None or self.unless_after is not None):
+            raise ValueError("'unless_before' and 'unless_after' need 'event'")
+        if self.event is None and any(p.startswith("{event}") for p in self.missing):
+            raise ValueError("a missing path with {event} needs 'event'")
+        return self
+
+
 class Example(_Schema):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    expect: Literal["violation", "compliant", "pending", "notice"]
+    expect: Literal["violation", "compliant", "pending", "notice", "undetermined"]
     as_of: dt.date | None = None
     roll_over: bool = True
     case: dict[str, Any]
@@ -149,6 +186,7 @@ class Rule(_Schema):
     grounds: Text  # the words of the cited provision that ground the condition, quoted
     when: Any = None
     check: CheckSpec
+    undetermined: tuple[UndeterminedSpec, ...] = ()  # where the rule cannot decide for want of a fact
     readings: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()  # national rules this (pack) rule displaces
     message: Text
@@ -184,6 +222,8 @@ class Rule(_Schema):
         expects = {example.expect for example in self.examples}
         if "compliant" not in expects or not expects & {"violation", "notice"}:
             raise ValueError("examples need at least one compliant and one violating (or notice) case")
+        if self.undetermined and "undetermined" not in expects:
+            raise ValueError("a rule with 'undetermined' clauses needs an example that expects 'undetermined'")
         if self.effective_until is not None and self.effective_until < self.effective_from:
             raise ValueError("effective_until is before effective_from")
         return self
@@ -227,6 +267,19 @@ class CompiledRule:
     query: Query
     source: Path
     pack: str | None
+    # One query per ``undetermined`` clause, in order; its id is ``undetermined_query_id(rule.id, index)``.
+    undetermined: tuple[Query, ...] = ()
+
+    @property
+    def queries(self) -> tuple[Query, ...]:
+        return (self.query, *self.undetermined)
+
+
+UNDETERMINED_QUERY_SEPARATOR = "#undetermined-"
+
+
+def undetermined_query_id(rule_id: str, index: int) -> str:
+    return f"{rule_id}{UNDETERMINED_QUERY_SEPARATOR}{index}"
 
 
 @dataclass(frozen=True)
@@ -400,6 +453,30 @@ def compile_rule(rule: Rule) -> Query:
     return Query(rule.id, when, anchor, tuple(relations))
 
 
+def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
+    """One query per ``undetermined`` clause: the rule's ``when`` and the clause's, an anchor, the 'unless' events."""
+    rule_when = None if rule.when is None else parse_predicate(rule.when, CASE_FIELDS, ("when",))
+    queries = []
+    for index, spec in enumerate(rule.undetermined):
+        base: tuple[str | int, ...] = ("undetermined", index)
+        own = None if spec.when is None else parse_predicate(spec.when, CASE_FIELDS, base + ("when",))
+        parts = tuple(p for p in (rule_when, own) if p is not None)
+        when = None if not parts else parts[0] if len(parts) == 1 else AllOf(parts)
+        anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
+        related = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
+        relations = []
+        if spec.unless_before is not None:
+            relations.append(Relation("unless_before", _pattern(spec.unless_before, base + ("unless_before",), related),
+                                      "before"))
+        if spec.unless_after is not None:
+            relations.append(Relation("unless_after", _pattern(spec.unless_after, base + ("unless_after",), related),
+                                      "after"))
+        if anchor is None and when is None:
+            raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
+        queries.append(Query(undetermined_query_id(rule.id, index), when, anchor, tuple(relations)))
+    return tuple(queries)
+
+
 # --- loading ----------------------------------------------------------------------------
 
 
@@ -421,7 +498,7 @@ def _all_keys(*models: type[BaseModel]) -> set[str]:
 
 
 _ALL_RULE_KEYS = _all_keys(Rule, CitationSpec, CheckSpec, ObligationSpec, ForbidSpec, ExtensionSpec,
-                           PatternSpec, Example, Text)
+                           PatternSpec, Example, Text, UndeterminedSpec)
 
 
 def _parse_model(model: type[Any], doc: Document) -> Any:
@@ -439,12 +516,13 @@ def load_rule(path: Path, pack: str | None = None) -> CompiledRule:
     rule: Rule = _parse_model(Rule, doc)
     try:
         query = compile_rule(rule)
+        undetermined = compile_undetermined(rule)
     except _PredicateError as exc:
         raise RuleError([(doc.locate(exc.path), exc.message)]) from None
     expected_stem = f"{rule.id}-{rule.name}"
     if path.stem != expected_stem:
         raise RuleError.at(f"file name should be {expected_stem}{path.suffix}", file=path, line=1, field="id")
-    return CompiledRule(rule, query, path, pack)
+    return CompiledRule(rule, query, path, pack, undetermined)
 
 
 def _load_list(path: Path, key: str, model: type[Any]) -> list[Any]:

@@ -6,7 +6,8 @@ from typing import Literal
 
 Lang = Literal["zh", "en"]
 SEVERITIES: tuple[str, ...] = ("violation", "warning", "notice")
-COUNT_HEADINGS = ("violation_h", "warning_h", "notice_h", "pending_h")  # column headings of the counts
+COUNT_HEADINGS = ("violation_h", "warning_h", "notice_h", "pending_h", "undetermined_h")  # column headings of the counts
+COUNT_KEYS = (*SEVERITIES, "pending", "undetermined")  # the Counts fields those headings show
 MARKS = {"violation": "✗", "warning": "!", "notice": "i"}
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -15,6 +16,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "warning": ("警示", "warning"),
     "notice": ("提示", "notice"),
     "pending": ("待办", "pending"),
+    "undetermined": ("无法确定", "undetermined"),
+    "undetermined_h": ("无法确定", "Undetermined"),
+    "undetermined_section": ("因案卷缺少事实而无法确定的义务", "Obligations undetermined for want of a recorded fact"),
+    "missing_facts": ("缺少的事实", "Missing facts"),
+    "to_record": ("应当记载", "To record"),
+    "verdict": ("结论", "Verdict"),
     "violation_h": ("违规", "Violations"),
     "warning_h": ("警示", "Warnings"),
     "notice_h": ("提示", "Notices"),
