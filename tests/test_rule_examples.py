@@ -25,6 +25,8 @@ def outcome(evaluator: Evaluator, compiled: CompiledRule, example: Example) -> s
     mine = [f for f in report.findings if f.rule_id == compiled.rule.id]
     if mine:
         return "notice" if all(f.severity == "notice" for f in mine) else "violation"
+    if any(u.rule_id == compiled.rule.id for u in report.undetermined):
+        return "undetermined"
     if any(p.rule_id == compiled.rule.id for p in report.pending):
         return "pending"
     return "compliant"

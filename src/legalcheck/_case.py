@@ -91,8 +91,13 @@ class Assessment(StrEnum):
 
 
 class Petitioner(_Model):
+    """A petitioner. A name or address left out is *not recorded*; ``*_unclear: true`` records that it
+    is unclear (姓名（名称）、住址不清, 第二十三条第二款): the law turns on the difference."""
+
     name: str | None = None
     address: str | None = None
+    name_unclear: bool = False  # recorded: the name (名称) could not be established
+    address_unclear: bool = False  # recorded: the address could not be established
     id_number: str | None = None
     phone: str | None = None
     organization: bool = False
@@ -427,12 +432,32 @@ class Case(_Model):
         return Form.oral if self.channel in (Channel.visit, Channel.phone) else Form.written
 
     @property
-    def identity_unclear(self) -> bool:
-        """信访人的姓名（名称）、住址不清 (第二十三条第二款 exception)."""
-        return not self.petitioners or any(not p.name or not p.address for p in self.petitioners)
+    def no_petitioner_notifiable(self) -> bool:
+        """The 第二十三条第二款 exception: petitioners are recorded and every one's name or address is recorded unclear."""
+        return bool(self.petitioners) and all(_unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_notifiable(self) -> bool:
+        """Some petitioner has a name and an address on file, neither recorded as unclear."""
+        return any(p.name and p.address and not _unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_particulars_unclear(self) -> bool:
+        """Some petitioner's name or address is recorded as unclear."""
+        return any(_unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_particulars_unrecorded(self) -> bool:
+        """No petitioner is recorded, or one's name or address is neither entered nor recorded as unclear."""
+        return not self.petitioners or any((not p.name and not p.name_unclear) or (not p.address and not p.address_unclear)
+                                           for p in self.petitioners)
 
     def agency(self, agency_id: str) -> Agency | None:
         return agency_index(self.agencies).get(agency_id)
+
+
+def _unclear(petitioner: Petitioner) -> bool:
+    return petitioner.name_unclear or petitioner.address_unclear
 
 
 class AgencyIndex(dict[str, Agency]):

@@ -178,7 +178,10 @@ class Evaluator:
         for match in cached.engine.run(facts):
             clause = cached.clauses.get(match.rule_id)
             if clause is not None:
-                verdict = _undetermined_verdict(clause[0], clause[1], match, ctx)
+                try:
+                    verdict = self._undetermined_verdict(clause[0], clause[1], match, ctx)
+                except CalendarDataError as exc:
+                    raise _located(exc, source, clause[0].compiled, match, facts) from None
                 if verdict is not None:
                     verdicts.append(verdict)
                 continue
@@ -209,6 +212,29 @@ class Evaluator:
             return _Verdict(prepared, anchor, tuple(events[s] for s in prior), rule.severity)
         assert anchor is not None
         return self._obligation(prepared, match, anchor, ctx)
+
+    def _undetermined_verdict(self, prepared: _Prepared, clause: int, match: QueryMatch,
+                              ctx: _Context) -> _Verdict | None:
+        """An undetermined clause's match, judged like the rule's own: in force on the act's date, not displaced."""
+        spec = prepared.compiled.rule.undetermined[clause]
+        if spec.unmet:
+            # The rule's own judgement under the clause's premises: only an unmet duty needs the missing fact.
+            judged = self._judge(prepared, match, ctx)
+            if judged is None or judged.severity is None or (judged.outcome is not None
+                                                             and judged.outcome.status == "met_by_roll_over"):
+                return None
+            return _Verdict(prepared, judged.anchor, (), "undetermined", clause=clause)
+        rule = prepared.compiled.rule
+        events = ctx.facts.events
+        anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
+        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
+            return None
+        if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
+            return None
+        if any(seqs for _role, seqs in match.related):
+            return None  # an 'unless' event is recorded: the missing fact does not matter
+        return _Verdict(prepared, anchor, (), "undetermined", clause=clause)
 
     def _obligation(self, prepared: _Prepared, match: QueryMatch, trigger: Fact, ctx: _Context) -> _Verdict | None:
         rule = prepared.compiled.rule
@@ -408,35 +434,25 @@ def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
                      _text(rule.title), _text(rule.grounds))
 
 
-def _undetermined_verdict(prepared: _Prepared, clause: int, match: QueryMatch, ctx: _Context) -> _Verdict | None:
-    """An undetermined clause's match, judged like the rule's own: in force on the act's date, not displaced."""
-    rule = prepared.compiled.rule
-    events = ctx.facts.events
-    anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
-    act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
-    if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
-        return None
-    if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
-        return None
-    if match.seqs("unless_before") or match.seqs("unless_after"):
-        return None  # the act that makes the missing fact moot is recorded
-    return _Verdict(prepared, anchor, (), "undetermined", clause=clause)
-
-
 def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) -> list[str]:
     """Concrete field paths: ``{event}`` is the anchor event, ``list[*].field`` the items lacking ``field``."""
     paths: list[str] = []
     for template in templates:
-        if template.startswith("{event}"):
+        if template.startswith("events[+"):
+            paths.append(template)  # an event the file lacks has no index yet
+        elif template.startswith("{event}"):
             assert anchor is not None  # the loader requires an anchor for such paths
             paths.append(f"events[{anchor['index']}]" + template[len("{event}"):])
         elif "[*]" in template:
             head, _, rest = template.partition("[*]")
             attribute = rest.lstrip(".")
             items = getattr(case, head, ())
-            hits = [f"{head}[{i}]{rest}" for i, item in enumerate(items)
-                    if not attribute or getattr(item, attribute, None) is None]
-            paths.extend(hits or [f"{head}[{len(items)}]{rest}" if not items else template])
+            # An item that records the field as unclear (``<field>_unclear: true``) is not missing it.
+            paths.extend(f"{head}[{i}]{rest}" for i, item in enumerate(items)
+                         if not attribute or (not getattr(item, attribute, None)
+                                              and not getattr(item, f"{attribute}_unclear", False)))
+            if not items:
+                paths.append(f"{head}[0]{rest}")
         else:
             paths.append(template)
     return paths

@@ -125,39 +125,62 @@ class CheckSpec(_Schema):
         return self
 
 
-MISSING_PATH = re.compile(r"^(?:\{event\}|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
+# A field path of the case (``competent_agencies``, ``petitioners[*].address``), of the anchor event
+# (``{event}.agency``), or an event the file lacks (``events[+accepted]``).
+MISSING_PATH = re.compile(r"^(?:\{event\}|events\[\+(?P<kind>[a-z_]+)\]|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
 
 
 class UndeterminedSpec(_Schema):
     """Where the rule applies but cannot decide: the file lacks a fact it needs.
 
-    Compiled to a query of its own (like a forbid): an anchor ``event`` (or the case when
-    omitted) satisfying ``when`` (and the rule's ``when``), with no event matching
-    ``unless_before`` earlier or ``unless_after`` later. Each match is reported as
-    *undetermined*, naming the ``missing`` field paths and what to ``record``.
+    Compiled to a query of its own. Two forms:
+
+    - standalone (``unmet: false``): an anchor ``event`` (or the case itself when omitted)
+      with no event matching any of ``unless_before`` earlier or ``unless_after`` later;
+    - ``unmet: true``: the rule's own check, with ``event`` (default: the rule's trigger or
+      forbidden event) in place of its anchor, reported only where the rule would find the
+      duty unmet (a violation, late or missing act): a duty met in time needs no missing fact.
+
+    The case must satisfy the clause's ``when`` and the rule's ``when`` (unless
+    ``instead_of_rule_when``, for rules whose ``when`` reads the missing fact itself). Each
+    match is reported as *undetermined*, naming the ``missing`` field paths and what to ``record``.
     """
 
     when: Any = None
+    instead_of_rule_when: bool = False
+    unmet: bool = False
     event: PatternSpec | None = None
-    unless_before: PatternSpec | None = None
-    unless_after: PatternSpec | None = None
+    unless_before: tuple[PatternSpec, ...] = ()
+    unless_after: tuple[PatternSpec, ...] = ()
     missing: Annotated[tuple[str, ...], Field(min_length=1)]
-    record: Text  # what the user should record, in words (no field paths in the Chinese text)
+    record: Text  # completes "请……" / "Please …": what to record, in words (no field paths in the Chinese)
 
     @field_validator("missing")
     @classmethod
     def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for path in value:
-            if not MISSING_PATH.match(path):
+            match = MISSING_PATH.match(path)
+            if not match:
                 raise ValueError(f"missing path {path!r} is not a field path such as 'competent_agencies', "
-                                 "'petitioners[*].address' or '{event}.agency'")
+                                 "'petitioners[*].address', '{event}.agency' or 'events[+accepted]'")
+            if match.group("kind") is not None and match.group("kind") not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind in {path!r}" + _suggest(match.group("kind"), EVENT_KINDS))
+        return value
+
+    @field_validator("record")
+    @classmethod
+    def _phrase(cls, value: Text) -> Text:
+        if value.zh.endswith("。") or value.en.endswith("."):
+            raise ValueError("record is a phrase completing '请……' / 'Please …': no final full stop")
         return value
 
     @model_validator(mode="after")
-    def _anchor_for_relations(self) -> UndeterminedSpec:
-        if self.event is None and (self.unless_before is not None or self.unless_after is not None):
+    def _consistent(self) -> UndeterminedSpec:
+        if self.unmet and (self.unless_before or self.unless_after):
+            raise ValueError("'unless_before' / 'unless_after' do not apply with 'unmet: true' (the rule's check does)")
+        if not self.unmet and self.event is None and (self.unless_before or self.unless_after):
             raise ValueError("'unless_before' and 'unless_after' need 'event'")
-        if self.event is None and any(p.startswith("{event}") for p in self.missing):
+        if not self.unmet and self.event is None and any(p.startswith("{event}") for p in self.missing):
             raise ValueError("a missing path with {event} needs 'event'")
         return self
 
@@ -222,6 +245,9 @@ class Rule(_Schema):
         expects = {example.expect for example in self.examples}
         if "compliant" not in expects or not expects & {"violation", "notice"}:
             raise ValueError("examples need at least one compliant and one violating (or notice) case")
+        if self.undetermined and self.severity != "violation":
+            raise ValueError("'undetermined' belongs to rules of severity violation: a warning or notice never "
+                             "changes the verdict, so not knowing it cannot either")
         if self.undetermined and "undetermined" not in expects:
             raise ValueError("a rule with 'undetermined' clauses needs an example that expects 'undetermined'")
         if self.effective_until is not None and self.effective_until < self.effective_from:
@@ -454,26 +480,33 @@ def compile_rule(rule: Rule) -> Query:
 
 
 def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
-    """One query per ``undetermined`` clause: the rule's ``when`` and the clause's, an anchor, the 'unless' events."""
+    """One query per ``undetermined`` clause (see :class:`UndeterminedSpec`)."""
     rule_when = None if rule.when is None else parse_predicate(rule.when, CASE_FIELDS, ("when",))
     queries = []
     for index, spec in enumerate(rule.undetermined):
         base: tuple[str | int, ...] = ("undetermined", index)
         own = None if spec.when is None else parse_predicate(spec.when, CASE_FIELDS, base + ("when",))
-        parts = tuple(p for p in (rule_when, own) if p is not None)
+        parts = tuple(p for p in (None if spec.instead_of_rule_when else rule_when, own) if p is not None)
         when = None if not parts else parts[0] if len(parts) == 1 else AllOf(parts)
+        query_id = undetermined_query_id(rule.id, index)
+        if spec.unmet:
+            own_rule = compile_rule(rule)
+            anchor = own_rule.anchor
+            if spec.event is not None:
+                anchor = _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
+            if anchor is None and when is None:
+                raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
+            queries.append(Query(query_id, when, anchor, own_rule.relations))
+            continue
         anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
         related = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
-        relations = []
-        if spec.unless_before is not None:
-            relations.append(Relation("unless_before", _pattern(spec.unless_before, base + ("unless_before",), related),
-                                      "before"))
-        if spec.unless_after is not None:
-            relations.append(Relation("unless_after", _pattern(spec.unless_after, base + ("unless_after",), related),
-                                      "after"))
+        relations = [Relation(f"unless_before_{i}", _pattern(p, base + ("unless_before", i), related), "before")
+                     for i, p in enumerate(spec.unless_before)]
+        relations += [Relation(f"unless_after_{i}", _pattern(p, base + ("unless_after", i), related), "after")
+                      for i, p in enumerate(spec.unless_after)]
         if anchor is None and when is None:
             raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
-        queries.append(Query(undetermined_query_id(rule.id, index), when, anchor, tuple(relations)))
+        queries.append(Query(query_id, when, anchor, tuple(relations)))
     return tuple(queries)
 
 
