@@ -203,6 +203,7 @@ class Notified(_Event):
         "redirect",  # 向有权处理的机关、单位提出
         "acceptance_decision",  # 是否受理
         "extension_reason",  # 延期理由
+        "legal_explanation",  # 释法明理，引导向有关政法部门反映 (第二十二条第二款, a visit raising a litigation problem)
         "other",
     ]
     written: bool
