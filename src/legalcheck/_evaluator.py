@@ -31,6 +31,7 @@ from ._rules import (
     PERIOD, SEVERITY_ORDER, CitationSpec, CompiledRule, DesignatedPeriod, Rule, RuleSet, Selection, load_ruleset,
 )
 from ._version import __version__
+from ._vocabulary import kind_label
 
 ROLL_OVER_READING = "roll-over-rest-day"
 
@@ -155,7 +156,8 @@ class Evaluator:
                 findings.append(self._finding(verdict, ctx))
         findings.sort(key=_finding_order)
         pending.sort(key=lambda p: (p.due or dt.date.max, p.rule_id, p.trigger.path))
-        undetermined.sort(key=lambda u: (u.rule_id, u.event.path if u.event else ""))
+        undetermined.sort(key=lambda u: (u.rule_id, int(u.event.path[7:-1]) if u.event else -1))
+        undetermined = _one_per_gap(undetermined)
         return self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
 
     def is_compliant(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
@@ -458,19 +460,35 @@ def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) ->
     return paths
 
 
+def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
+    """The first of the items of one rule that name the same missing facts for the same agency.
+
+    An opinion and a conclusion both lacking the acceptance before them are one gap, not two.
+    """
+    seen: set[tuple[str, tuple[str, ...], str | None]] = set()
+    kept = []
+    for item in items:
+        key = (item.rule_id, tuple(m.path for m in item.missing), item.event.agency if item.event else None)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+_ACTS_ON_THE_MATTER = frozenset({"received", "registered", "accepted", "concluded"})  # "…信访事项" reads naturally
+
+
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
-    if anchor is not None:
-        agency_zh = _agency_name(ctx.case, anchor["agency"], "zh")
-        agency_en = _agency_name(ctx.case, anchor["agency"], "en")
-        day = _day(anchor["day"])
-        zh = (f"{agency_zh}于{day.year}年{day.month}月{day.day}日的行为适用本规则，但案卷缺少判断所需的事实，"
-              f"无法确定是否违规。请{record.zh}。")
-        en = (f"The rule applies to the act of {agency_en} on {day.isoformat()}, but the file lacks a fact the rule "
-              f"needs, so it cannot be determined whether the duty was met. Please {record.en}.")
-    else:
-        zh = f"本规则适用于本案，但案卷缺少判断所需的事实，无法确定是否违规。请{record.zh}。"
-        en = (f"The rule applies to this case, but the file lacks a fact the rule needs, so it cannot be "
-              f"determined whether the duty was met. Please {record.en}.")
+    zh_tail = f"案卷缺少本规则判断所需的事实，无法确定是否违反本规则。请{record.zh}。"
+    en_tail = (f"The file lacks a fact this rule needs, so whether the duty was met cannot be determined. "
+               f"Please {record.en}.")
+    if anchor is None:
+        return out.Bilingual(zh=f"本规则适用于本案。{zh_tail}", en=f"The rule applies to this case. {en_tail}")
+    day = _day(anchor["day"])
+    kind = anchor["kind"]
+    act_zh = kind_label(kind, "zh") + ("信访事项" if kind in _ACTS_ON_THE_MATTER else "")
+    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{day.year}年{day.month}月{day.day}日{act_zh}。{zh_tail}"
+    en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {kind_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
 
 
