@@ -40,7 +40,7 @@ def review_with_committee_extension(opinion: str) -> list[dict[str, Any]]:
         {"kind": "review_requested", "date": "2021-05-31", "agency": "city-hrss"},
         {"kind": "extension", "date": "2021-06-20", "agency": "city-hrss", "days": 30, "approved_by_head": False,
          "approved_by_review_committee": True, "petitioner_told_reason": True, "reason": "需要调取工资台账"},
-        {"kind": "review_opinion", "date": opinion, "agency": "city-hrss"},
+        {"kind": "review_opinion", "date": opinion, "agency": "city-hrss", "written": True},
     ]
 
 
@@ -135,7 +135,7 @@ def test_pack_rules_do_not_reach_acts_after_2022_04_30(evaluator: Evaluator) -> 
         {"kind": "review_requested", "date": "2022-06-01", "agency": "city-hrss"},
         {"kind": "extension", "date": "2022-06-20", "agency": "city-hrss", "days": 30, "approved_by_head": False,
          "approved_by_review_committee": True, "petitioner_told_reason": True},
-        {"kind": "review_opinion", "date": "2022-07-15", "agency": "city-hrss"},
+        {"kind": "review_opinion", "date": "2022-07-15", "agency": "city-hrss", "written": True},
     ]
     report = evaluator.check(make_case("review-2022", events, province="北京市"), as_of=dt.date(2022, 12, 1))
     assert report.packs == ("beijing",)
@@ -206,7 +206,7 @@ examples:
       agencies: [{id: sh-hrss, name: 市人社局, level: city, kind: other}]
       events:
         - {kind: review_requested, date: 2021-05-31, agency: sh-hrss}
-        - {kind: review_opinion, date: 2021-07-01, agency: sh-hrss}
+        - {kind: review_opinion, date: 2021-07-01, agency: sh-hrss, written: true}
   - name: in-time
     expect: compliant
     as_of: 2021-12-01
@@ -217,7 +217,7 @@ examples:
       agencies: [{id: sh-hrss, name: 市人社局, level: city, kind: other}]
       events:
         - {kind: review_requested, date: 2021-05-31, agency: sh-hrss}
-        - {kind: review_opinion, date: 2021-06-30, agency: sh-hrss}
+        - {kind: review_opinion, date: 2021-06-30, agency: sh-hrss, written: true}
 """
 
 
@@ -236,7 +236,7 @@ def test_a_new_pack_loads_from_data_alone(tmp_packs: Path) -> None:
     assert set(evaluator.ruleset.packs) == {"shanghai"}
     assert evaluator.ruleset.packs["shanghai"].province == "上海市"
     late = [{"kind": "review_requested", "date": "2021-05-31", "agency": "city-hrss"},
-            {"kind": "review_opinion", "date": "2021-07-01", "agency": "city-hrss"}]
+            {"kind": "review_opinion", "date": "2021-07-01", "agency": "city-hrss", "written": True}]
     shanghai = evaluator.check(make_case("sh", late, province="上海市"), as_of=AS_OF)
     assert shanghai.packs == ("shanghai",)
     (finding,) = shanghai.findings

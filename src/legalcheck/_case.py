@@ -279,7 +279,7 @@ class ReplyDelivered(_Event):
     """书面答复 received by the petitioner: starts the 30 days to request review."""
 
     kind: Literal["reply_delivered"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     petitioner_consented_to_oral: bool = False  # 经信访人同意 口头告知、答复 (北京市信访条例第四十五条)
 
 
@@ -310,7 +310,7 @@ class ReviewRequested(_Event):
 
 class ReviewOpinion(_Event):
     kind: Literal["review_opinion"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class RereviewRequested(_Event):
@@ -319,7 +319,7 @@ class RereviewRequested(_Event):
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class CompletionReport(_Event):
@@ -363,7 +363,7 @@ class SuggestionFeedback(_Event):
 
     kind: Literal["suggestion_feedback"]
     to: str
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     adopted: bool  # 采纳 (false: not, or not wholly, adopted)
     reasons: str | None = None  # 未采纳的理由
 

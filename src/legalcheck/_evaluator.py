@@ -177,13 +177,18 @@ class Evaluator:
         facts = case_facts(case, until=as_of, plan=cached.plan)
         ctx = _Context(case, facts, as_of, roll_over, cached.selection)
         verdicts: list[_Verdict] = []
-        for match in cached.engine.run(facts):
+        unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
+        for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
             clause = cached.clauses.get(match.rule_id)
             if clause is not None:
+                prepared, number = clause
                 try:
-                    verdict = self._undetermined_verdict(clause[0], clause[1], match, ctx)
+                    if prepared.compiled.rule.undetermined[number].fulfil is not None:
+                        self._relaxed(prepared, number, match, ctx, verdicts, unmet_at)
+                        continue
+                    verdict = self._undetermined_verdict(prepared, number, match, ctx)
                 except CalendarDataError as exc:
-                    raise _located(exc, source, clause[0].compiled, match, facts) from None
+                    raise _located(exc, source, prepared.compiled, match, facts) from None
                 if verdict is not None:
                     verdicts.append(verdict)
                 continue
@@ -193,8 +198,23 @@ class Evaluator:
             except CalendarDataError as exc:
                 raise _located(exc, source, prepared.compiled, match, facts) from None
             if verdict is not None:
+                if verdict.severity is not None and verdict.severity != "notice":
+                    unmet_at[(match.rule_id, match.anchor_seq)] = len(verdicts)
                 verdicts.append(verdict)
         return ctx, verdicts
+
+    def _relaxed(self, prepared: _Prepared, clause: int, match: QueryMatch, ctx: _Context,
+                 verdicts: list[_Verdict], unmet_at: dict[tuple[str, int | None], int]) -> None:
+        """A clause with ``fulfil``: where the rule finds its duty unmet but an act whose missing fact
+        would fulfil it is recorded, the rule's finding becomes undetermined."""
+        rule_id = prepared.compiled.rule.id
+        index = unmet_at.get((rule_id, match.anchor_seq))
+        if index is None:
+            return
+        judged = self._judge(prepared, match, ctx)
+        if judged is None or judged.severity is None or judged.severity == "notice":
+            verdicts[index] = _Verdict(prepared, verdicts[index].anchor, (), "undetermined", clause=clause)
+            del unmet_at[(rule_id, match.anchor_seq)]
 
     # --- judging one match ---------------------------------------------------------------
 

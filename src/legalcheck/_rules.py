@@ -150,6 +150,7 @@ class UndeterminedSpec(_Schema):
     instead_of_rule_when: bool = False
     unmet: bool = False
     event: PatternSpec | None = None
+    fulfil: PatternSpec | None = None  # with unmet: an act that would fulfil the duty were the missing fact favourable
     unless_before: tuple[PatternSpec, ...] = ()
     unless_after: tuple[PatternSpec, ...] = ()
     missing: Annotated[tuple[str, ...], Field(min_length=1)]
@@ -176,6 +177,8 @@ class UndeterminedSpec(_Schema):
 
     @model_validator(mode="after")
     def _consistent(self) -> UndeterminedSpec:
+        if self.fulfil is not None and not self.unmet:
+            raise ValueError("'fulfil' needs 'unmet: true'")
         if self.unmet and (self.unless_before or self.unless_after):
             raise ValueError("'unless_before' / 'unless_after' do not apply with 'unmet: true' (the rule's check does)")
         if not self.unmet and self.event is None and (self.unless_before or self.unless_after):
@@ -496,7 +499,13 @@ def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
                 anchor = _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
             if anchor is None and when is None:
                 raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
-            queries.append(Query(query_id, when, anchor, own_rule.relations))
+            relations = own_rule.relations
+            if spec.fulfil is not None:
+                if rule.check.obligation is None:
+                    raise _PredicateError(base + ("fulfil",), "'fulfil' applies to obligations only")
+                relaxed = _pattern(spec.fulfil, base + ("fulfil",), {"case": CASE_FIELDS, "trigger": EVENT_FIELDS})
+                relations = tuple(Relation("fulfil", relaxed, "after") if r.role == "fulfil" else r for r in relations)
+            queries.append(Query(query_id, when, anchor, relations))
             continue
         anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
         related = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
