@@ -53,6 +53,7 @@ _CASE: dict[str, _CaseField] = {
     "province": _CaseField("str", lambda c: c.province),
     "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
     "has_competent_agencies": _CaseField("bool", lambda c: bool(c.competent_agencies)),
+    "accused_recorded": _CaseField("bool", lambda c: bool(c.accused.agencies or c.accused.persons)),
     "states_request": _CaseField("bool", lambda c: bool(c.content.request)),
     "states_facts_and_reasons": _CaseField("bool", lambda c: bool(c.content.facts or c.content.reasons)),
     # 第十九条第一款: each element of the petition's content, and whether the file records any of it.

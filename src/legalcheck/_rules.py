@@ -151,6 +151,7 @@ class UndeterminedSpec(_Schema):
     unmet: bool = False
     event: PatternSpec | None = None
     fulfil: PatternSpec | None = None  # with unmet: an act that would fulfil the duty were the missing fact favourable
+    after: PatternSpec | None = None  # with unmet, forbid rules: the earlier act, in place of the rule's ``after``
     unless_before: tuple[PatternSpec, ...] = ()
     unless_after: tuple[PatternSpec, ...] = ()
     missing: Annotated[tuple[str, ...], Field(min_length=1)]
@@ -177,8 +178,8 @@ class UndeterminedSpec(_Schema):
 
     @model_validator(mode="after")
     def _consistent(self) -> UndeterminedSpec:
-        if self.fulfil is not None and not self.unmet:
-            raise ValueError("'fulfil' needs 'unmet: true'")
+        if (self.fulfil is not None or self.after is not None) and not self.unmet:
+            raise ValueError("'fulfil' and 'after' need 'unmet: true'")
         if self.unmet and (self.unless_before or self.unless_after):
             raise ValueError("'unless_before' / 'unless_after' do not apply with 'unmet: true' (the rule's check does)")
         if not self.unmet and self.event is None and (self.unless_before or self.unless_after):
@@ -505,6 +506,11 @@ def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
                     raise _PredicateError(base + ("fulfil",), "'fulfil' applies to obligations only")
                 relaxed = _pattern(spec.fulfil, base + ("fulfil",), {"case": CASE_FIELDS, "trigger": EVENT_FIELDS})
                 relations = tuple(Relation("fulfil", relaxed, "after") if r.role == "fulfil" else r for r in relations)
+            if spec.after is not None:
+                if rule.check.forbid is None or rule.check.forbid.after is None:
+                    raise _PredicateError(base + ("after",), "'after' applies to forbid rules with an 'after'")
+                prior = _pattern(spec.after, base + ("after",), {"case": CASE_FIELDS, "event": EVENT_FIELDS})
+                relations = tuple(Relation("prior", prior, "before") if r.role == "prior" else r for r in relations)
             queries.append(Query(query_id, when, anchor, relations))
             continue
         anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
