@@ -161,7 +161,7 @@ def test_every_format_shows_the_undetermined_items(cli: CliRun, fmt: str) -> Non
     assert code == 4
     assert "无法确定 4 项" in err  # the summary on stderr counts them
     if fmt in ("json", "jsonl"):
-        document = json.loads(out if fmt == "jsonl" else out)
+        document = json.loads(out)
         report = document if fmt == "jsonl" else document["reports"][0]
         assert report["verdict"] == "undetermined" and report["compliant"] is False
         assert report["counts"]["undetermined"] == 4

@@ -515,13 +515,13 @@ def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
             continue
         anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
         related = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
-        relations = [Relation(f"unless_before_{i}", _pattern(p, base + ("unless_before", i), related), "before")
-                     for i, p in enumerate(spec.unless_before)]
-        relations += [Relation(f"unless_after_{i}", _pattern(p, base + ("unless_after", i), related), "after")
-                      for i, p in enumerate(spec.unless_after)]
+        unless = [Relation(f"unless_before_{i}", _pattern(p, base + ("unless_before", i), related), "before")
+                  for i, p in enumerate(spec.unless_before)]
+        unless += [Relation(f"unless_after_{i}", _pattern(p, base + ("unless_after", i), related), "after")
+                   for i, p in enumerate(spec.unless_after)]
         if anchor is None and when is None:
             raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
-        queries.append(Query(query_id, when, anchor, tuple(relations)))
+        queries.append(Query(query_id, when, anchor, tuple(unless)))
     return tuple(queries)
 
 
