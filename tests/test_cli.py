@@ -71,7 +71,7 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
     case = tmp_path / "roll.yaml"
     case.write_text(
         f"id: roll\nagency_registry: {EXAMPLES / '_agencies.yaml'}\nchannel: letter\ncategory: complaint\n"
-        "petitioners: [{name: 甲, address: 乙}]\nevents:\n"
+        "petitioners: [{name: 甲, address: 乙}]\ncompetent_agencies: [hx-hrss]\nevents:\n"
         "  - {kind: received, date: 2025-09-20, agency: hx-pb}\n"
         "  - {kind: registered, date: 2025-09-20, agency: hx-pb}\n"
         "  - {kind: forwarded, date: 2025-10-09, agency: hx-pb, to: hx-hrss}\n", encoding="utf-8")
