@@ -469,9 +469,11 @@ def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) ->
             head, _, rest = template.partition("[*]")
             attribute = rest.lstrip(".")
             items = getattr(case, head, ())
-            # An item that records the field as unclear (``<field>_unclear: true``) is not missing it.
+            # Only items that have the field can miss it (events of other kinds do not); an item that
+            # records the field as unclear (``<field>_unclear: true``) is not missing it.
             paths.extend(f"{head}[{i}]{rest}" for i, item in enumerate(items)
-                         if not attribute or (not getattr(item, attribute, None)
+                         if not attribute or (attribute in type(item).model_fields
+                                              and getattr(item, attribute) in (None, "")
                                               and not getattr(item, f"{attribute}_unclear", False)))
             if not items:
                 paths.append(f"{head}[0]{rest}")
@@ -495,7 +497,15 @@ def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
     return kept
 
 
-_ACTS_ON_THE_MATTER = frozenset({"received", "registered", "accepted", "concluded"})  # "…信访事项" reads naturally
+# The act of an event's agency, as the predicate of a sentence whose subject is that agency.
+_ACT_ZH = {
+    "received": "收到信访事项", "registered": "登记信访事项", "accepted": "受理信访事项", "concluded": "办结信访事项",
+    "refused": "决定不予受理信访事项", "forwarded": "转送信访事项", "assigned": "交办信访事项",
+    "opinion_issued": "出具信访处理意见书", "review_requested": "收到复查请求", "rereview_requested": "收到复核请求",
+    "review_opinion": "提出复查意见", "rereview_opinion": "提出复核意见", "reply_delivered": "送达答复",
+    "improvement_suggestion": "提出改进建议", "suggestion_feedback": "反馈改进建议", "consultation": "就受理进行协商",
+    "disclosed": "透露或者转给检举控告材料",
+}
 
 
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
@@ -506,7 +516,7 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
         return out.Bilingual(zh=f"本规则适用于本案。{zh_tail}", en=f"The rule applies to this case. {en_tail}")
     day = _day(anchor["day"])
     kind = anchor["kind"]
-    act_zh = kind_label(kind, "zh") + ("信访事项" if kind in _ACTS_ON_THE_MATTER else "")
+    act_zh = _ACT_ZH.get(kind) or kind_label(kind, "zh")
     zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{day.year}年{day.month}月{day.day}日{act_zh}。{zh_tail}"
     en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {kind_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
