@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun
 
 from legalcheck import Evaluator
 from legalcheck._case import Case
@@ -22,7 +23,6 @@ from legalcheck._errors import RuleError
 from legalcheck._paths import data_dir
 from legalcheck._rules import load_ruleset
 from legalcheck._yaml import Document
-from conftest import CliRun
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = str(ROOT / "examples" / "compliant-direct-letter.yaml")
