@@ -158,6 +158,9 @@ def test_pack_rules_do_not_reach_acts_after_2022_04_30(evaluator: Evaluator) -> 
     assert "2022年6月1日的行为" in review.message.zh
     assert review.readings == ("beijing-pack-until-2022-04-30",)
     assert "beijing-pack-until-2022-04-30" in {r.id for r in report.readings}
+    extension = next(f for f in local if f.rule_id == "LC7007")
+    # Only the Beijing provision is of uncertain status, not the 2005 provisions the warning names.
+    assert [c.label.zh for c in extension.citations] == ["《北京市信访条例》第五十条第四款", "《北京市信访条例》第三条第二款"]
 
 
 def test_unknown_pack_is_refused(evaluator: Evaluator) -> None:

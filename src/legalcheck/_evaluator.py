@@ -276,7 +276,8 @@ class Evaluator:
         compiled = verdict.rule.compiled
         rule = compiled.rule
         anchor = verdict.anchor
-        citations = self._citations(rule.citations)
+        # Only the local provisions are uncertain (a national provision the rule names is not).
+        citations = self._citations([c for c in rule.citations if c.instrument == rule.instrument])
         cited_zh = "、".join(c.label.zh for c in citations)
         cited_en = "; ".join(c.label.en for c in citations)
         until = rule.effective_until
