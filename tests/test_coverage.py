@@ -76,7 +76,7 @@ def test_complete_instruments_list_every_article_and_paragraph(cov: Coverage, in
 
 def test_encoded_and_liability_statuses_come_from_the_rules(cov: Coverage) -> None:
     units = _units(cov, "xfgz-2022")
-    art22 = units[(22, 1)]  # partly: item 1's proposal to the Party committee and government has no rule
+    art22 = units[(22, 1)]  # partly: item 1's proposal to the Party committee and government is not recorded
     assert art22.status == PARTLY_ENCODED and "LC1003" in art22.rules  # type: ignore[attr-defined]
     assert units[(20, 3)].status == ENCODED  # type: ignore[attr-defined]
     art43 = units[(43, 1)]
