@@ -34,6 +34,7 @@ from ._version import __version__
 from ._vocabulary import kind_label
 
 ROLL_OVER_READING = "roll-over-rest-day"
+BY_DATE_OF_ACT_READING = "instrument-by-date-of-act"
 
 
 # _Context and _Verdict live for one check and are never changed; not frozen because a frozen
@@ -78,6 +79,9 @@ class _Verdict:
     due: DueDate | None = None
     outcome: DeadlineOutcome | None = None
     clause: int | None = None
+    # A pack rule that would apply to this act but for the end of the pack's window: a notice
+    # that the local provision's status is uncertain (reading beijing-pack-until-2022-04-30).
+    uncertain: bool = False
 
 
 class Evaluator:
@@ -126,7 +130,7 @@ class Evaluator:
                 prepared = {r.rule.id: _prepare(r, selection) for r in selection.rules}
                 clauses = {q.rule_id: (prepared[r.rule.id], index) for r in selection.rules
                            for index, q in enumerate(r.undetermined)}
-                cached = _Engine(engine, prepared, selection, plan, clauses)
+                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection))
                 self._engines[packs] = cached
             return cached
 
@@ -223,14 +227,19 @@ class Evaluator:
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
         act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
-        if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
+        if act_day is None:
+            return None
+        prior = match.seqs("prior") if rule.check.forbid is not None else ()
+        if rule.check.forbid is not None and prepared.compiled.query.relations and not prior:
+            return None  # 'after' was given and no such earlier event exists
+        if not prepared.in_force_from <= act_day <= prepared.in_force_until:
+            if prepared.compiled.pack is not None and act_day > prepared.in_force_until:
+                # Past the pack's window the local provision is not applied, but not dropped silently.
+                return _Verdict(prepared, anchor, (), "notice", uncertain=True)
             return None  # validity in time is chosen by the date of the act, never by today
         if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
             return None  # a local rule in force on that date takes this national rule's place
         if rule.check.forbid is not None:
-            prior = match.seqs("prior")
-            if prepared.compiled.query.relations and not prior:
-                return None  # 'after' was given and no such earlier event exists
             return _Verdict(prepared, anchor, tuple(events[s] for s in prior), rule.severity)
         assert anchor is not None
         return self._obligation(prepared, match, anchor, ctx)
@@ -242,8 +251,8 @@ class Evaluator:
         if spec.unmet:
             # The rule's own judgement under the clause's premises: only an unmet duty needs the missing fact.
             judged = self._judge(prepared, match, ctx)
-            if judged is None or judged.severity is None or (judged.outcome is not None
-                                                             and judged.outcome.status == "met_by_roll_over"):
+            if judged is None or judged.severity is None or judged.uncertain or (
+                    judged.outcome is not None and judged.outcome.status == "met_by_roll_over"):
                 return None
             return _Verdict(prepared, judged.anchor, (), "undetermined", clause=clause)
         rule = prepared.compiled.rule
@@ -317,6 +326,8 @@ class Evaluator:
         compiled = verdict.rule.compiled
         rule = compiled.rule
         anchor = verdict.anchor
+        if verdict.uncertain:
+            return self._uncertain_finding(verdict, ctx)
         deadline = self._deadline(verdict, ctx)
         events = (anchor, *verdict.related) if anchor is not None else verdict.related
         return out.Finding(
@@ -339,6 +350,37 @@ class Evaluator:
             citations=self._citations(rule.citations), grounds=verdict.rule.grounds, missing=missing,
             record=_text(spec.record), message=_undetermined_message(rule, ctx, anchor, spec.record),
             event=None if anchor is None else self._event_ref(ctx, anchor), pack=compiled.pack)
+
+    def _uncertain_finding(self, verdict: _Verdict, ctx: _Context) -> out.Finding:
+        """The notice for an act after a pack's window that falls under one of its rules."""
+        compiled = verdict.rule.compiled
+        rule = compiled.rule
+        anchor = verdict.anchor
+        # Only the local provisions are uncertain (a national provision the rule names is not).
+        citations = self._citations([c for c in rule.citations if c.instrument == rule.instrument])
+        cited_zh = "、".join(c.label.zh for c in citations)
+        cited_en = "; ".join(c.label.en for c in citations)
+        until = rule.effective_until
+        assert until is not None and anchor is not None
+        act = _day(anchor["day"])
+        entry = self.ruleset.in_force.get(rule.instrument)
+        reading = entry.until_reading if entry is not None else None
+        reading_zh = f"（解读 {reading}）" if reading else ""
+        reading_en = f" (reading {reading})" if reading else ""
+        return out.Finding(
+            rule_id=rule.id, rule_name=rule.name, severity="notice",
+            title=out.Bilingual(zh=f"{cited_zh}对{_zh_date(until + dt.timedelta(days=1))}以后的行为是否适用不能确定",
+                                en=f"Whether {cited_en} applies to acts after {until.isoformat()} is uncertain"),
+            message=out.Bilingual(
+                zh=(f"{_zh_date(act)}的行为属于{cited_zh}所规定的情形（规则 {rule.id}）。本工具只对"
+                    f"{_zh_date(rule.effective_from)}至{_zh_date(until)}的行为适用该规定{reading_zh}，"
+                    f"所存文本不能确定该规定此后是否继续适用；该行为只按全国规则检查，请法务人员核实该规定的效力。"),
+                en=(f"The act of {act.isoformat()} falls under {cited_en} (rule {rule.id}). The tool applies that "
+                    f"provision to acts from {rule.effective_from.isoformat()} to {until.isoformat()} only{reading_en}; "
+                    f"the texts held cannot settle whether it still applies after that. The act is checked by the "
+                    f"national rules alone; legal staff should verify the provision's status.")),
+            instrument=rule.instrument, citations=citations, liability=(), grounds=verdict.rule.grounds,
+            events=(self._event_ref(ctx, anchor),), readings=(reading,) if reading else (), pack=compiled.pack)
 
     def _pending(self, verdict: _Verdict, ctx: _Context) -> out.PendingObligation:
         rule = verdict.rule.compiled.rule
@@ -392,15 +434,17 @@ class Evaluator:
     def _report(self, ctx: _Context, findings: list[out.Finding], pending: list[out.PendingObligation],
                 undetermined: list[out.Undetermined], packs: tuple[str, ...], source: str | None,
                 source_sha256: str | None) -> out.Report:
-        instruments = tuple(sorted({f.instrument for f in findings} | {p.instrument for p in pending}
-                                   | {u.instrument for u in undetermined}))
+        cached = self._engine_for(packs)
+        governing, selecting = self._governing(ctx, cached.windows)
+        instruments = tuple(sorted({g.instrument for g in governing} | {f.instrument for f in findings}
+                                   | {p.instrument for p in pending} | {u.instrument for u in undetermined}))
         counts = out.Counts(
             violation=sum(f.severity == "violation" for f in findings),
             warning=sum(f.severity == "warning" for f in findings),
             notice=sum(f.severity == "notice" for f in findings), pending=len(pending),
             undetermined=len(undetermined))
         verdict = out.verdict_of(counts)
-        used = frozenset(r for f in findings for r in f.readings)
+        used = frozenset(r for f in findings for r in f.readings) | selecting
         return out.Report(
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,
@@ -408,7 +452,38 @@ class Evaluator:
             instruments=instruments, regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
             counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
-            verdict=verdict, compliant=verdict == "compliant")
+            verdict=verdict, compliant=verdict == "compliant", governing=governing,
+            selection_readings=tuple(r for r in self._readings if r in selecting))
+
+    def _governing(self, ctx: _Context, windows: tuple[_Window, ...]) -> tuple[tuple[out.GoverningInstrument, ...],
+                                                                                frozenset[str]]:
+        """The act-by-act selection: each instrument whose rules were in force on the date of an act
+        recorded up to the as-of date, and the readings the selection relied on."""
+        acts = sorted(e.date for e in ctx.case.events if e.date <= ctx.as_of)
+        governing: list[out.GoverningInstrument] = []
+        readings: set[str] = {BY_DATE_OF_ACT_READING} if acts else set()
+        for window in windows:
+            inside = [d for d in acts if window.start <= d and (window.end is None or d <= window.end)]
+            entry = self.ruleset.in_force.get(window.instrument)
+            if entry is not None and entry.until_reading and window.end is not None and acts and acts[-1] > window.end:
+                readings.add(entry.until_reading)  # the reading is why these later acts are not judged by it
+            if not inside:
+                continue
+            if entry is not None and entry.until_reading and window.end is not None:
+                readings.add(entry.until_reading)  # the dates the instrument governed rest on it
+            instrument = self.corpus.instrument(window.instrument)
+            governing.append(out.GoverningInstrument(
+                instrument=window.instrument,
+                title=out.Bilingual(zh=instrument.short.zh, en=instrument.short.en), pack=window.pack,
+                in_force_from=window.start, in_force_until=window.end,
+                from_source=self._cite(entry.from_source if entry else None),
+                until_source=self._cite(entry.until_source if entry else None),
+                until_reading=entry.until_reading if entry else None,
+                acts=len(inside), first_act=inside[0], last_act=inside[-1]))
+        return tuple(governing), frozenset(readings)
+
+    def _cite(self, spec: CitationSpec | None) -> out.Citation | None:
+        return None if spec is None else self._citations((spec,))[0]
 
     def _readings_for(self, used: frozenset[str], roll_over: bool) -> tuple[out.Reading, ...]:
         """The readings applied, in rules/readings.yaml order (roll-over: whenever it was switched on)."""
@@ -434,6 +509,33 @@ class _Engine:
     selection: Selection
     plan: FactPlan
     clauses: dict[str, tuple[_Prepared, int]]  # undetermined query id -> the rule and its clause number
+    windows: tuple[_Window, ...]  # per instrument and pack: the dates its rules apply
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    instrument: str
+    pack: str | None
+    start: dt.date
+    end: dt.date | None  # None: no end
+
+
+def _windows(selection: Selection) -> tuple[_Window, ...]:
+    """The dates each instrument's rules in the selection apply: from the earliest effective_from
+    to the latest effective_until (no end if any rule has none), national instruments first."""
+    spans: dict[tuple[str | None, str], tuple[dt.date, dt.date | None]] = {}
+    for compiled in selection.rules:
+        rule = compiled.rule
+        key = (compiled.pack, rule.instrument)
+        known = spans.get(key)
+        if known is None:
+            spans[key] = (rule.effective_from, rule.effective_until)
+        else:
+            start, end = known
+            spans[key] = (min(start, rule.effective_from),
+                          None if end is None or rule.effective_until is None else max(end, rule.effective_until))
+    ordered = sorted(spans.items(), key=lambda item: (item[0][0] is not None, item[0][0] or "", item[1][0]))
+    return tuple(_Window(instrument, pack, start, end) for (pack, instrument), (start, end) in ordered)
 
 
 def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
@@ -546,6 +648,10 @@ def citation(corpus: Corpus, spec: CitationSpec) -> out.Citation:
 
 def _day(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
+
+
+def _zh_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _text(text: Any) -> out.Bilingual:

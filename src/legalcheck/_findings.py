@@ -156,6 +156,25 @@ class Counts(_Frozen):
 Verdict = Literal["compliant", "violation", "undetermined"]
 
 
+# --- Which instruments governed (reading instrument-by-date-of-act) ----------------------------
+
+class GoverningInstrument(_Frozen):
+    """An instrument whose rules (national, or a pack's) were in force on the date of at least one
+    act the case records up to the as-of date: the act-by-act selection, with what its dates rest on."""
+
+    instrument: str
+    title: Bilingual  # short citation form, e.g. 《信访工作条例》
+    pack: str | None = None  # the pack whose rules apply this instrument; None for national rules
+    in_force_from: dt.date  # first day the rules apply
+    in_force_until: dt.date | None = None  # last day the rules apply; None: no end
+    from_source: Citation | None = None  # the provision that fixes the first day
+    until_source: Citation | None = None  # the provision that fixes the last day, where a text held does
+    until_reading: str | None = None  # else the reading (rules/readings.yaml) that states the last day
+    acts: int  # how many of the case's acts fall within these dates
+    first_act: dt.date
+    last_act: dt.date
+
+
 class Report(_Frozen):
     schema_id: str = REPORT_SCHEMA_ID
     case_id: str
@@ -167,7 +186,9 @@ class Report(_Frozen):
     legalcheck_version: str
     ruleset_version: str
     ruleset_sha256: str
-    instruments: tuple[str, ...]  # instruments that governed at least one finding or obligation
+    # Instruments that governed the case's acts (see ``governing``) and any instrument a finding or
+    # obligation cites as its own; regulations_sha256 hashes the text of each of them.
+    instruments: tuple[str, ...]
     regulations_sha256: tuple[tuple[str, str], ...] = ()
     calendar_sha256: str | None = None
     packs: tuple[str, ...] = ()
@@ -183,6 +204,9 @@ class Report(_Frozen):
     # not change it. ``compliant`` is true only for "compliant".
     verdict: Verdict
     compliant: bool
+    # Governance: which instruments and packs governed, act by act (also when nothing was found).
+    governing: tuple[GoverningInstrument, ...] = ()
+    selection_readings: tuple[str, ...] = ()  # the readings the selection relied on (also in ``readings``)
 
     @model_validator(mode="after")
     def _verdict_agrees(self) -> Report:

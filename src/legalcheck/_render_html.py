@@ -22,6 +22,7 @@ from typing import Literal
 from ._batch import BatchItem, Summary
 from ._case import Case
 from ._findings import Citation, EventRef, Finding, Report
+from ._render_governance import governing_sentences
 from ._render_markdown import (
     BatchTables, undetermined_rows, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
@@ -510,6 +511,16 @@ def _undetermined_section(report: Report, lang: Lang) -> list[str]:
                    css="undetermined")]
 
 
+def _governing_html(report: Report, lang: Lang) -> str:
+    """Which instruments governed, act by act, and the readings relied on (also when clean)."""
+    items = "".join(f"<li>{e(sentence)}</li>" for sentence in governing_sentences(report, lang))
+    html_text = f'<h3>{e(word("governing_h", lang))}</h3><ul class="governing">{items}</ul>'
+    if report.selection_readings:
+        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}: '
+                      + ", ".join(f"<code>{e(r)}</code>" for r in report.selection_readings) + "</p>")
+    return html_text
+
+
 def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) -> str:
     anchor = case_anchor(position)
     parts = [f'<section class="case" id="{anchor}" aria-label="{e(word("case", lang))} {e(report.case_id)}">',
@@ -530,6 +541,7 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
                                              e(r.note)] for r in rows), css="chronology")
                      + (f'<p class="meta">{e(word("later_events", lang).format(n=later))}</p>' if later else "")
                      + "</details>")
+    parts.append(_governing_html(report, lang))
     groups = findings_by_severity(report)
     if not groups and not report.undetermined:
         parts.append(f'<p class="no-findings"><b>{e(word("no_findings", lang))}</b></p>')

@@ -23,6 +23,7 @@ from ._batch import BatchItem, Summary
 from ._case import Case
 from ._errors import InputError
 from ._findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
+from ._render_governance import governing_sentences
 from ._vocabulary import (
     COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
 )
@@ -97,7 +98,7 @@ def counts_text(report: Report, lang: Lang) -> str:
 
 def instruments_text(report: Report, lang: Lang) -> str:
     """The instruments that governed, by their short titles where a finding carries them."""
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = {g.instrument: bi(g.title, lang) for g in report.governing}
     for citation in _all_citations(report):
         titles.setdefault(citation.instrument, bi(citation.instrument_title, lang))
     return ", ".join(f"{titles[i]} ({i})" if i in titles else i for i in report.instruments) or "—"
@@ -393,6 +394,15 @@ def _undetermined_md(report: Report, lang: Lang) -> list[str]:
     return lines
 
 
+def _governing_md(report: Report, lang: Lang) -> list[str]:
+    """Which instruments governed, act by act, and the readings relied on (also when clean)."""
+    lines = [f"### {word('governing_h', lang)}", ""]
+    lines.extend(f"- {md(sentence)}" for sentence in governing_sentences(report, lang))
+    if report.selection_readings:
+        lines += ["", f"{word('selection_readings', lang)}: " + ", ".join(code(r) for r in report.selection_readings)]
+    return lines + [""]
+
+
 def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> list[str]:
     lines = [f'<a id="{case_anchor(position)}"></a>', "",
              f"## {position}. {word('case', lang)} {md(report.case_id)}", "",
@@ -413,6 +423,7 @@ def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> li
                             ([code(r.path), str(r.date), md(r.kind), md(r.agency), md(r.note)] for r in rows)))
         if later:
             lines += [word("later_events", lang).format(n=later), ""]
+    lines.extend(_governing_md(report, lang))
     groups = findings_by_severity(report)
     if not groups and not report.undetermined:
         lines += [f"**{word('no_findings', lang)}**", ""]

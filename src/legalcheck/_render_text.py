@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._batch import BatchItem, Summary
 from ._errors import InputError
 from ._findings import Deadline, Finding, PendingObligation, Report, Undetermined
+from ._render_governance import governing_sentences
 from ._vocabulary import MARKS, Lang, bi, word
 
 
@@ -81,7 +82,7 @@ def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
             f"[{word('violation', lang)} {c.violation} · {word('warning', lang)} {c.warning} · "
             f"{word('notice', lang)} {c.notice} · {word('pending', lang)} {c.pending} · "
             f"{word('undetermined', lang)} {c.undetermined}]")
-    lines = [head]
+    lines = [head, *_governing_lines(report, lang)]
     for finding in report.findings:
         lines.extend(render_finding(finding, lang, verbose=verbose))
     for undetermined in report.undetermined:
@@ -90,6 +91,14 @@ def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
     if not report.findings and not report.pending and not report.undetermined:
         lines.append(f"  {word('no_findings', lang)}")
     return "\n".join(lines) + "\n"
+
+
+def _governing_lines(report: Report, lang: Lang) -> list[str]:
+    """Which instruments governed and the readings the report relied on (also when clean)."""
+    lines = [f"  {word('governing_h', lang)}: {sentence}" for sentence in governing_sentences(report, lang)]
+    if report.selection_readings:
+        lines.append(f"  {word('selection_readings', lang)}: " + ", ".join(report.selection_readings))
+    return lines
 
 
 def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:

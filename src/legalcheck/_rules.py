@@ -18,8 +18,8 @@ import hashlib
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -277,6 +277,20 @@ class Reading(_Schema):
     option: str | None = None  # the check() / CLI option that switches it
 
 
+class InstrumentInForce(_Schema):
+    """On what an instrument's dates in force rest: a provision of a text held, or a reading."""
+
+    from_source: CitationSpec | None = None
+    until_source: CitationSpec | None = None
+    until_reading: str | None = None
+
+    @model_validator(mode="after")
+    def _one_ground_for_the_end(self) -> InstrumentInForce:
+        if self.until_source is not None and self.until_reading is not None:
+            raise ValueError("give until_source or until_reading, not both")
+        return self
+
+
 class RetiredId(_Schema):
     id: str
     name: str
@@ -289,6 +303,7 @@ class Pack(_Schema):
     title: Text
     province: str
     instrument: str
+    in_force: InstrumentInForce | None = None  # on what the dates of the pack's rules rest
 
 
 @dataclass(frozen=True)
@@ -320,6 +335,7 @@ class RuleSet:
     readings: Mapping[str, Reading]
     retired: tuple[RetiredId, ...]
     packs: Mapping[str, Pack]
+    in_force: Mapping[str, InstrumentInForce] = field(default_factory=dict)  # rules/ruleset.yaml `instruments`
 
     def by_id(self, rule_id: str) -> CompiledRule:
         for compiled in self.rules:
@@ -632,6 +648,46 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
         for target in item.rule.overrides:
             if target not in known_ids:
                 problems.append((Location(str(item.source), None, None, "overrides"), f"overrides unknown rule {target}"))
+    in_force = _instruments_in_force(rules_dir / "ruleset.yaml", compiled, readings, packs, problems)
     if problems:
         raise RuleError(problems)
-    return RuleSet(version, digest.hexdigest(), tuple(compiled), readings, retired, packs)
+    return RuleSet(version, digest.hexdigest(), tuple(compiled), readings, retired, packs, in_force)
+
+
+def _instruments_in_force(path: Path, compiled: Sequence[CompiledRule], readings: Mapping[str, Reading],
+                          packs: Mapping[str, Pack], problems: list[tuple[Location, str]]
+                          ) -> dict[str, InstrumentInForce]:
+    """The ``instruments`` section of ruleset.yaml and each pack's ``in_force``, cross-checked
+    against the rules and readings."""
+    doc = load_document(path)
+    raw = doc.data.get("instruments", {}) if isinstance(doc.data, dict) else {}
+    if not isinstance(raw, dict):
+        problems.append((doc.locate(("instruments",)), "expected a mapping of instrument id to its dates' grounds"))
+        return {}
+    entries: dict[str, InstrumentInForce] = {}
+    for instrument, item in raw.items():
+        try:
+            entries[str(instrument)] = InstrumentInForce.model_validate_json(json.dumps(item))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, doc, ("instruments", instrument)))
+    for pack in packs.values():
+        if pack.in_force is not None:
+            entries[pack.instrument] = pack.in_force
+    for instrument, entry in entries.items():
+        if entry.until_reading is not None and entry.until_reading not in readings:
+            problems.append((doc.locate(("instruments", instrument, "until_reading")),
+                             f"unknown reading {entry.until_reading!r}" + _suggest(entry.until_reading, readings)))
+    missing: set[str] = set()
+    for item in compiled:
+        rule = item.rule
+        grounds = entries.get(rule.instrument)
+        if grounds is None:
+            if rule.instrument not in missing:  # one problem per instrument, not per rule
+                missing.add(rule.instrument)
+                problems.append((Location(str(path), None, None, f"instruments.{rule.instrument}"),
+                                 f"rule {rule.id} belongs to {rule.instrument}, which has no entry under 'instruments'"))
+        elif rule.effective_until is not None and grounds.until_source is None and grounds.until_reading is None:
+            problems.append((doc.locate(("instruments", rule.instrument)),
+                             f"rule {rule.id} ends on {rule.effective_until}; give until_source or until_reading "
+                             f"for {rule.instrument}"))
+    return entries
