@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import re
@@ -88,6 +89,7 @@ class Output:
     data: bytes  # the rendered text, UTF-8
     violations: int = 0
     error: LegalcheckError | None = None
+    case_id: str | None = None  # as in the case file (never printed under --redact), for CaseIds
 
     @property
     def text(self) -> str:
@@ -110,7 +112,8 @@ class Rendering:
             item = BatchItem(item.source, error=_internal(exc))
             text = self._render(item)
         return Output(item.source, text.encode("utf-8"),
-                      item.report.counts.violation if item.report is not None else 0, item.error)
+                      item.report.counts.violation if item.report is not None else 0, item.error,
+                      item.report.case_id if item.report is not None else None)
 
     def _render(self, item: BatchItem) -> str:
         # Imported here: the renderers import this module.
@@ -135,6 +138,8 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
     (r"^JSON syntax error", "JSON syntax error", "JSON 语法错误"),
     (r"^YAML tag .* is not allowed", "YAML tag not allowed", "不允许的 YAML 标签"),
     (r"^duplicate key", "duplicate key", "重复的键"),
+    (r"^duplicate event id", "duplicate event id", "重复的事件编号"),
+    (r"^Input should be less than or equal", "number over the limit", "数值超过上限"),
     (r"^document (expands to|has) more than", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
     (r"^YAML alias refers to a node that contains it", "YAML alias cycle", "YAML 别名循环"),
     (r"^nesting deeper|nested too deeply", "nested too deeply", "嵌套过深"),
@@ -161,7 +166,7 @@ _ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1]
 
 
 # Why a directory entry was skipped (see ``_case_loader._classify``), in Chinese.
-_SKIP_ZH = {"hidden": "隐藏文件", "shared file (_*), e.g. an agency registry": "以下划线开头的共享文件（如机关名录）",
+_SKIP_ZH = {"hidden": "隐藏文件", "shared (_*), e.g. an agency registry": "以下划线开头（共享文件，如机关名录）",
             "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）"}
 
 
@@ -236,6 +241,27 @@ class Summary:
         if lang == "zh":
             return "拒收原因：" + "，".join(f"{_ZH.get(reason, reason)} {count}" for reason, count in ranked)
         return "rejected: " + ", ".join(f"{count} {reason}" for reason, count in ranked)
+
+
+class CaseIds:
+    """Case ids seen in a batch, to warn when one repeats (warning code ``duplicate-case-id``).
+
+    Two files with one case id are usually a copy that diverged: both are checked, and the
+    repeat is reported. Only an 8-byte digest of each id is kept (about 70 bytes a case in
+    all), not the id: a million cases cost some 70 MB, not the ids' text.
+    """
+
+    CODE = "duplicate-case-id"
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+
+    def repeated(self, case_id: str) -> bool:
+        key = hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        return False
 
 
 # --- checking one input ------------------------------------------------------------------

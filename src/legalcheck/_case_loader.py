@@ -301,8 +301,24 @@ def _base_dir(file: str | None) -> Path:
     return _base_dir_of(file) if file else Path.cwd()
 
 
+def _unique_event_ids(case: Case, document: Callable[[], Document]) -> None:
+    """Event ids name an event for the report and for other events: two with one id are an error."""
+    ids = [event.id for event in case.events if event.id is not None]
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+    for index, event in enumerate(case.events):
+        if event.id is None:
+            continue
+        earlier = first.setdefault(event.id, index)
+        if earlier != index:
+            raise CaseError([(document().locate(("events", index, "id")),
+                              f"duplicate event id {shorten(event.id)} (first at events[{earlier}])")])
+
+
 def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path) -> Case:
     """Merge the shared registry and check every agency reference; ``document()`` is only called on error."""
+    _unique_event_ids(case, document)
     registry: _Registry | None = None
     if case.agency_registry is not None:
         try:
@@ -498,7 +514,7 @@ def _classify(entry: os.DirEntry[str]) -> bool | str | InputError:
     if name.startswith("."):
         return "hidden"
     if name.startswith("_"):
-        return "shared file (_*), e.g. an agency registry"
+        return "shared (_*), e.g. an agency registry"
     if entry.is_dir(follow_symlinks=False):
         return True
     case_named = os.path.splitext(name)[1].lower() in CASE_SUFFIXES

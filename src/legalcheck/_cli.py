@@ -15,11 +15,13 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import click
 
-from ._batch import BatchItem, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths
+from ._batch import (
+    BatchItem, CaseIds, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths,
+)
 from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._errors import InputError, LegalcheckError
 from ._version import __version__
@@ -106,16 +108,18 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
     summary = Summary()
+    repeats = _RepeatedIds(redact=redact)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
     items: Iterator[BatchItem] | Iterator[Output]
     if fmt in ("text", "jsonl"):
         # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
         rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
-        items = map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(), on_skip=summary.skip)
+        items = repeats.watch(map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(),
+                                        on_skip=summary.skip))
     else:
         # One document needs every report in this process, and shipping a report between processes
         # costs about what checking the case does (docs/performance.md): one process unless asked.
-        items = check_paths(list(paths), options, jobs=jobs or 1, on_skip=summary.skip)
+        items = repeats.watch(check_paths(list(paths), options, jobs=jobs or 1, on_skip=summary.skip))
         if redact:
             from ._redact import redact_item
 
@@ -134,11 +138,51 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
         raise
     finally:
         progress.close()
+    repeats.close()
     if fmt != "text" or output is not None:  # the report is elsewhere: the operator still sees the counts
         reasons = summary.reasons_text(lang)
         skipped = summary.skipped_text(lang)
         click.echo("\n".join(filter(None, (skipped, _summary_text(summary, lang), reasons))), err=True)
     sys.exit(summary.exit_code)
+
+
+_ItemT = TypeVar("_ItemT", BatchItem, Output)
+
+
+class _RepeatedIds:
+    """Warns on stderr when a case id repeats in the batch (code ``duplicate-case-id``); both cases are checked."""
+
+    SHOWN = 20  # then only counted: a batch of copies must not bury its report under warnings
+
+    def __init__(self, *, redact: bool) -> None:
+        self._ids = CaseIds()
+        self._redact = redact
+        self.count = 0
+
+    def watch(self, items: Iterator[_ItemT]) -> Iterator[_ItemT]:
+        try:
+            for item in items:
+                case_id = item.case_id if isinstance(item, Output) else (
+                    item.report.case_id if item.report is not None else None)
+                if case_id is not None and self._ids.repeated(case_id):
+                    self._warn(item.source, case_id)
+                yield item
+        finally:
+            _close(items)
+
+    def _warn(self, source: str, case_id: str) -> None:
+        from ._neutral import neutralise
+        from ._yaml import shorten
+
+        self.count += 1
+        if not self._redact and self.count <= self.SHOWN:
+            click.echo(f"warning [{CaseIds.CODE}]: {neutralise(source)}: case id {neutralise(shorten(case_id))} "
+                       "is also the id of an earlier input", err=True)
+
+    def close(self) -> None:
+        if self.count and (self._redact or self.count > self.SHOWN):
+            click.echo(f"warning [{CaseIds.CODE}]: {self.count} input(s) repeat the case id of an earlier input"
+                       + (" (not named: --redact)" if self._redact else ""), err=True)
 
 
 def _close(items: Iterator[Any]) -> None:
@@ -286,9 +330,15 @@ def deadline(start: dt.date, period: str, roll_over: bool, excluded: tuple[str, 
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     calendar = load_calendar(calendar_files)
-    due_date = compute_due(start, length, calendar, excluded=spans, extension_days=extension_days,
-                           roll_over=roll_over)
-    outcome = classify(due_date, actual, as_of or dt.date.today()) if (actual or as_of) else None
+    try:
+        due_date = compute_due(start, length, calendar, excluded=spans, extension_days=extension_days,
+                               roll_over=roll_over)
+        outcome = classify(due_date, actual, as_of or dt.date.today()) if (actual or as_of) else None
+    except OverflowError:
+        raise click.UsageError(f"the period {period} from {start} ends after {dt.date.max}, the last date "
+                               "that can be counted") from None
+    except ValueError as exc:  # a reversed span, an extension out of range
+        raise click.UsageError(str(exc)) from None
     click.echo(explain(due_date, outcome, lang).rstrip())  # type: ignore[arg-type]
 
 

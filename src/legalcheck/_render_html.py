@@ -22,6 +22,7 @@ from typing import Literal
 from ._batch import BatchItem, Summary
 from ._case import Case
 from ._findings import Citation, EventRef, Finding, Report
+from ._neutral import neutralise_inline
 from ._render_markdown import (
     BatchTables, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
@@ -30,7 +31,7 @@ from ._vocabulary import COUNT_HEADINGS, MARKS, SEVERITIES, bi, kind_label, Lang
 
 def e(text: object) -> str:
     """Escape for HTML text and double- or single-quoted attributes (also inside inline SVG)."""
-    return html.escape(str(text), quote=True)
+    return html.escape(neutralise_inline(str(text)), quote=True)
 
 
 # No network: default-src 'none' blocks scripts, fonts, images and frames even if escaping ever failed.
@@ -143,10 +144,15 @@ def text_width(text: str, size: float = _FONT) -> float:
 
 
 def _clip(text: str, max_width: float) -> str:
+    """The longest prefix of ``text`` that fits with an ellipsis, found in one pass (linear in the length)."""
     if text_width(text) <= max_width:
         return text
-    while text and text_width(text + "…") > max_width:
-        text = text[:-1]
+    budget = max_width - text_width("…")
+    width = 0.0
+    for index, char in enumerate(text):
+        width += text_width(char)
+        if width > budget:
+            return text[:index] + "…"
     return text + "…"
 
 
