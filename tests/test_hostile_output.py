@@ -7,7 +7,6 @@ accused person, agency name, event notes. Each format is then checked for what i
 (docs/robustness.md): text keeps its line structure and shows no raw control character;
 Markdown and HTML show none either and never pass markup through; JSON Lines stays one
 line per record for any line-splitting reader; JSON parses and keeps the values exactly.
-Also checked with --redact semantics: the values still never appear raw in text formats.
 """
 
 from __future__ import annotations
