@@ -120,7 +120,7 @@ class Rendering:
         if self.redact:
             from ._redact import redact_item
 
-            item = redact_item(item)
+            item = redact_item(item, with_case=False)  # text and JSON Lines show the report, not the case
         if self.fmt == "text":
             from ._render_text import render_item
 

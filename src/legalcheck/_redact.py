@@ -119,10 +119,7 @@ def redact_case(case: Case, masker: Masker) -> Case:
     accused = case.accused.model_copy(update={"persons": tuple(masker.token(p, "被反映人")
                                                                 for p in case.accused.persons)})
     staff = tuple(s.model_copy(update={"person": masker.token(s.person, "工作人员")}) for s in case.staff_interests)
-    for event in case.events:
-        for attr in ("person", "to_person"):
-            if isinstance(value := getattr(event, attr, None), str):
-                masker.token(value, "人员")
+    _register_event_persons(case, masker)
     events = tuple(_event(masker, event) for event in case.events)
     content = case.content.model_copy(update={k: masker.optional(getattr(case.content, k))
                                               for k in ("request", "facts", "reasons")})
@@ -133,14 +130,41 @@ def redact_case(case: Case, masker: Masker) -> Case:
     })
 
 
+def _register_event_persons(case: Case, masker: Masker) -> None:
+    for event in case.events:
+        values = event.__dict__  # not getattr: a missing field costs pydantic a raised AttributeError
+        for attr in ("person", "to_person"):
+            if isinstance(value := values.get(attr), str):
+                masker.token(value, "人员")
+
+
+def register_case(case: Case, masker: Masker) -> None:
+    """Give every personal value of ``case`` its token, in :func:`redact_case`'s order, masking no text.
+
+    For output that shows the report but not the case (text, JSON Lines): the report's free
+    text is then masked as it would be, without the cost of masking the case's own free text.
+    """
+    accusation = case.category == Category.accusation
+    for petitioner in case.petitioners:
+        _petitioner(masker, petitioner, accusation)
+    for representative in case.representatives:
+        masker.token(representative, "信访人")
+    for person in case.accused.persons:
+        masker.token(person, "被反映人")
+    for staff in case.staff_interests:
+        masker.token(staff.person, "工作人员")
+    _register_event_persons(case, masker)
+
+
 def _event(masker: Masker, event: BaseModel) -> BaseModel:
-    update: dict[str, str | None] = {"note": masker.optional(getattr(event, "note", None))}
+    values = event.__dict__
+    update: dict[str, str | None] = {"note": masker.optional(values.get("note"))}
     for attr in ("person", "to_person"):
-        if isinstance(value := getattr(event, attr, None), str):
+        if isinstance(value := values.get(attr), str):
             update[attr] = masker.token(value, "人员")
     # Free text: an objection's reasons, an extension's reason (a refusal's reason is a fixed vocabulary).
-    free_text = {"objection": "reasons", "extension": "reason"}.get(str(getattr(event, "kind", "")))
-    if free_text is not None and isinstance(value := getattr(event, free_text, None), str):
+    free_text = {"objection": "reasons", "extension": "reason"}.get(str(values.get("kind", "")))
+    if free_text is not None and isinstance(value := values.get(free_text), str):
         update[free_text] = masker.text(value)
     return event.model_copy(update=update)
 
@@ -247,13 +271,19 @@ def _error(masker: Masker, error: LegalcheckError) -> LegalcheckError:
     return masked
 
 
-def redact_item(item: BatchItem) -> BatchItem:
+def redact_item(item: BatchItem, *, with_case: bool = True) -> BatchItem:
     """``item`` with personal data masked in its case, its report (or error) and its source path.
 
-    Deterministic: the same item always gives the same output.
+    Deterministic: the same item always gives the same output. ``with_case=False`` drops the
+    case instead of masking it, for output that does not show it (text, JSON Lines): its
+    personal values are still learnt, so the report is masked exactly as with the case.
     """
     masker = Masker()
-    case = redact_case(item.case, masker) if item.case is not None else None
+    case = None
+    if item.case is not None and with_case:
+        case = redact_case(item.case, masker)
+    elif item.case is not None:
+        register_case(item.case, masker)
     report = redact_report(item.report, masker) if item.report is not None else None
     error = _error(masker, item.error) if item.error is not None else None
     source = masker.text(item.source) if item.error is None else _rejected_source(masker, item.source)

@@ -144,16 +144,21 @@ def text_width(text: str, size: float = _FONT) -> float:
 
 
 def _clip(text: str, max_width: float) -> str:
-    """The longest prefix of ``text`` that fits with an ellipsis, found in one pass (linear in the length)."""
-    if text_width(text) <= max_width:
-        return text
-    budget = max_width - text_width("…")
+    """The longest prefix of ``text`` that fits with an ellipsis, or ``text`` if it fits whole.
+
+    One pass that stops at the first character past the width: the cost is that of the
+    visible part, not of the label (a 32,000-character agency name costs what a short one does).
+    """
+    ellipsis = text_width("…")
     width = 0.0
+    cut = 0
     for index, char in enumerate(text):
         width += text_width(char)
-        if width > budget:
-            return text[:index] + "…"
-    return text + "…"
+        if width > max_width:
+            return text[:cut] + "…"
+        if width + ellipsis <= max_width:
+            cut = index + 1
+    return text
 
 
 def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
