@@ -608,8 +608,9 @@ def bench_hostile(repeat: int) -> None:
                                           case=case))
 
     subject, baseline = paired(lambda: run(redacted), lambda: run(plain), repeat)
-    report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, jsonl with --redact vs without", f"{subject * 1000:,.0f} ms",
-               f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
+    report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, jsonl with --redact vs without",
+               f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
+
     from legalcheck._redact import redact_item
     from legalcheck._render_markdown import render_markdown
 
@@ -625,7 +626,6 @@ def bench_hostile(repeat: int) -> None:
                f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
 
     from legalcheck._render_html import render_html
-    from legalcheck._render_markdown import render_markdown
 
     small = Case.model_validate_json(json.dumps(hostile_case(0)))
     agencies = tuple(a.model_copy(update={"name": "临江市河西区信访局" * 3_556}) if a.id == "hx-pb" else a

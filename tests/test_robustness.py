@@ -413,8 +413,9 @@ def test_json_report_is_written_as_the_items_come() -> None:
 
 
 def _one_report() -> Any:
-    from legalcheck import Evaluator
     import datetime as dt
+
+    from legalcheck import Evaluator
 
     return Evaluator(engine="native").check(load_case(EXAMPLE), as_of=dt.date(2025, 12, 1), source=str(EXAMPLE))
 
