@@ -368,6 +368,7 @@ class _Pool(Generic[_T]):
         workers = self._workers
         chunks = _chunks(units)
         window: deque[tuple[list[Job | CaseInput], Future[list[_T]]]] = deque()
+        stopped = False
         try:
             while True:
                 while len(window) < workers * _CHUNKS_PER_WORKER:
@@ -389,10 +390,12 @@ class _Pool(Generic[_T]):
                     continue
                 yield from results
         except BaseException:  # Ctrl-C, SIGTERM, the consumer closing us: stop the workers now
+            stopped = True
             _terminate(self._executor)
             raise
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            if not stopped:  # after _terminate, waiting on the pool's threads could block on its dead pipes
+                self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _isolate(self, units: list[Job | CaseInput]) -> Iterator[_T]:
         """Re-run what a dead worker left, one input at a time in one fresh worker, to find the culprit."""

@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import traceback
@@ -437,6 +438,19 @@ def coverage(instruments: tuple[str, ...], fmt: str, output: Path | None) -> Non
     sys.exit(EXIT_CLEAN if cov.ok else EXIT_FINDINGS)
 
 
+def _exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown, once a signal has stopped the run.
+
+    The workers are gone and the output is settled (the previous report kept) by now; but
+    the process pool's own threads may be blocked on pipes whose other ends died with the
+    workers, and the interpreter joins them at exit: a stopped run must not hang there.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def main() -> None:
     """Entry point: maps every failure to its exit code, never a traceback for bad input."""
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -445,10 +459,10 @@ def main() -> None:
         sys.exit(EXIT_CLEAN)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit_now(EXIT_INTERRUPTED)
     except Terminated:
         click.echo("terminated", err=True)
-        sys.exit(EXIT_TERMINATED)
+        _exit_now(EXIT_TERMINATED)
     except MemoryError:
         click.echo("error: out of memory; check fewer or smaller inputs at a time, or use --format jsonl", err=True)
         sys.exit(EXIT_BAD_INPUT)
