@@ -4,7 +4,7 @@
     python bench/run.py --quick    # a fast sanity run (tens of seconds)
     python bench/run.py --long     # adds RSS over 1,000,000 cases per engine (long: see docs/performance.md)
     python bench/run.py --profile  # adds the top functions of an end-to-end run (cProfile)
-    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers)
+    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers, hostile)
 
 Machines are noisy, so absolute numbers mean little: every figure is paired with a
 baseline doing the same amount of work on the same records, measured interleaved
@@ -16,6 +16,8 @@ ratios are what docs/performance.md records and what the targets are about:
 * durable-rules engine vs native engine, full rule set: <= 5x
 * JSON Lines loading end to end vs bare ``Case.model_validate_json`` on the same lines: <= 3x
 * 2 worker processes vs 1: >= 1.7x
+* a 1 MB case rendered with ``--redact`` vs without: <= 5x
+* a report with a 32,000-character agency name as HTML vs as Markdown: <= 2x
 
 The cases are the rules' own examples, varied (ids, dates shifted around holidays),
 written once as YAML files and as one JSON Lines file in a temporary directory.
@@ -47,7 +49,7 @@ import yaml
 from legalcheck import Case, Evaluator, _batch
 from legalcheck._batch import Options, Rendering, check_paths, map_paths
 from legalcheck._calendar import Calendar
-from legalcheck._case_loader import iter_cases
+from legalcheck._case_loader import case_from_json, iter_cases
 from legalcheck._engines import available_engines
 from legalcheck._paths import data_dir
 from legalcheck._rules import load_ruleset
@@ -574,6 +576,70 @@ def profile_end_to_end(inputs: Inputs) -> None:
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
 
 
+def hostile_case(target_bytes: int) -> dict[str, Any]:
+    """The late-forwarding example grown to about ``target_bytes`` of JSON: supervision notes that
+    repeat the petitioner's name, and give a new phone and ID-card number each (what redaction
+    must find), and an agency registry inlined."""
+    from legalcheck._case_loader import load_case
+
+    case: dict[str, Any] = json.loads(load_case(Path(__file__).resolve().parent.parent / "examples"
+                                                / "violating-late-forward.yaml")
+                                      .model_dump_json(by_alias=True, exclude_none=True,
+                                                       exclude={"agency_registry"}))
+    size, number = len(json.dumps(case, ensure_ascii=False).encode()), 0
+    while size < target_bytes:
+        number += 1
+        note = (f"第{number}次督促：信访人陈秀英（电话139{number:08d}，身份证110101199003{number:06d}）"
+                "反映住房保障中心尚未完成审核，" * 4)
+        case["events"].append({"kind": "supervision", "date": "2025-09-10", "agency": "hx-housing", "note": note})
+        size += len(json.dumps(case["events"][-1], ensure_ascii=False).encode())
+    return case
+
+
+def bench_hostile(repeat: int) -> None:
+    print("\nhostile input (docs/robustness.md)")
+    evaluator = Evaluator(engine="native")
+    raw = json.dumps(hostile_case(1 << 20), ensure_ascii=False).encode()
+    plain, redacted = Rendering("jsonl"), Rendering("jsonl", redact=True)
+
+    def run(rendering: Rendering) -> object:  # what the CLI does with one input: load, check, render
+        case = case_from_json(raw, "big.json")
+        return rendering(_batch.BatchItem("big.json", report=evaluator.check(case, as_of=AS_OF, source="big.json"),
+                                          case=case))
+
+    subject, baseline = paired(lambda: run(redacted), lambda: run(plain), repeat)
+    report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, jsonl with --redact vs without",
+               f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
+
+    from legalcheck._redact import redact_item
+    from legalcheck._render_markdown import render_markdown
+
+    def markdown(redact: bool) -> object:  # the case itself is shown, so its 1 MB of notes is masked too
+        case = case_from_json(raw, "big.json")
+        item = _batch.BatchItem("big.json", report=evaluator.check(case, as_of=AS_OF, source="big.json"), case=case)
+        summary = _batch.Summary()
+        summary.add(item)
+        return render_markdown([redact_item(item) if redact else item], summary, "zh")
+
+    subject, baseline = paired(lambda: markdown(True), lambda: markdown(False), repeat)
+    report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, markdown with --redact vs without",
+               f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
+
+    from legalcheck._render_html import render_html
+
+    small = Case.model_validate_json(json.dumps(hostile_case(0)))
+    agencies = tuple(a.model_copy(update={"name": "临江市河西区信访局" * 3_556}) if a.id == "hx-pb" else a
+                     for a in small.agencies)  # 32,004 characters
+    small = small.model_copy(update={"agencies": agencies})
+    one = _batch.BatchItem("label.json", report=evaluator.check(small, as_of=AS_OF, source="label.json"), case=small)
+    summary = _batch.Summary()
+    summary.add(one)
+    subject, baseline = paired(lambda: render_html([one], summary, "zh"), lambda: render_markdown([one], summary, "zh"),
+                               repeat)
+    report(Row("32,000-character agency name: HTML vs Markdown", f"{subject * 1000:,.0f} ms",
+               f"{baseline * 1000:,.0f} ms", subject / baseline, "<=2x"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small corpus, fewer repeats")
@@ -582,7 +648,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cases", type=int, default=None, help="corpus size (default 3000, quick 400)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
-    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers"), action="append",
+    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers", "hostile"), action="append",
                         help="run only these sections (repeatable; memory is always reported)")
     args = parser.parse_args()
     count = args.cases or (400 if args.quick else 3000)
@@ -594,7 +660,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:
         root = Path(tmp)
         inputs = write_inputs(root, make_corpus(count))
-        sections = set(args.only or ("engines", "loading", "end-to-end", "workers"))
+        sections = set(args.only or ("engines", "loading", "end-to-end", "workers", "hostile"))
         if "engines" in sections:
             bench_engines(inputs, engines, repeat, root)
         if "loading" in sections:
@@ -603,6 +669,8 @@ def main() -> None:
             bench_end_to_end(inputs, engines, repeat)
         if "workers" in sections:
             bench_workers(inputs, engines, repeat, 4000 if args.quick else 12000)
+        if "hostile" in sections:
+            bench_hostile(repeat)
         bench_memory(inputs)
         if args.long:
             bench_long(inputs, engines, args.long_count)

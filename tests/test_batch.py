@@ -337,7 +337,8 @@ def test_summary_holds_counts_not_items() -> None:
     summary = Summary()
     for index in range(1000):
         summary.add(BatchItem(f"s{index}", error=InputError.at("invalid date '2025-02-30'")))
-    assert vars(summary).keys() == {"found", "checked", "rejected", "violations", "undetermined", "internal_errors", "reasons"}
+    assert vars(summary).keys() == {"found", "checked", "rejected", "violations", "undetermined", "internal_errors",
+                                    "reasons", "skipped"}
     assert summary.reasons == {"invalid date": 1000}
 
 
@@ -410,7 +411,8 @@ def test_cli_text_format_says_why_inputs_were_rejected(tmp_path: Path, cli: Call
     populate(tmp_path, ["good", "yaml-syntax", "unknown-key"])
     code, out, err = cli("check", str(tmp_path), "--engine", "native", "--as-of", "2025-12-01", "--jobs", "1")
     assert code == 2 and err == ""
-    assert out.splitlines()[-2:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的键 1"]
+    assert out.splitlines()[-3:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的键 1",
+                                     "跳过 1 个目录项（不是案件文件）：以下划线开头（共享文件，如机关名录） 1"]
 
 
 # --- durable-rules at volume -------------------------------------------------------------------------

@@ -52,7 +52,8 @@ def test_one_bad_file_does_not_stop_the_batch(cli, tmp_path: Path) -> None:  # t
     code, out, _ = cli("check", str(tmp_path), "--as-of", "2025-12-01", "--format", "json", "--jobs", "1")
     document = json.loads(out)
     assert code == 2
-    assert document["summary"] == {"found": 2, "checked": 1, "rejected": 1, "violations": 1, "undetermined": 0}
+    assert document["summary"] == {"found": 2, "checked": 1, "rejected": 1, "violations": 1, "undetermined": 0,
+                                   "skipped": 0}
     assert document["reports"][0]["findings"][0]["rule_id"] == "LC1004"
     assert document["errors"][0]["problems"][0]["line"] == 1
 

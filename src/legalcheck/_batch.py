@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from collections import Counter, deque
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TextIO, TypeVar
 
 from ._case import Case
-from ._case_loader import CaseInput, Job, iter_jobs, load_job
+from ._case_loader import CaseInput, Job, SkipCallback, iter_jobs, load_job
 from ._engines import EngineName
 from ._errors import InputError, LegalcheckError
 from ._evaluator import Evaluator
@@ -88,6 +90,7 @@ class Output:
     violations: int = 0
     error: LegalcheckError | None = None
     undetermined: int = 0
+    case_id: str | None = None  # as in the case file (never printed under --redact), for CaseIds
 
     @property
     def text(self) -> str:
@@ -111,14 +114,15 @@ class Rendering:
             text = self._render(item)
         return Output(item.source, text.encode("utf-8"),
                       item.report.counts.violation if item.report is not None else 0, item.error,
-                      item.report.counts.undetermined if item.report is not None else 0)
+                      item.report.counts.undetermined if item.report is not None else 0,
+                      item.report.case_id if item.report is not None else None)
 
     def _render(self, item: BatchItem) -> str:
         # Imported here: the renderers import this module.
         if self.redact:
             from ._redact import redact_item
 
-            item = redact_item(item)
+            item = redact_item(item, with_case=False)  # text and JSON Lines show the report, not the case
         if self.fmt == "text":
             from ._render_text import render_item
 
@@ -136,6 +140,8 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
     (r"^JSON syntax error", "JSON syntax error", "JSON 语法错误"),
     (r"^YAML tag .* is not allowed", "YAML tag not allowed", "不允许的 YAML 标签"),
     (r"^duplicate key", "duplicate key", "重复的键"),
+    (r"^duplicate event id", "duplicate event id", "重复的事件编号"),
+    (r"^Input should be less than or equal", "number over the limit", "数值超过上限"),
     (r"^document (expands to|has) more than", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
     (r"^YAML alias refers to a node that contains it", "YAML alias cycle", "YAML 别名循环"),
     (r"^nesting deeper|nested too deeply", "nested too deeply", "嵌套过深"),
@@ -143,7 +149,8 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
     (r"^\d+ events, over", "too many events", "事件过多"),
     (r"^number with", "number too long", "数字过长"),
     (r"^not UTF-8|not valid Unicode", "not UTF-8 text", "不是 UTF-8 文本"),
-    (r"^(cannot read file|no such file|not a regular file)", "unreadable or missing", "无法读取或不存在"),
+    (r"^file name is not UTF-8", "file name not UTF-8", "文件名不是 UTF-8"),
+    (r"^(cannot read (file|directory)|no such file|not a regular file)", "unreadable or missing", "无法读取或不存在"),
     (r"^a case file must be a mapping", "not a mapping", "顶层不是映射"),
     (r"^unknown key", "unknown key", "未知的键"),
     (r"^unknown event kind", "unknown event kind", "未知的事件类型"),
@@ -158,6 +165,11 @@ _REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), e
 _INVALID_VALUE = ("invalid value", "取值无效")
 _INTERNAL = ("internal error", "内部错误")
 _ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1], _INTERNAL[0]: _INTERNAL[1]}
+
+
+# Why a directory entry was skipped (see ``_case_loader._classify``), in Chinese.
+_SKIP_ZH = {"hidden": "隐藏文件", "shared (_*), e.g. an agency registry": "以下划线开头（共享文件，如机关名录）",
+            "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）"}
 
 
 def reason_of(error: LegalcheckError | None) -> str:
@@ -182,6 +194,24 @@ class Summary:
     undetermined: int = 0  # rules that could not decide for want of a recorded fact, over all cases
     internal_errors: int = 0  # rejected because of a fault of ours, not of the input (exit code 3)
     reasons: Counter[str] = field(default_factory=Counter)  # why inputs were rejected, by category
+    skipped: Counter[str] = field(default_factory=Counter)  # directory entries not read as cases, by reason
+
+    def skip(self, _path: str, reason: str) -> None:
+        """Count a directory entry that is not a case (pass as ``on_skip`` to :func:`check_paths`)."""
+        self.skipped[reason] += 1
+
+    def skipped_text(self, lang: str = "en") -> str:
+        """``skipped 3 entries: 2 hidden, 1 not a case file (name)``, or "" if none."""
+        if not self.skipped:
+            return ""
+        ranked = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items(),
+                                                                            key=lambda kv: (-kv[1], kv[0])))
+        total = sum(self.skipped.values())
+        if lang == "zh":
+            ranked = "，".join(f"{_SKIP_ZH.get(reason, reason)} {count}" for reason, count in sorted(
+                self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+            return f"跳过 {total} 个目录项（不是案件文件）：{ranked}"
+        return f"skipped {total} directory entries (not case files): {ranked}"
 
     def add(self, item: BatchItem | Output) -> None:
         self.found += 1
@@ -218,6 +248,27 @@ class Summary:
         if lang == "zh":
             return "拒收原因：" + "，".join(f"{_ZH.get(reason, reason)} {count}" for reason, count in ranked)
         return "rejected: " + ", ".join(f"{count} {reason}" for reason, count in ranked)
+
+
+class CaseIds:
+    """Case ids seen in a batch, to warn when one repeats (warning code ``duplicate-case-id``).
+
+    Two files with one case id are usually a copy that diverged: both are checked, and the
+    repeat is reported. Only an 8-byte digest of each id is kept (about 70 bytes a case in
+    all), not the id: a million cases cost some 70 MB, not the ids' text.
+    """
+
+    CODE = "duplicate-case-id"
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+
+    def repeated(self, case_id: str) -> bool:
+        key = hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        return False
 
 
 # --- checking one input ------------------------------------------------------------------
@@ -261,6 +312,10 @@ _WORKER: tuple[Evaluator, Options, Limits, Callable[[BatchItem], Any]] | None = 
 
 def _init_worker(options: Options, limits: Limits, finish: Callable[[BatchItem], Any]) -> None:
     global _WORKER
+    # Ctrl-C reaches the whole process group: the parent decides, and stops the workers itself.
+    # A forked worker would also inherit the CLI's SIGTERM handler; it must simply die on SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _WORKER is None or _WORKER[1:] != (options, limits, finish):
         _WORKER = (Evaluator(engine=options.engine, calendar_files=options.calendar_files), options, limits, finish)
 
@@ -320,6 +375,7 @@ class _Pool(Generic[_T]):
         workers = self._workers
         chunks = _chunks(units)
         window: deque[tuple[list[Job | CaseInput], Future[list[_T]]]] = deque()
+        stopped = False
         try:
             while True:
                 while len(window) < workers * _CHUNKS_PER_WORKER:
@@ -340,8 +396,13 @@ class _Pool(Generic[_T]):
                     self._executor = self._start(workers)
                     continue
                 yield from results
+        except BaseException:  # Ctrl-C, SIGTERM, the consumer closing us: stop the workers now
+            stopped = True
+            _terminate(self._executor)
+            raise
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            if not stopped:  # after _terminate, waiting on the pool's threads could block on its dead pipes
+                self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _isolate(self, units: list[Job | CaseInput]) -> Iterator[_T]:
         """Re-run what a dead worker left, one input at a time in one fresh worker, to find the culprit."""
@@ -360,11 +421,27 @@ class _Pool(Generic[_T]):
             executor.shutdown(wait=True)
 
 
+def _terminate(executor: ProcessPoolExecutor) -> None:
+    """Kill the workers of ``executor``: waiting for them could block forever on a full result pipe.
+
+    ``ProcessPoolExecutor`` has no public way to do this before Python 3.14 (``terminate_workers``).
+    """
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+
+
 # --- the batch -----------------------------------------------------------------------------
 
 
 def check_paths(paths: Sequence[str | Path], options: Options | None = None, *, jobs: int = 1,
-                evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[BatchItem]:
+                evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS,
+                on_skip: SkipCallback | None = None) -> Iterator[BatchItem]:
     """Check every case under ``paths`` (files, directories recursively, JSON Lines), in input order.
 
     Returns an iterator of :class:`BatchItem`, one per input: a report, or the error that
@@ -376,14 +453,17 @@ def check_paths(paths: Sequence[str | Path], options: Options | None = None, *, 
     ``jobs > 1`` spreads the work over that many processes, unless there are fewer than
     ``POOL_MIN_INPUTS_PER_WORKER`` inputs per worker. With the "fork" start method the
     workers inherit ``evaluator``; with "spawn" they build their own from ``options``.
+    ``on_skip(path, reason)`` hears of each directory entry that is not a case (hidden,
+    ``_*``, not named like a case file), so that every entry is accounted for.
     """
     options = options or Options(as_of=dt.date.today())
     local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
-    return _run(paths, options, max(1, jobs), local, limits, _keep)
+    return _run(paths, options, max(1, jobs), local, limits, _keep, on_skip)
 
 
 def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[[BatchItem], _T], *,
-              jobs: int = 1, evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[_T]:
+              jobs: int = 1, evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS,
+              on_skip: SkipCallback | None = None) -> Iterator[_T]:
     """Like :func:`check_paths`, but yields ``function(item)``, computed where the item was checked.
 
     This is the way to scale: with several workers only ``function``'s result crosses
@@ -393,12 +473,12 @@ def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[
     travels. ``function`` must be picklable when workers are spawned rather than forked.
     """
     local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
-    return _run(paths, options, max(1, jobs), local, limits, function)
+    return _run(paths, options, max(1, jobs), local, limits, function, on_skip)
 
 
 def _run(paths: Sequence[str | Path], options: Options, jobs: int, evaluator: Evaluator, limits: Limits,
-         finish: Callable[[BatchItem], _T]) -> Iterator[_T]:
-    units = iter_jobs(paths, limits=limits)
+         finish: Callable[[BatchItem], _T], on_skip: SkipCallback | None = None) -> Iterator[_T]:
+    units = iter_jobs(paths, limits=limits, on_skip=on_skip)
     head: list[Job | CaseInput] = []
     if jobs > 1:
         threshold = jobs * POOL_MIN_INPUTS_PER_WORKER

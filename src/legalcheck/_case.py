@@ -103,6 +103,11 @@ class Petitioner(_Model):
     organization: bool = False
 
 
+# The largest count a case may state. Both engines order integers exactly only up to some size
+# (durable-rules fails from 2**62 up): one bound at load time makes them agree on every input.
+MAX_COUNT = 1_000_000_000
+
+
 class Agency(_Model):
     id: Annotated[str, Field(min_length=1, max_length=100)]
     name: str
@@ -410,7 +415,7 @@ class Case(_Model):
     title: str | None = None
     province: str | None = None  # selects a local rule pack, e.g. 北京市
     petitioners: tuple[Petitioner, ...] = ()
-    headcount: Annotated[int, Field(ge=1)] = 1
+    headcount: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     representatives: tuple[str, ...] = ()
     channel: Channel
     form: Form | None = None  # defaults from the channel: visits and calls are oral

@@ -36,7 +36,8 @@ from pydantic import BaseModel, ValidationError
 from ._case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
 from ._errors import CaseError, InputError, Location, UnvalidatedCaseError
 from ._yaml import (
-    DEFAULT_LIMITS, Document, Limits, decode, format_path, parse, parse_json, parse_yaml, read_bytes, shorten,
+    DEFAULT_LIMITS, Document, Limits, decode, format_path, has_duplicate_keys, parse, parse_json, parse_yaml, read_bytes,
+    shorten,
 )
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
@@ -266,12 +267,14 @@ def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, 
 
     def slow_document() -> Document:
         text = decode(raw, file, line_offset=line_offset) if isinstance(raw, bytes) else raw
-        return parse_json(text, file, limits=limits, line_offset=line_offset)
+        return parse_json(text, file, limits=limits, line_offset=line_offset, unique_keys=True)
 
     try:
         case = Case.model_validate_json(raw)
     except ValidationError:
         # The slow path says where: JSON syntax errors with line and column, then field errors.
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+    if has_duplicate_keys(raw):  # pydantic keeps the last of two equal keys: a date would silently change
         return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
     if len(case.events) > MAX_EVENTS:
         raise CaseError([(slow_document().locate(("events",)), f"{len(case.events)} events, over the limit of "
@@ -298,8 +301,24 @@ def _base_dir(file: str | None) -> Path:
     return _base_dir_of(file) if file else Path.cwd()
 
 
+def _unique_event_ids(case: Case, document: Callable[[], Document]) -> None:
+    """Event ids name an event for the report and for other events: two with one id are an error."""
+    ids = [event.id for event in case.events if event.id is not None]
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+    for index, event in enumerate(case.events):
+        if event.id is None:
+            continue
+        earlier = first.setdefault(event.id, index)
+        if earlier != index:
+            raise CaseError([(document().locate(("events", index, "id")),
+                              f"duplicate event id {shorten(event.id)} (first at events[{earlier}])")])
+
+
 def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path) -> Case:
     """Merge the shared registry and check every agency reference; ``document()`` is only called on error."""
+    _unique_event_ids(case, document)
     registry: _Registry | None = None
     if case.agency_registry is not None:
         try:
@@ -454,18 +473,39 @@ class Job:
     text: bytes | None = None
 
 
-def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
+# Told about each directory entry that is neither checked nor rejected: (path as text, why not).
+SkipCallback = Callable[[str, str], None]
+
+
+def printable_path(path: str | Path) -> str:
+    """``path`` as valid text: bytes that are not UTF-8 (kept by the OS as surrogates) shown as ``\\xff``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _bad_name(path: str | Path) -> InputError | None:
+    if _encodable(str(path)):
+        return None
+    return InputError.at("file name is not UTF-8 (a byte such as \\xff in it); rename the file",
+                         file=printable_path(path))
+
+
+def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None = None,
+                    ) -> Iterator[Path | InputError]:
     """Case files under ``paths``, directories recursively, in a deterministic order.
 
     Hidden files and files named ``_*`` (shared agency registries) under a directory
     are not cases. Directories are walked one at a time with sorted entries, so memory
     is bounded by the largest directory, not by the whole tree; symlinked directories
-    are not followed (no loops).
+    are not followed (no loops). Every entry is accounted for: a case file (yielded),
+    an error (a name that is not UTF-8, a dangling link or a FIFO named like a case
+    file), or skipped with its reason, told to ``on_skip``.
     """
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            yield from _walk(path)
+        if (bad := _bad_name(path)) is not None:
+            yield bad
+        elif path.is_dir():
+            yield from _walk(path, on_skip or _ignore)
         elif path.is_file():
             yield path
         elif path.exists():
@@ -474,30 +514,63 @@ def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
             yield InputError.at("no such file or directory", file=path)
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _ignore(_path: str, _reason: str) -> None:
+    pass
+
+
+def _walk(root: Path, on_skip: SkipCallback) -> Iterator[Path | InputError]:
     pending = [root]
     while pending:
         directory = pending.pop()
         try:
             with os.scandir(directory) as scan:
-                entries = sorted((e for e in scan if not e.name.startswith((".", "_"))), key=lambda e: e.name)
-        except OSError:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            yield InputError.at(f"cannot read directory: {exc.strerror or exc}", file=printable_path(directory))
             continue
         subdirectories = []
         for entry in entries:
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    subdirectories.append(Path(entry.path))
-                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in CASE_SUFFIXES:
-                    yield Path(entry.path)
-            except OSError:
-                continue
+                outcome = _classify(entry)
+            except OSError as exc:
+                outcome = InputError.at(f"cannot read file: {exc.strerror or exc}", file=printable_path(entry.path))
+            if isinstance(outcome, str):
+                on_skip(printable_path(entry.path), outcome)
+            elif outcome is True:
+                subdirectories.append(Path(entry.path))
+            elif outcome is False:
+                yield Path(entry.path)
+            else:
+                yield outcome
         pending.extend(reversed(subdirectories))  # visit them in name order, depth first
 
 
-def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> Iterator[Job | CaseInput]:
+def _classify(entry: os.DirEntry[str]) -> bool | str | InputError:
+    """True: a directory to walk; False: a case file; a reason to skip it; or the error that rejects it."""
+    name = entry.name
+    if name.startswith("."):
+        return "hidden"
+    if name.startswith("_"):
+        return "shared (_*), e.g. an agency registry"
+    if entry.is_dir(follow_symlinks=False):
+        return True
+    case_named = os.path.splitext(name)[1].lower() in CASE_SUFFIXES
+    if not case_named:
+        return "directory link (not followed)" if entry.is_dir() else "not a case file (name)"
+    if (bad := _bad_name(entry.path)) is not None:
+        return bad
+    if entry.is_file():
+        return False
+    if entry.is_symlink() and not os.path.exists(entry.path):
+        return InputError.at(f"no such file: a symbolic link to {shorten(os.readlink(entry.path))}, which does "
+                             "not exist", file=entry.path)
+    return InputError.at("not a regular file (a FIFO, socket or device); not read", file=entry.path)
+
+
+def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
+              on_skip: SkipCallback | None = None) -> Iterator[Job | CaseInput]:
     """What to read under ``paths``, in order; a path that cannot be listed or read yields its error."""
-    for item in iter_case_files(paths):
+    for item in iter_case_files(paths, on_skip=on_skip):
         if isinstance(item, InputError):
             yield CaseInput(str(item.problems[0][0].file), None, item)
         elif item.suffix.lower() == ".jsonl":

@@ -1,6 +1,7 @@
 """The command line: ``legalcheck check|due|deadline|rules|schema|coverage``.
 
-Exit codes: 0 no violation, 1 violations found, 2 bad input or usage, 3 internal error.
+Exit codes: 0 no violation, 1 violations found, 2 bad input or usage (or an output that cannot be
+written), 3 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -9,21 +10,39 @@ import codecs
 import contextlib
 import datetime as dt
 import json
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import click
 
-from ._batch import BatchItem, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths
+from ._batch import (
+    BatchItem, CaseIds, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths,
+)
 from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._errors import InputError, LegalcheckError
 from ._findings import Undetermined
 from ._version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # 130, 143: the shell's convention
+# One document (Markdown, HTML) holds every report in memory until it is written: above this
+# many inputs the run stops with a usage error pointing to jsonl, which streams.
+MAX_DOCUMENT_INPUTS = 20_000
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so workers are stopped and no partial report replaces the last."""
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
 FORMATS = ("text", "json", "jsonl", "markdown", "html")
 
 
@@ -61,8 +80,10 @@ _engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), defau
 
 
 def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextIO]:
-    """The report file, or stdout (which must not be closed afterwards)."""
-    return output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)
+    """The report file (written beside it and renamed into place when complete), or stdout (never closed)."""
+    from ._output import atomic_output
+
+    return atomic_output(output) if output else contextlib.nullcontext(sys.stdout)
 
 
 @cli.command()
@@ -86,36 +107,97 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
     """Check case files or directories (YAML, JSON, JSON Lines) and report findings.
 
     Exit codes: 0 no violation and nothing undetermined; 1 violations; 2 bad input or usage;
-    3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded).
+    3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
+    130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
+    if output is not None:
+        from ._output import refuse_output_among_inputs
+
+        refuse_output_among_inputs(output, paths)
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
+    summary = Summary()
+    repeats = _RepeatedIds(redact=redact)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
     items: Iterator[BatchItem] | Iterator[Output]
     if fmt in ("text", "jsonl"):
         # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
         rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
-        items = map_paths(list(paths), options, rendering, jobs=jobs or default_jobs())
+        items = repeats.watch(map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(),
+                                        on_skip=summary.skip))
     else:
         # One document needs every report in this process, and shipping a report between processes
         # costs about what checking the case does (docs/performance.md): one process unless asked.
-        items = check_paths(list(paths), options, jobs=jobs or 1)
+        items = repeats.watch(check_paths(list(paths), options, jobs=jobs or 1, on_skip=summary.skip))
         if redact:
             from ._redact import redact_item
 
             items = (redact_item(item) for item in items)
-    summary = Summary()
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
         with _open_output(output) as stream:
             _emit(items, summary, fmt, lang, stream, verbose, progress)
+    except (KeyboardInterrupt, Terminated):
+        # Stop the workers now (closing the iterator shuts the pool down), then say how far the run got.
+        _close(items)
+        progress.close()
+        kept = (f"; {output} was left as it was" if lang == "en" else f"；{output} 保持原样") if output else ""
+        click.echo(("interrupted: " if lang == "en" else "已中断：") + _summary_text(summary, lang) + kept, err=True)
+        raise
     finally:
         progress.close()
+    repeats.close()
     if fmt != "text" or output is not None:  # the report is elsewhere: the operator still sees the counts
         reasons = summary.reasons_text(lang)
-        click.echo(_summary_text(summary, lang) + (f"\n{reasons}" if reasons else ""), err=True)
+        skipped = summary.skipped_text(lang)
+        click.echo("\n".join(filter(None, (skipped, _summary_text(summary, lang), reasons))), err=True)
     sys.exit(summary.exit_code)
+
+
+_ItemT = TypeVar("_ItemT", BatchItem, Output)
+
+
+class _RepeatedIds:
+    """Warns on stderr when a case id repeats in the batch (code ``duplicate-case-id``); both cases are checked."""
+
+    SHOWN = 20  # then only counted: a batch of copies must not bury its report under warnings
+
+    def __init__(self, *, redact: bool) -> None:
+        self._ids = CaseIds()
+        self._redact = redact
+        self.count = 0
+
+    def watch(self, items: Iterator[_ItemT]) -> Iterator[_ItemT]:
+        try:
+            for item in items:
+                case_id = item.case_id if isinstance(item, Output) else (
+                    item.report.case_id if item.report is not None else None)
+                if case_id is not None and self._ids.repeated(case_id):
+                    self._warn(item.source, case_id)
+                yield item
+        finally:
+            _close(items)
+
+    def _warn(self, source: str, case_id: str) -> None:
+        from ._neutral import neutralise
+        from ._yaml import shorten
+
+        self.count += 1
+        if not self._redact and self.count <= self.SHOWN:
+            click.echo(f"warning [{CaseIds.CODE}]: {neutralise(source)}: case id {neutralise(shorten(case_id))} "
+                       "is also the id of an earlier input", err=True)
+
+    def close(self) -> None:
+        if self.count and (self._redact or self.count > self.SHOWN):
+            click.echo(f"warning [{CaseIds.CODE}]: {self.count} input(s) repeat the case id of an earlier input"
+                       + (" (not named: --redact)" if self._redact else ""), err=True)
+
+
+def _close(items: Iterator[Any]) -> None:
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
 
 
 def _summary_text(summary: Summary, lang: str) -> str:
@@ -150,21 +232,24 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
             stream.write(render_summary(summary, lang))
             if summary.reasons:
                 stream.write(summary.reasons_text(lang) + "\n")
+            if summary.skipped:  # every directory entry is accounted for: checked, rejected or skipped
+                stream.write(summary.skipped_text(lang) + "\n")
         return
-    collected = []  # one document: json, markdown and html need every item before writing
-    for item in items:
-        assert isinstance(item, BatchItem)
-        summary.add(item)
+    if fmt == "json":
+        from ._render_json import write_json
+
+        write_json(_counted(items, summary, progress), summary, stream)  # written as it goes: memory stays flat
+        return
+    collected = []  # markdown and html rank and tabulate every case before the first one is written
+    for item in _counted(items, summary, progress):
         collected.append(item)
-        if progress is not None:
-            progress.update(summary)
+        if len(collected) > MAX_DOCUMENT_INPUTS:
+            raise click.UsageError(f"--format {fmt} holds at most {MAX_DOCUMENT_INPUTS} inputs in one document; "
+                                   "this run has more: use --format jsonl (one line per case, streamed) or "
+                                   "split the inputs")
     if progress is not None:
         progress.close()
-    if fmt == "json":
-        from ._render_json import render_json
-
-        stream.write(render_json(collected, summary))
-    elif fmt == "markdown":
+    if fmt == "markdown":
         from ._render_markdown import render_markdown
 
         stream.write(render_markdown(collected, summary, lang))
@@ -172,6 +257,16 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
         from ._render_html import render_html
 
         stream.write(render_html(collected, summary, lang))
+
+
+def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
+             progress: Progress | None) -> Iterator[BatchItem]:
+    for item in items:
+        assert isinstance(item, BatchItem)
+        summary.add(item)
+        if progress is not None:
+            progress.update(summary)
+        yield item
 
 
 @cli.command()
@@ -259,9 +354,15 @@ def deadline(start: dt.date, period: str, roll_over: bool, excluded: tuple[str, 
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     calendar = load_calendar(calendar_files)
-    due_date = compute_due(start, length, calendar, excluded=spans, extension_days=extension_days,
-                           roll_over=roll_over)
-    outcome = classify(due_date, actual, as_of or dt.date.today()) if (actual or as_of) else None
+    try:
+        due_date = compute_due(start, length, calendar, excluded=spans, extension_days=extension_days,
+                               roll_over=roll_over)
+        outcome = classify(due_date, actual, as_of or dt.date.today()) if (actual or as_of) else None
+    except OverflowError:
+        raise click.UsageError(f"the period {period} from {start} ends after {dt.date.max}, the last date "
+                               "that can be counted") from None
+    except ValueError as exc:  # a reversed span, an extension out of range
+        raise click.UsageError(str(exc)) from None
     click.echo(explain(due_date, outcome, lang).rstrip())  # type: ignore[arg-type]
 
 
@@ -360,14 +461,34 @@ def coverage(instruments: tuple[str, ...], fmt: str, output: Path | None) -> Non
     sys.exit(EXIT_CLEAN if cov.ok else EXIT_FINDINGS)
 
 
+def _exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown, once a signal has stopped the run.
+
+    The workers are gone and the output is settled (the previous report kept) by now; but
+    the process pool's own threads may be blocked on pipes whose other ends died with the
+    workers, and the interpreter joins them at exit: a stopped run must not hang there.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def main() -> None:
     """Entry point: maps every failure to its exit code, never a traceback for bad input."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         cli.main(standalone_mode=False)
         sys.exit(EXIT_CLEAN)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_INTERNAL)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        click.echo("interrupted", err=True)
+        _exit_now(EXIT_INTERRUPTED)
+    except Terminated:
+        click.echo("terminated", err=True)
+        _exit_now(EXIT_TERMINATED)
+    except MemoryError:
+        click.echo("error: out of memory; check fewer or smaller inputs at a time, or use --format jsonl", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_BAD_INPUT)
@@ -383,3 +504,5 @@ def main() -> None:
     except BaseException:  # noqa: BLE001 - the last line of defence, exit 3 with the traceback
         click.echo("internal error (please report it):\n" + traceback.format_exc(), err=True)
         sys.exit(EXIT_INTERNAL)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

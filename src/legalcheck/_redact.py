@@ -23,7 +23,9 @@ searched for in free text, where they would wipe out ordinary words.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -56,8 +58,13 @@ class Masker:
         self._counts: dict[str, int] = {}
         self._known: re.Pattern[str] | None = None
 
-    def token(self, value: str, kind: str, *aliases: str) -> str:
-        """The token of ``value`` (new ones numbered per kind); ``aliases`` are other spellings of it."""
+    def token(self, value: str, kind: str, *aliases: str, searchable: bool = True) -> str:
+        """The token of ``value`` (new ones numbered per kind); ``aliases`` are other spellings of it.
+
+        Values found in free text by their shape (``searchable=False``: ID-card and phone numbers)
+        are found again by that shape, so they do not join the pattern of known values: a
+        pattern recompiled for each new number made redaction quadratic in the text's size.
+        """
         token = self._tokens.get(value) or next((self._tokens[a] for a in aliases if a in self._tokens), None)
         if token is None:
             count = self._counts.get(kind, 0) + 1
@@ -66,7 +73,8 @@ class Masker:
         for key in (value, *aliases):
             if key and key not in self._tokens:
                 self._tokens[key] = token
-                self._known = None
+                if searchable:
+                    self._known = None
         return token
 
     def name(self, value: str | None, kind: str) -> str | None:
@@ -84,9 +92,9 @@ class Masker:
             searchable = sorted((v for v in self._tokens if len(v) > 1), key=lambda v: (-len(v), v))
             self._known = re.compile("|".join(map(re.escape, searchable))) if searchable else re.compile(r"(?!)")
         value = self._known.sub(lambda m: self._tokens[m.group()], value)
-        value = ID_NUMBER.sub(lambda m: self.token(m.group(), "身份证号", m.group().upper()), value)
-        value = MOBILE.sub(lambda m: self.token(m.group(), "电话", _phone_key(m.group())), value)
-        return LANDLINE.sub(lambda m: self.token(m.group(), "电话", _phone_key(m.group())), value)
+        value = ID_NUMBER.sub(lambda m: self.token(m.group(), "身份证号", m.group().upper(), searchable=False), value)
+        value = MOBILE.sub(lambda m: self.token(m.group(), "电话", _phone_key(m.group()), searchable=False), value)
+        return LANDLINE.sub(lambda m: self.token(m.group(), "电话", _phone_key(m.group()), searchable=False), value)
 
     def optional(self, value: str | None) -> str | None:
         return None if value is None else self.text(value)
@@ -111,10 +119,7 @@ def redact_case(case: Case, masker: Masker) -> Case:
     accused = case.accused.model_copy(update={"persons": tuple(masker.token(p, "被反映人")
                                                                 for p in case.accused.persons)})
     staff = tuple(s.model_copy(update={"person": masker.token(s.person, "工作人员")}) for s in case.staff_interests)
-    for event in case.events:
-        for attr in ("person", "to_person"):
-            if isinstance(value := getattr(event, attr, None), str):
-                masker.token(value, "人员")
+    _register_event_persons(case, masker)
     events = tuple(_event(masker, event) for event in case.events)
     content = case.content.model_copy(update={k: masker.optional(getattr(case.content, k))
                                               for k in ("request", "facts", "reasons")})
@@ -125,14 +130,41 @@ def redact_case(case: Case, masker: Masker) -> Case:
     })
 
 
+def _register_event_persons(case: Case, masker: Masker) -> None:
+    for event in case.events:
+        values = event.__dict__  # not getattr: a missing field costs pydantic a raised AttributeError
+        for attr in ("person", "to_person"):
+            if isinstance(value := values.get(attr), str):
+                masker.token(value, "人员")
+
+
+def register_case(case: Case, masker: Masker) -> None:
+    """Give every personal value of ``case`` its token, in :func:`redact_case`'s order, masking no text.
+
+    For output that shows the report but not the case (text, JSON Lines): the report's free
+    text is then masked as it would be, without the cost of masking the case's own free text.
+    """
+    accusation = case.category == Category.accusation
+    for petitioner in case.petitioners:
+        _petitioner(masker, petitioner, accusation)
+    for representative in case.representatives:
+        masker.token(representative, "信访人")
+    for person in case.accused.persons:
+        masker.token(person, "被反映人")
+    for staff in case.staff_interests:
+        masker.token(staff.person, "工作人员")
+    _register_event_persons(case, masker)
+
+
 def _event(masker: Masker, event: BaseModel) -> BaseModel:
-    update: dict[str, str | None] = {"note": masker.optional(getattr(event, "note", None))}
+    values = event.__dict__
+    update: dict[str, str | None] = {"note": masker.optional(values.get("note"))}
     for attr in ("person", "to_person"):
-        if isinstance(value := getattr(event, attr, None), str):
+        if isinstance(value := values.get(attr), str):
             update[attr] = masker.token(value, "人员")
     # Free text: an objection's reasons, an extension's reason (a refusal's reason is a fixed vocabulary).
-    free_text = {"objection": "reasons", "extension": "reason"}.get(str(getattr(event, "kind", "")))
-    if free_text is not None and isinstance(value := getattr(event, free_text, None), str):
+    free_text = {"objection": "reasons", "extension": "reason"}.get(str(values.get("kind", "")))
+    if free_text is not None and isinstance(value := values.get(free_text), str):
         update[free_text] = masker.text(value)
     return event.model_copy(update=update)
 
@@ -160,27 +192,106 @@ def redact_report(report: Report, masker: Masker) -> Report:
     })
 
 
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """Every key and enumerated value of the case schema: words of ours, never personal data."""
+    words: set[str] = set()
+    stack: list[Any] = [Case.model_json_schema(by_alias=True)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            words.update(k for k in node.get("properties", {}) if isinstance(k, str))
+            words.update(v for v in node.get("enum", ()) if isinstance(v, str))
+            if isinstance(node.get("const"), str):
+                words.add(node["const"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(words)
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]*")
+_FIELD_PART = re.compile(r"\[\d+\]|[^.\[\]]+")
+
+
+def _ours(value: str) -> bool:
+    return value in _vocabulary() or _DATE_LIKE.fullmatch(value) is not None
+
+
+def _rejected_text(masker: Masker, message: str) -> str:
+    """A rejected input's message: no case taught us its names, so every quoted input value is masked.
+
+    Messages quote the offending value (``got '陈秀英'``, ``unknown key '陈秀英'``); quoted
+    schema words (keys, enumerated values, event kinds) and dates stay, being ours or harmless.
+    """
+    def mask(match: re.Match[str]) -> str:
+        return match.group() if _ours(match.group()[1:-1]) else masker.token(match.group()[1:-1], "值")
+
+    return masker.text(_QUOTED.sub(mask, message))
+
+
+def _rejected_field(masker: Masker, field: str | None) -> str | None:
+    """``events[2].陈秀英`` -> ``events[2].〔键1〕``: a key the schema does not know may be anything."""
+    if field is None:
+        return None
+    return _FIELD_PART.sub(lambda m: m.group() if m.group().startswith("[") or _ours(m.group())
+                           else masker.token(m.group(), "键"), field)
+
+
+def _rejected_file(masker: Masker, file: str | None) -> str | None:
+    """Each part of a rejected input's path that is not plain ASCII (or holds a number) becomes a token.
+
+    A name in Latin letters (pinyin) cannot be told from any other file name and is kept.
+    """
+    if file is None:
+        return None
+    parts = file.split("/")
+    for index, part in enumerate(parts):
+        stem, dot, suffix = part.partition(".") if index == len(parts) - 1 else (part, "", "")
+        masked = masker.text(stem)
+        if masked != stem or _SAFE_NAME.fullmatch(stem) is None:
+            parts[index] = masker.token(stem, "文件名") + dot + suffix
+    return "/".join(parts)
+
+
 def _error(masker: Masker, error: LegalcheckError) -> LegalcheckError:
-    """Error messages quote input values (``got '13800001111'``); mask them like any text."""
+    """Error messages quote input values (``got '13800001111'``), keys and file names; mask them all."""
     if isinstance(error, InputError):
-        problems = [(dataclasses.replace(loc, file=masker.optional(loc.file), field=masker.optional(loc.field)),
-                     masker.text(message)) for loc, message in error.problems]
+        problems = [(dataclasses.replace(loc, file=_rejected_file(masker, loc.file),
+                                         field=_rejected_field(masker, loc.field)),
+                     _rejected_text(masker, message)) for loc, message in error.problems]
         try:
             return type(error)(problems)
         except TypeError:  # a subclass with another constructor
             return InputError(problems)
-    masked = LegalcheckError(masker.text(str(error)))
+    masked = LegalcheckError(_rejected_text(masker, str(error)))
     masked.exit_code = error.exit_code
     return masked
 
 
-def redact_item(item: BatchItem) -> BatchItem:
+def redact_item(item: BatchItem, *, with_case: bool = True) -> BatchItem:
     """``item`` with personal data masked in its case, its report (or error) and its source path.
 
-    Deterministic: the same item always gives the same output.
+    Deterministic: the same item always gives the same output. ``with_case=False`` drops the
+    case instead of masking it, for output that does not show it (text, JSON Lines): its
+    personal values are still learnt, so the report is masked exactly as with the case.
     """
     masker = Masker()
-    case = redact_case(item.case, masker) if item.case is not None else None
+    case = None
+    if item.case is not None and with_case:
+        case = redact_case(item.case, masker)
+    elif item.case is not None:
+        register_case(item.case, masker)
     report = redact_report(item.report, masker) if item.report is not None else None
     error = _error(masker, item.error) if item.error is not None else None
-    return BatchItem(source=masker.text(item.source), report=report, error=error, case=case)
+    source = masker.text(item.source) if item.error is None else _rejected_source(masker, item.source)
+    return BatchItem(source=source, report=report, error=error, case=case)
+
+
+def _rejected_source(masker: Masker, source: str) -> str:
+    path, colon, line = source.rpartition(":")  # "cases/a.jsonl:12": a record of a JSON Lines file
+    if colon and line.isdigit():
+        return f"{_rejected_file(masker, path)}:{line}"
+    return _rejected_file(masker, source) or source

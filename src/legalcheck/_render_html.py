@@ -23,6 +23,7 @@ from ._batch import BatchItem, Summary
 from ._case import Case
 from ._findings import Citation, EventRef, Finding, Report
 from ._render_governance import governing_sentences
+from ._neutral import neutralise_inline
 from ._render_markdown import (
     BatchTables, undetermined_rows, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
@@ -31,7 +32,7 @@ from ._vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, bi, kind
 
 def e(text: object) -> str:
     """Escape for HTML text and double- or single-quoted attributes (also inside inline SVG)."""
-    return html.escape(str(text), quote=True)
+    return html.escape(neutralise_inline(str(text)), quote=True)
 
 
 # No network: default-src 'none' blocks scripts, fonts, images and frames even if escaping ever failed.
@@ -144,11 +145,21 @@ def text_width(text: str, size: float = _FONT) -> float:
 
 
 def _clip(text: str, max_width: float) -> str:
-    if text_width(text) <= max_width:
-        return text
-    while text and text_width(text + "…") > max_width:
-        text = text[:-1]
-    return text + "…"
+    """The longest prefix of ``text`` that fits with an ellipsis, or ``text`` if it fits whole.
+
+    One pass that stops at the first character past the width: the cost is that of the
+    visible part, not of the label (a 32,000-character agency name costs what a short one does).
+    """
+    ellipsis = text_width("…")
+    width = 0.0
+    cut = 0
+    for index, char in enumerate(text):
+        width += text_width(char)
+        if width > max_width:
+            return text[:cut] + "…"
+        if width + ellipsis <= max_width:
+            cut = index + 1
+    return text
 
 
 def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:

@@ -24,6 +24,7 @@ from ._case import Case
 from ._errors import InputError
 from ._findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
 from ._render_governance import governing_sentences
+from ._neutral import neutralise_inline
 from ._vocabulary import (
     COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
 )
@@ -300,7 +301,7 @@ def md(text: object) -> str:
     neither end a table row nor begin a block of its own. Quotes stay as they are: no case
     text goes into an attribute here.
     """
-    escaped = _MD_INLINE.sub(r"\\\1", html.escape(str(text), quote=False))
+    escaped = _MD_INLINE.sub(r"\\\1", html.escape(neutralise_inline(str(text)), quote=False))
     lines = [_MD_BLOCK_START.sub(_escape_block_start, line) for line in escaped.splitlines() or [""]]
     return "<br>".join(lines)
 
@@ -312,6 +313,7 @@ def _escape_block_start(match: re.Match[str]) -> str:
 
 def code(text: str) -> str:
     """Our own identifiers (paths, reading ids) as code spans, which Markdown shows literally."""
+    text = neutralise_inline(text)
     return f"`{text}`" if "`" not in text and "\n" not in text and text.strip() == text and text else md(text)
 
 

@@ -6,6 +6,7 @@ from ._batch import BatchItem, Summary
 from ._errors import InputError
 from ._findings import Deadline, Finding, PendingObligation, Report, Undetermined
 from ._render_governance import governing_sentences
+from ._neutral import neutralise
 from ._vocabulary import MARKS, Lang, bi, word
 
 
@@ -48,7 +49,7 @@ def render_finding(finding: Finding, lang: Lang, *, verbose: bool = False) -> li
     if verbose:
         for citation in finding.citations:
             text = citation.text_zh if lang == "zh" or not citation.text_en else citation.text_en
-            lines.append(f"    » {text}")
+            lines.extend(f"    » {paragraph}" for paragraph in text.split("\n"))  # the law's own paragraphs
         if finding.deadline is not None:
             lines.extend(f"      - {bi(step, lang)}" for step in finding.deadline.steps)
     return lines
@@ -90,7 +91,8 @@ def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
     lines.extend(_pending_line(p, lang) for p in report.pending)
     if not report.findings and not report.pending and not report.undetermined:
         lines.append(f"  {word('no_findings', lang)}")
-    return "\n".join(lines) + "\n"
+    # Each line is one line: a newline or escape sequence from the case is shown, never obeyed.
+    return "\n".join(map(neutralise, lines)) + "\n"
 
 
 def _governing_lines(report: Report, lang: Lang) -> list[str]:
@@ -107,8 +109,8 @@ def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
     assert item.error is not None
     label = word("input_error" if isinstance(item.error, InputError) else "internal_error", lang)
     if isinstance(item.error, InputError):
-        return "".join(f"{loc}: {label}: {message}\n" for loc, message in item.error.problems)
-    return f"{item.source}: {label}: {item.error}\n"
+        return "".join(neutralise(f"{loc}: {label}: {message}") + "\n" for loc, message in item.error.problems)
+    return neutralise(f"{item.source}: {label}: {item.error}") + "\n"
 
 
 def render_summary(summary: Summary, lang: Lang) -> str:

@@ -275,12 +275,46 @@ def parse_yaml(text: str, file: str | None = None, *, limits: Limits = DEFAULT_L
 _LONG_NUMBER = re.compile(r"-?\d{1000,}")
 
 
+class _DuplicateKey(Exception):
+    """Raised from inside ``json.loads`` at the first object with a repeated key."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _DuplicateKey()
+    return data
+
+
+def has_duplicate_keys(raw: str | bytes) -> bool:
+    """Whether a JSON text repeats a key in one object (``json.loads`` would keep the last without a word)."""
+    try:
+        json.loads(raw, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey:
+        return True
+    except (ValueError, RecursionError):
+        return False  # not JSON at all: the parser that reads it says so
+    return False
+
+
+def _duplicate_key_error(text: str, file: str | None, line_offset: int) -> InputError:
+    duplicates: list[tuple[PathKey, tuple[int, int], tuple[int, int]]] = []
+    _json_positions(text, duplicates)
+    if not duplicates:
+        return InputError.at("duplicate key in an object", file=file, line=1 + line_offset)
+    path, (line, column), (first_line, _) = duplicates[0]
+    return InputError.at(f"duplicate key {shorten(path[-1])} (first on line {first_line + line_offset})", file=file,
+                         line=line + line_offset, column=column, field=format_path(path))
+
+
 def parse_json(text: str, file: str | None = None, *, limits: Limits = DEFAULT_LIMITS,
-               line_offset: int = 0) -> Document:
-    """Parse one JSON document; errors carry line and column."""
+               line_offset: int = 0, unique_keys: bool = False) -> Document:
+    """Parse one JSON document; errors carry line and column; with ``unique_keys`` a repeated key is an error."""
     _check_size(len(text.encode("utf-8", "surrogatepass")), file, limits)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_pairs) if unique_keys else json.loads(text)
+    except _DuplicateKey:
+        raise _duplicate_key_error(text, file, line_offset) from None
     except json.JSONDecodeError as exc:
         raise InputError.at(f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno + line_offset,
                             column=exc.colno) from None
@@ -375,7 +409,7 @@ def read_text(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> str:
 def parse(text: str, path: Path, *, limits: Limits = DEFAULT_LIMITS, unique_keys: bool = False) -> Document:
     """Parse ``text`` as JSON for a ``.json`` file and as YAML otherwise."""
     if path.suffix.lower() == ".json":
-        return parse_json(text, str(path), limits=limits)
+        return parse_json(text, str(path), limits=limits, unique_keys=unique_keys)
     return parse_yaml(text, str(path), limits=limits, unique_keys=unique_keys)
 
 
@@ -422,11 +456,13 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_SCALAR = re.compile(r"[^\s,:\]\}]+")
 
 
-def _json_positions(text: str) -> dict[PathKey, _Position]:
+def _json_positions(text: str, duplicates: list[tuple[PathKey, tuple[int, int], tuple[int, int]]] | None = None,
+                    ) -> dict[PathKey, _Position]:
     """Like ``_positions_of`` for JSON text, which is valid here (it has been parsed already).
 
     A small scanner rather than YAML: YAML refuses some valid JSON (escaped surrogates,
-    keys over 1024 characters), and then every error would point at line 1.
+    keys over 1024 characters), and then every error would point at line 1. Each key
+    that repeats one of its object is added to ``duplicates`` as (path, where, where first).
     """
     positions: dict[PathKey, _Position] = {}
     newlines = [index for index, char in enumerate(text) if char == "\n"]
@@ -465,6 +501,9 @@ def _json_positions(text: str) -> dict[PathKey, _Position]:
                 assert match is not None
                 if stack and stack[-1][1] and stack[-1][4]:
                     stack[-1][2], stack[-1][3], stack[-1][4] = json.loads(match.group()), at(offset), False
+                    earlier = positions.get(stack[-1][0] + (stack[-1][2],))
+                    if duplicates is not None and earlier is not None:
+                        duplicates.append((stack[-1][0] + (stack[-1][2],), stack[-1][3], earlier[:2]))
                 else:
                     value_at(offset)
                 offset = match.end()
