@@ -465,8 +465,9 @@ def connect(cluster: str) -> tuple[Client, LocalCluster | None]:
             raise ClusterError(f"--cluster {cluster!r}: write local:N with N >= 1 worker processes")
         workers = int(count) if count else default_jobs()
         # One thread per worker: checking is pure Python, so threads would only share one core.
+        # Everything listens on the loopback interface only, its HTTP endpoints on a free port.
         local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                             dashboard_address=None, silence_logs=logging.ERROR)
+                             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         return Client(local), local
     if "://" not in cluster:
         raise ClusterError(f"--cluster {cluster!r}: expected local:N or a scheduler address such as "
