@@ -4,7 +4,7 @@
     python bench/run.py --quick    # a fast sanity run (tens of seconds)
     python bench/run.py --long     # adds RSS over 1,000,000 cases per engine (long: see docs/performance.md)
     python bench/run.py --profile  # adds the top functions of an end-to-end run (cProfile)
-    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers)
+    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers, cluster)
 
 Machines are noisy, so absolute numbers mean little: every figure is paired with a
 baseline doing the same amount of work on the same records, measured interleaved
@@ -16,6 +16,8 @@ ratios are what docs/performance.md records and what the targets are about:
 * durable-rules engine vs native engine, full rule set: <= 5x
 * JSON Lines loading end to end vs bare ``Case.model_validate_json`` on the same lines: <= 3x
 * 2 worker processes vs 1: >= 1.7x
+* on a Dask LocalCluster (``--only cluster``, needs the ``dask`` extra), 200,000 records: 2 workers
+  vs 1 >= 1.7x, and Dask within 1.3x of the local pool (``--jobs``) at the same worker count
 
 The cases are the rules' own examples, varied (ids, dates shifted around holidays),
 written once as YAML files and as one JSON Lines file in a temporary directory.
@@ -509,6 +511,92 @@ def bench_workers(inputs: Inputs, engines: tuple[str, ...], repeat: int, stream_
         _batch.POOL_MIN_INPUTS_PER_WORKER = threshold
 
 
+def bench_cluster(inputs: Inputs, count: int, shards: int) -> None:
+    """The same records through the local pool (``--jobs N``) and a Dask LocalCluster of N workers.
+
+    Both runs read the same shard files and write JSON Lines to disk, as the CLI does
+    (``-o FILE`` for the pool, ``--cluster local:N -o DIR`` for Dask). The cluster is
+    started before its run (its start-up is reported apart): a real cluster runs for
+    hours, so its start is not part of the rate. Workers' CPU time per record, read
+    from each worker process, is the cost that the estimate for a big cluster uses.
+    """
+    try:
+        from distributed import Client, LocalCluster
+
+        from legalcheck.dask import check_shards
+    except ImportError:
+        print("\ncluster: skipped (pip install -e '.[dask]')")
+        return
+    import logging
+
+    print(f"\nDask LocalCluster vs the local pool: {count:,} records in {shards} JSON Lines shards, native, "
+          f"JSONL written to disk; load average {os.getloadavg()[0]:.1f}")
+    directory = inputs.root / "shards"
+    directory.mkdir(exist_ok=True)
+    shutil.copy(inputs.root / "_agencies.yaml", directory / "_agencies.yaml")
+    paths = []
+    per_shard = -(-count // shards)
+    for shard in range(shards):
+        path = directory / f"shard-{shard:04d}.jsonl"
+        with open(path, "wb") as handle:
+            for index in range(shard * per_shard, min(count, (shard + 1) * per_shard)):
+                handle.write(inputs.lines[index % len(inputs.lines)])
+        paths.append(path)
+    options = Options(as_of=AS_OF, engine="native")
+    warm_evaluator("native", inputs.cases)
+
+    def local(jobs: int) -> float:
+        start = time.perf_counter()
+        with open(inputs.root / "local.jsonl", "wb") as sink:
+            for output in map_paths(paths, options, Rendering("jsonl", "zh"), jobs=jobs,
+                                    evaluator=_EVALUATORS.get("native")):
+                sink.write(output.data)
+        return time.perf_counter() - start
+
+    def worker_cpu(client: Any) -> float:
+        usage = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF)[:2])
+        return sum(user + system for user, system in usage.values())
+
+    def dask(workers: int) -> tuple[float, float, float]:
+        start = time.perf_counter()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        client = Client(cluster)
+        started = time.perf_counter() - start
+        try:
+            cpu = worker_cpu(client)
+            start = time.perf_counter()
+            result = check_shards(paths, inputs.root / "out", options, client=client)
+            wall = time.perf_counter() - start
+            cpu = worker_cpu(client) - cpu
+        finally:
+            client.close()
+            cluster.close()
+        assert result.summary.found == count, result.summary
+        return wall, cpu, started
+
+    local_one = local(1)
+    dask_one, dask_one_cpu, start_one = dask(1)
+    local_two = local(2)
+    dask_two, dask_two_cpu, start_two = dask(2)
+    report(Row("dask: 2 workers vs 1, wall clock (speed-up)", cps(count, dask_two), cps(count, dask_one),
+               dask_one / dask_two, ">=1.7x"))
+    report(Row("local pool: --jobs 2 vs --jobs 1, wall clock (speed-up)", cps(count, local_two),
+               cps(count, local_one), local_one / local_two))
+    report(Row("1 worker: local pool vs dask (dask's overhead)", cps(count, local_one), cps(count, dask_one),
+               dask_one / local_one, "<=1.3x"))
+    report(Row("2 workers: local pool vs dask (dask's overhead)", cps(count, local_two), cps(count, dask_two),
+               dask_two / local_two, "<=1.3x"))
+    report(Row("dask: workers' CPU per record, 1 / 2 workers", f"{dask_one_cpu / count * 1e6:,.0f} µs",
+               f"{dask_two_cpu / count * 1e6:,.0f} µs"))
+    report(Row("dask: starting the LocalCluster of 1 / 2 workers", f"{start_one:.1f} s", f"{start_two:.1f} s"))
+    per_record = dask_two_cpu / count
+    total, workers = 50_000_000, 100
+    print(f"  estimate: {total:,} records on {workers} workers at {per_record * 1e6:,.0f} µs of CPU each: "
+          f"{total * per_record / workers / 60:,.0f} min of checking per worker, "
+          f"{total * per_record / 3600:,.0f} CPU-hours in all (I/O and scheduling not included)")
+
+
 def bench_memory(inputs: Inputs) -> None:
     print("\nmemory")
     report(Row("peak RSS of this process (ru_maxrss)", f"{maxrss_mb():,.0f} MB"))
@@ -582,7 +670,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cases", type=int, default=None, help="corpus size (default 3000, quick 400)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
-    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers"), action="append",
+    parser.add_argument("--cluster-records", type=int, default=None,
+                        help="records of the cluster section (default 200,000, quick 20,000)")
+    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers", "cluster"), action="append",
                         help="run only these sections (repeatable; memory is always reported)")
     args = parser.parse_args()
     count = args.cases or (400 if args.quick else 3000)
@@ -594,7 +684,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:
         root = Path(tmp)
         inputs = write_inputs(root, make_corpus(count))
-        sections = set(args.only or ("engines", "loading", "end-to-end", "workers"))
+        sections = set(args.only or ("engines", "loading", "end-to-end", "workers", "cluster"))
         if "engines" in sections:
             bench_engines(inputs, engines, repeat, root)
         if "loading" in sections:
@@ -603,6 +693,9 @@ def main() -> None:
             bench_end_to_end(inputs, engines, repeat)
         if "workers" in sections:
             bench_workers(inputs, engines, repeat, 4000 if args.quick else 12000)
+        if "cluster" in sections:
+            records = args.cluster_records or (20_000 if args.quick else 200_000)
+            bench_cluster(inputs, records, max(4, records // 5000))
         bench_memory(inputs)
         if args.long:
             bench_long(inputs, engines, args.long_count)
