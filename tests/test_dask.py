@@ -279,3 +279,26 @@ def test_cli_cluster_usage_errors_exit_2(cli: CliRun, tmp_path: Path, args: list
     extra = [] if "--cluster" in args else ["--cluster", "local:1"]
     code, _, stderr = cli("check", str(tmp_path), *args, *extra)
     assert code == 2 and message in stderr
+
+
+def test_the_spark_recipe_checks_a_partition_of_lines_as_a_local_run_does(tmp_path: Path) -> None:
+    """docs/cluster.md's function for ``rdd.mapPartitionsWithIndex``, fed what Spark's textFile gives it."""
+    from legalcheck.dask import check_records, jsonl_line
+
+    cases = generated_cases(120, seed=23)
+    for case in cases:
+        if "agency_registry" in case:
+            case["agency_registry"] = str(data_dir("rules") / "agencies.yaml")
+    shard = write_shards(tmp_path, cases, 1, broken=False)[0]
+    options = Options(as_of=AS_OF, engine="native")
+
+    def check_partition(index: int, lines: Iterator[str]) -> Iterator[str]:  # as in docs/cluster.md
+        for item in check_records(lines, options, name=f"partition-{index:05d}"):
+            yield jsonl_line(item)
+
+    text_file = (line.rstrip("\n") for line in shard.read_text(encoding="utf-8").splitlines() + ["{bad"])
+    lines = [json.loads(line) for line in check_partition(3, text_file)]
+    expected = [json.loads(line) for line in local_run([str(shard)], options)[0].splitlines()]
+    assert [line["findings"] for line in lines[:-1]] == [line["findings"] for line in expected]
+    assert [line["source"] for line in lines[-2:]] == ["partition-00003:120", "partition-00003:121"]
+    assert lines[-1]["kind"] == "input_error" and lines[-1]["problems"][0]["file"] == "partition-00003"

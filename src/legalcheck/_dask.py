@@ -29,7 +29,7 @@ import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -38,7 +38,7 @@ import dask.bag as db
 import fsspec
 from dask.base import compute
 from dask.delayed import Delayed, delayed
-from distributed import Client, LocalCluster
+from distributed import Client, KilledWorker, LocalCluster
 
 from ._batch import (
     BatchItem,
@@ -246,10 +246,25 @@ def map_bag(records: db.Bag, options: Options, function: Callable[[BatchItem], A
 
 def _map_partition(records: Any, index: int, options: Options, function: Callable[[BatchItem], _T],
                    limits: Limits) -> list[_T]:
+    return [function(item) for item in check_records(records, options, name=f"partition-{index:05d}",
+                                                     limits=limits)]
+
+
+def check_records(records: Iterable[Any], options: Options, *, name: str = "records",
+                  limits: Limits = DEFAULT_LIMITS) -> Iterator[BatchItem]:
+    """Check records wherever they are iterated (a bag's partition, a Spark partition), in order.
+
+    Records are what :func:`check_bag` takes; ``name:N`` is the source of the N-th record
+    that carries none. The evaluator is this process's (:func:`worker_evaluator`).
+    """
     evaluator = worker_evaluator(options)
-    name = f"partition-{index:05d}"
-    return [function(_process(evaluator, as_unit(record, name, number), options, limits))
-            for number, record in enumerate(records, 1)]
+    for number, record in enumerate(records, 1):
+        yield _process(evaluator, as_unit(record, name, number), options, limits)
+
+
+def jsonl_line(item: BatchItem) -> str:
+    """An item as the line ``legalcheck check --format jsonl`` writes for it (with its newline)."""
+    return Rendering("jsonl")(item).text
 
 
 def as_unit(record: Any, name: str, number: int) -> Job | CaseInput:
@@ -487,6 +502,10 @@ def run_cli(paths: Sequence[str], out_dir: Path, options: Options, rendering: Re
     try:
         terminal = (sys.stdout.isatty() or sys.stderr.isatty()) and not _ci()
         result = check_shards(paths, out_dir, options, rendering=rendering, client=client, progress=terminal)
+    except KilledWorker as exc:
+        # Dask gives a task up once it was running on a few workers that all died (allowed-failures).
+        raise LegalcheckError(f"the cluster gave a shard up after it killed several workers ({exc}); the parts "
+                              f"written so far are in {out_dir}, and no summary was written") from None
     finally:
         client.close()
         if local is not None:
