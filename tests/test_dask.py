@@ -296,9 +296,9 @@ def test_the_spark_recipe_checks_a_partition_of_lines_as_a_local_run_does(tmp_pa
         for item in check_records(lines, options, name=f"partition-{index:05d}"):
             yield jsonl_line(item)
 
-    text_file = (line.rstrip("\n") for line in shard.read_text(encoding="utf-8").splitlines() + ["{bad"])
+    text_file = iter(shard.read_text(encoding="utf-8").splitlines() + ["", "{bad"])
     lines = [json.loads(line) for line in check_partition(3, text_file)]
     expected = [json.loads(line) for line in local_run([str(shard)], options)[0].splitlines()]
     assert [line["findings"] for line in lines[:-1]] == [line["findings"] for line in expected]
-    assert [line["source"] for line in lines[-2:]] == ["partition-00003:120", "partition-00003:121"]
+    assert [line["source"] for line in lines[-2:]] == ["partition-00003:120", "partition-00003:122"]
     assert lines[-1]["kind"] == "input_error" and lines[-1]["problems"][0]["file"] == "partition-00003"

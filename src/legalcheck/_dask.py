@@ -255,10 +255,12 @@ def check_records(records: Iterable[Any], options: Options, *, name: str = "reco
     """Check records wherever they are iterated (a bag's partition, a Spark partition), in order.
 
     Records are what :func:`check_bag` takes; ``name:N`` is the source of the N-th record
-    that carries none. The evaluator is this process's (:func:`worker_evaluator`).
+    that carries none (blank lines are skipped, and counted, as in a JSON Lines file). The evaluator is this process's (:func:`worker_evaluator`).
     """
     evaluator = worker_evaluator(options)
     for number, record in enumerate(records, 1):
+        if isinstance(record, str | bytes) and not record.strip():
+            continue  # a blank line is no record, as in a local run (it still counts for line numbers)
         yield _process(evaluator, as_unit(record, name, number), options, limits)
 
 
