@@ -302,3 +302,23 @@ def test_the_spark_recipe_checks_a_partition_of_lines_as_a_local_run_does(tmp_pa
     assert [line["findings"] for line in lines[:-1]] == [line["findings"] for line in expected]
     assert [line["source"] for line in lines[-2:]] == ["partition-00003:120", "partition-00003:122"]
     assert lines[-1]["kind"] == "input_error" and lines[-1]["problems"][0]["file"] == "partition-00003"
+
+
+def test_a_local_run_refuses_a_directory_as_its_output(cli: CliRun, tmp_path: Path) -> None:
+    code, _, stderr = cli("check", "examples", "--format", "jsonl", "-o", str(tmp_path))
+    assert code == 2 and "a directory is for --cluster" in stderr
+
+
+def test_a_progress_bar_only_on_a_terminal(cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    shard = write_shards(tmp_path / "shards", generated_cases(20, seed=29), 1, broken=False)[0]
+    args = ("check", str(shard), "--cluster", "local:1", "--format", "jsonl", "-o", str(tmp_path / "out"),
+            "--as-of", AS_OF.isoformat(), "--engine", "native")
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, stdout, _ = cli(*args)
+    assert code == 1 and "100% Completed" in stdout
+    monkeypatch.setenv("CI", "true")
+    code, stdout, _ = cli(*args)
+    assert code == 1 and stdout == ""
