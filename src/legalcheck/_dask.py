@@ -67,7 +67,7 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class ClusterError(LegalcheckError):
-    """The cluster cannot be used: the extra is not installed, or the scheduler is unreachable (exit 2)."""
+    """The cluster cannot be used: a malformed --cluster value, or a scheduler that does not answer (exit 2)."""
 
     exit_code = 2
 
