@@ -4,7 +4,7 @@
     python bench/run.py --quick    # a fast sanity run (tens of seconds)
     python bench/run.py --long     # adds RSS over 1,000,000 cases per engine (long: see docs/performance.md)
     python bench/run.py --profile  # adds the top functions of an end-to-end run (cProfile)
-    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers, hostile)
+    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers, hostile, cluster)
 
 Machines are noisy, so absolute numbers mean little: every figure is paired with a
 baseline doing the same amount of work on the same records, measured interleaved
@@ -18,6 +18,8 @@ ratios are what docs/performance.md records and what the targets are about:
 * 2 worker processes vs 1: >= 1.7x
 * a 1 MB case rendered with ``--redact`` vs without: <= 5x
 * a report with a 32,000-character agency name as HTML vs as Markdown: <= 2x
+* on a Dask LocalCluster (``--only cluster``, needs the ``dask`` extra), 200,000 records: 2 workers
+  vs 1 >= 1.7x, and Dask within 1.3x of the local pool (``--jobs``) at the same worker count
 
 The cases are the rules' own examples, varied (ids, dates shifted around holidays),
 written once as YAML files and as one JSON Lines file in a temporary directory.
@@ -511,6 +513,111 @@ def bench_workers(inputs: Inputs, engines: tuple[str, ...], repeat: int, stream_
         _batch.POOL_MIN_INPUTS_PER_WORKER = threshold
 
 
+def bench_cluster(inputs: Inputs, count: int, shards: int) -> None:
+    """The same records through the local pool (``--jobs N``) and a Dask LocalCluster of N workers.
+
+    Both runs read the same shard files and write JSON Lines to disk, as the CLI does
+    (``-o FILE`` for the pool, ``--cluster local:N -o DIR`` for Dask). The cluster is
+    started before its run (its start-up is reported apart): a real cluster runs for
+    hours, so its start is not part of the rate. Workers' CPU time per record, read
+    from each worker process, is the cost that the estimate for a big cluster uses.
+    """
+    try:
+        from distributed import Client, LocalCluster
+
+        from legalcheck.dask import check_shards
+    except ImportError:
+        print("\ncluster: skipped (pip install -e '.[dask]')")
+        return
+    import logging
+
+    print(f"\nDask LocalCluster vs the local pool: {count:,} records in {shards} JSON Lines shards, native, "
+          f"JSONL written to disk; load average {os.getloadavg()[0]:.1f}")
+    directory = inputs.root / "shards"
+    directory.mkdir(exist_ok=True)
+    shutil.copy(inputs.root / "_agencies.yaml", directory / "_agencies.yaml")
+    paths = []
+    per_shard = -(-count // shards)
+    for shard in range(shards):
+        path = directory / f"shard-{shard:04d}.jsonl"
+        with open(path, "wb") as handle:
+            for index in range(shard * per_shard, min(count, (shard + 1) * per_shard)):
+                handle.write(inputs.lines[index % len(inputs.lines)])
+        paths.append(path)
+    options = Options(as_of=AS_OF, engine="native")
+    warm_evaluator("native", inputs.cases)
+
+    def local(jobs: int) -> Timing:
+        def run() -> None:
+            with open(inputs.root / "local.jsonl", "wb") as sink:
+                for output in map_paths(paths, options, Rendering("jsonl", "zh"), jobs=jobs,
+                                        evaluator=_EVALUATORS.get("native")):
+                    sink.write(output.data)
+
+        return timed(run)
+
+    def worker_cpu(client: Any) -> dict[str, float]:
+        usage = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF)[:2])
+        return {address: user + system for address, (user, system) in usage.items()}
+
+    def dask(workers: int) -> tuple[Timing, float, float]:
+        """The run's timing (the workers as children), the busiest worker's CPU time, the cluster's start-up."""
+        start = time.perf_counter()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        client = Client(cluster)
+        started = time.perf_counter() - start
+        try:
+            before = worker_cpu(client)
+            parent, wall = time.process_time(), time.perf_counter()
+            result = check_shards(paths, inputs.root / "out", options, client=client)
+            wall, parent = time.perf_counter() - wall, time.process_time() - parent
+            spent = [cpu - before.get(address, 0.0) for address, cpu in worker_cpu(client).items()]
+        finally:
+            client.close()
+            cluster.close()
+        assert result.summary.found == count, result.summary
+        return Timing(wall, parent, sum(spent)), max(spent), started
+
+    def idle(timing: Timing, busiest: float) -> float:
+        """Wall time on 2 idle cores from CPU times: no process faster than its own CPU time."""
+        return max(timing.parent_cpu, busiest, (timing.parent_cpu + timing.children_cpu) / 2)
+
+    # Interleaved, each once: 200,000 records take minutes a run.
+    local_one = local(1)
+    dask_one, dask_one_busiest, start_one = dask(1)
+    local_two = local(2)
+    dask_two, dask_two_busiest, start_two = dask(2)
+    report(Row("dask: 2 workers vs 1, wall clock (speed-up)", cps(count, dask_two.wall), cps(count, dask_one.wall),
+               dask_one.wall / dask_two.wall, ">=1.7x"))
+    report(Row("local pool: --jobs 2 vs --jobs 1, wall clock (speed-up)", cps(count, local_two.wall),
+               cps(count, local_one.wall), local_one.wall / local_two.wall))
+    report(Row("1 worker: local pool vs dask, wall (dask's overhead)", cps(count, local_one.wall),
+               cps(count, dask_one.wall), dask_one.wall / local_one.wall, "<=1.3x"))
+    report(Row("2 workers: local pool vs dask, wall (dask's overhead)", cps(count, local_two.wall),
+               cps(count, dask_two.wall), dask_two.wall / local_two.wall, "<=1.3x"))
+    idle_dask_one, idle_dask_two = idle(dask_one, dask_one_busiest), idle(dask_two, dask_two_busiest)
+    idle_local_one = idle(local_one, local_one.parent_cpu)
+    idle_local_two = idle(local_two, local_two.children_cpu / 2)
+    report(Row("dask: 2 workers vs 1, from CPU times on 2 idle cores", cps(count, idle_dask_two),
+               cps(count, idle_dask_one), idle_dask_one / idle_dask_two, ">=1.7x"))
+    report(Row("1 worker: local vs dask, from CPU times on 2 idle cores", cps(count, idle_local_one),
+               cps(count, idle_dask_one), idle_dask_one / idle_local_one, "<=1.3x"))
+    report(Row("2 workers: local vs dask, from CPU times on 2 idle cores", cps(count, idle_local_two),
+               cps(count, idle_dask_two), idle_dask_two / idle_local_two, "<=1.3x"))
+    report(Row("CPU per record: dask workers vs local pool workers (2)",
+               f"{dask_two.children_cpu / count * 1e6:,.0f} µs", f"{local_two.children_cpu / count * 1e6:,.0f} µs",
+               dask_two.children_cpu / local_two.children_cpu))
+    report(Row("CPU per record: client + scheduler vs pool parent (2)", f"{dask_two.parent_cpu / count * 1e6:,.1f} µs",
+               f"{local_two.parent_cpu / count * 1e6:,.1f} µs"))
+    report(Row("dask: starting the LocalCluster of 1 / 2 workers", f"{start_one:.1f} s", f"{start_two:.1f} s"))
+    per_record = dask_two.children_cpu / count
+    total, workers = 50_000_000, 100
+    print(f"  estimate: {total:,} records on {workers} workers at {per_record * 1e6:,.0f} µs of CPU each: "
+          f"{total * per_record / workers / 60:,.0f} min of checking per worker, "
+          f"{total * per_record / 3600:,.0f} CPU-hours in all (I/O and scheduling not included)")
+
+
 def bench_memory(inputs: Inputs) -> None:
     print("\nmemory")
     report(Row("peak RSS of this process (ru_maxrss)", f"{maxrss_mb():,.0f} MB"))
@@ -648,7 +755,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cases", type=int, default=None, help="corpus size (default 3000, quick 400)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
-    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers", "hostile"), action="append",
+    parser.add_argument("--cluster-records", type=int, default=None,
+                        help="records of the cluster section (default 200,000, quick 20,000)")
+    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers", "hostile", "cluster"),
+                        action="append",
                         help="run only these sections (repeatable; memory is always reported)")
     args = parser.parse_args()
     count = args.cases or (400 if args.quick else 3000)
@@ -660,7 +770,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:
         root = Path(tmp)
         inputs = write_inputs(root, make_corpus(count))
-        sections = set(args.only or ("engines", "loading", "end-to-end", "workers", "hostile"))
+        sections = set(args.only or ("engines", "loading", "end-to-end", "workers", "hostile", "cluster"))
         if "engines" in sections:
             bench_engines(inputs, engines, repeat, root)
         if "loading" in sections:
@@ -671,6 +781,9 @@ def main() -> None:
             bench_workers(inputs, engines, repeat, 4000 if args.quick else 12000)
         if "hostile" in sections:
             bench_hostile(repeat)
+        if "cluster" in sections:
+            records = args.cluster_records or (20_000 if args.quick else 200_000)
+            bench_cluster(inputs, records, max(4, records // 5000))
         bench_memory(inputs)
         if args.long:
             bench_long(inputs, engines, args.long_count)

@@ -87,7 +87,7 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @_engine_option
 @_as_of_option
@@ -96,26 +96,33 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 @click.option("--pack", "packs", multiple=True, help="Local rule pack (default: by the case's province).")
 @_calendar_option
 @_lang_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Write the report here (with --cluster: the directory of part-*.jsonl and summary.json).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores for text and jsonl, 1 for the other formats).")
 @click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
-def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
+@click.option("--cluster", metavar="local:N|tcp://HOST:PORT",
+              help="Check on a Dask cluster: N local worker processes, or a running scheduler (docs/cluster.md).")
+def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
-          jobs: int | None, verbose: bool, redact: bool) -> None:
+          jobs: int | None, verbose: bool, redact: bool, cluster: str | None) -> None:
     """Check case files or directories (YAML, JSON, JSON Lines) and report findings.
 
     Exit codes: 0 no violation and nothing undetermined; 1 violations; 2 bad input or usage;
     3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
-    if output is not None:
-        from ._output import refuse_output_among_inputs
-
-        refuse_output_among_inputs(output, paths)
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
+    if cluster is not None:
+        sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
+    if output is not None:
+        if output.is_dir():
+            raise click.BadParameter(f"{output} is a directory (a directory is for --cluster)", param_hint="--output")
+        from ._output import refuse_output_among_inputs
+
+        refuse_output_among_inputs(output, [Path(p) for p in paths])
     summary = Summary()
     repeats = _RepeatedIds(redact=redact)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
@@ -198,6 +205,18 @@ def _close(items: Iterator[Any]) -> None:
     close = getattr(items, "close", None)
     if close is not None:
         close()
+
+
+def _check_on_cluster(paths: tuple[str, ...], options: Options, fmt: str, lang: str, output: Path | None,
+                      redact: bool, cluster: str) -> int:
+    if fmt != "jsonl" or output is None:
+        raise click.UsageError("--cluster writes JSON Lines parts into a directory: add --format jsonl --output DIR")
+    try:
+        from ._dask import run_cli
+    except ImportError as exc:
+        raise click.UsageError(f"--cluster needs Dask: pip install 'legalcheck[dask]' ({exc})") from None
+    rendering = Rendering("jsonl", lang, redact=redact)  # type: ignore[arg-type]
+    return run_cli(paths, output, options, rendering, cluster, lang)  # type: ignore[arg-type]
 
 
 def _summary_text(summary: Summary, lang: str) -> str:
