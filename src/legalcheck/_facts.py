@@ -64,9 +64,13 @@ _CASE: dict[str, _CaseField] = {
 CASE_FIELDS: dict[str, str] = {name: spec.type for name, spec in _CASE.items()}
 
 _AGENCY_FIELDS = {
-    "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_ancestors": "list",
-    "_competent": "bool", "_superior_of_competent": "bool", "_involved": "bool", "_accused": "bool",
+    "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_superiors": "list", "_ancestors": "list",
+    "_competent": "bool", "_superior_of_competent": "bool", "_system_competent": "bool", "_involved": "bool",
+    "_accused": "bool",
 }
+
+# 政法部门 under the 2022 Regulations (第二十二条第二款、第二十三条第四款).
+POLITICAL_LEGAL_KINDS = frozenset({"political_legal", "public_security", "justice_administration"})
 
 # Event field vocabulary: name -> type ("str", "int", "bool", "list", "day").
 EVENT_FIELDS: dict[str, str] = {
@@ -94,7 +98,7 @@ EVENT_FIELDS: dict[str, str] = {
 # agency (references and messages), hearing ends (excluded spans), report-back dates (designated
 # periods) and extension days.
 # Agency fields that depend on the case (its competent, involved and accused agencies).
-_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
+_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
 
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
@@ -182,18 +186,26 @@ class _Tree:
     def notice_by_other_rules(self, kind: str) -> bool:
         """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
         accusations notify under their own provisions, not under 第二十三条."""
-        return ((kind == "political_legal" and self.case.flags.litigation_related)
+        return ((kind in POLITICAL_LEGAL_KINDS and self.case.flags.litigation_related)
                 or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
 
     def ancestors(self, agency_id: str) -> list[str]:
+        """Every agency above ``agency_id`` along any superior (双重领导), nearest first: each level
+        of superiors before the next, ``superior`` before ``other_superiors``."""
         known = self.chains.get(agency_id)
         if known is not None:
             return known
         chain: list[str] = []
-        current = self.agencies.get(agency_id)
-        while current is not None and current.superior is not None and current.superior not in chain:
-            chain.append(current.superior)
-            current = self.agencies.get(current.superior)
+        level = [agency_id]
+        while level:
+            above: list[str] = []
+            for member in level:
+                agency = self.agencies.get(member)
+                for superior in agency.superiors if agency is not None else ():
+                    if superior != agency_id and superior not in chain:
+                        chain.append(superior)
+                        above.append(superior)
+            level = above
         self.chains[agency_id] = chain
         return chain
 
@@ -222,8 +234,12 @@ class _Tree:
                     out[f"{prefix}_competent"] = agency_id in competent
                 elif suffix == "_superior_of_competent" and competent:
                     out[f"{prefix}_superior_of_competent"] = any(
-                        (c_agency := self.agencies.get(c)) is not None and c_agency.superior == agency_id
+                        (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
                         for c in competent)
+                elif suffix == "_system_competent" and competent:
+                    # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
+                    out[f"{prefix}_system_competent"] = any(
+                        c == agency_id or agency_id in self.ancestors(c) for c in competent)
             if notice:
                 out["agency_notice_by_other_rules"] = (agency is not None
                                                        and self.notice_by_other_rules(agency.kind.value))
@@ -249,6 +265,8 @@ class _Tree:
                 out[f"{prefix}_level"] = agency.level.value
             elif suffix == "_superior" and agency.superior is not None:
                 out[f"{prefix}_superior"] = agency.superior
+            elif suffix == "_superiors" and agency.superiors:
+                out[f"{prefix}_superiors"] = list(agency.superiors)
         self.agencies.derived[key] = out
         return out
 
@@ -327,7 +345,7 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fa
                 fact["to_same_level"] = to_agency.level == acting.level
         if "to_is_superior" in plan.event:
             acting = tree.agencies.get(event.agency)
-            fact["to_is_superior"] = acting is not None and acting.superior == to
+            fact["to_is_superior"] = acting is not None and to in acting.superiors
         if "to_is_subordinate" in plan.event:
             fact["to_is_subordinate"] = event.agency in tree.ancestors(to)
     elif isinstance(to, tuple) and "recipients" in plan.event:
