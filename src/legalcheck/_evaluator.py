@@ -185,8 +185,10 @@ class Evaluator:
             return None  # a local rule in force on that date takes this national rule's place
         if rule.check.forbid is not None:
             prior = match.seqs("prior")
-            if prepared.compiled.query.relations and not prior:
+            if rule.check.forbid.after is not None and not prior:
                 return None  # 'after' was given and no such earlier event exists
+            if rule.check.forbid.unless_before is not None and match.seqs("unless"):
+                return None  # 'unless_before' was given and such an earlier event exists
             return _Verdict(prepared, anchor, tuple(events[s] for s in prior), rule.severity)
         assert anchor is not None
         return self._obligation(prepared, match, anchor, ctx)
