@@ -79,7 +79,7 @@ def test_encoded_and_liability_statuses_come_from_the_rules(cov: Coverage) -> No
     art43 = units[(43, 1)]
     assert art43.status == LIABILITY_ONLY and "LC1001" in art43.liability_rules  # type: ignore[attr-defined]
     old = _units(cov, "xftl-2005")
-    assert old[(34, 1)].status == ENCODED and old[(34, 1)].rules == ("LC5014",)  # type: ignore[attr-defined]
+    assert old[(34, 1)].status == ENCODED and old[(34, 1)].rules == ("LC5014", "LC5033", "LC5034")  # type: ignore[attr-defined]
     assert old[(51, 1)].status == "commencement"  # type: ignore[attr-defined]
 
 
