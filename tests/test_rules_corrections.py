@@ -7,6 +7,7 @@ both engines; this file tests the derived facts and loader behaviour the rules r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -93,7 +94,6 @@ OPINION = {"kind": "opinion_issued", "date": "2025-06-02", "agency": "county-hrs
 @pytest.mark.parametrize(("reviewer", "warned"), [("city-hrss", False), ("county-gov", False), ("prov-hrss", True),
                                                   ("city-gov", True)])
 def test_review_by_either_superior_is_not_warned(evaluator: Evaluator, reviewer: str, warned: bool) -> None:
-    import datetime as dt
     case = make_case([OPINION, {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss"},
                       {"kind": "review_requested", "date": "2025-06-20", "agency": reviewer}])
     report = evaluator.check(case, as_of=dt.date(2025, 12, 1))
