@@ -337,7 +337,7 @@ def test_summary_holds_counts_not_items() -> None:
     summary = Summary()
     for index in range(1000):
         summary.add(BatchItem(f"s{index}", error=InputError.at("invalid date '2025-02-30'")))
-    assert vars(summary).keys() == {"found", "checked", "rejected", "violations", "internal_errors", "reasons"}
+    assert vars(summary).keys() == {"found", "checked", "rejected", "violations", "undetermined", "internal_errors", "reasons"}
     assert summary.reasons == {"invalid date": 1000}
 
 

@@ -52,7 +52,7 @@ def test_one_bad_file_does_not_stop_the_batch(cli, tmp_path: Path) -> None:  # t
     code, out, _ = cli("check", str(tmp_path), "--as-of", "2025-12-01", "--format", "json", "--jobs", "1")
     document = json.loads(out)
     assert code == 2
-    assert document["summary"] == {"found": 2, "checked": 1, "rejected": 1, "violations": 1}
+    assert document["summary"] == {"found": 2, "checked": 1, "rejected": 1, "violations": 1, "undetermined": 0}
     assert document["reports"][0]["findings"][0]["rule_id"] == "LC1004"
     assert document["errors"][0]["problems"][0]["line"] == 1
 
@@ -71,7 +71,7 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
     case = tmp_path / "roll.yaml"
     case.write_text(
         f"id: roll\nagency_registry: {EXAMPLES / '_agencies.yaml'}\nchannel: letter\ncategory: complaint\n"
-        "petitioners: [{name: 甲, address: 乙}]\nevents:\n"
+        "petitioners: [{name: 甲, address: 乙}]\ncompetent_agencies: [hx-hrss]\nevents:\n"
         "  - {kind: received, date: 2025-09-20, agency: hx-pb}\n"
         "  - {kind: registered, date: 2025-09-20, agency: hx-pb}\n"
         "  - {kind: forwarded, date: 2025-10-09, agency: hx-pb, to: hx-hrss}\n", encoding="utf-8")

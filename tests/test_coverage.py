@@ -12,8 +12,10 @@ import yaml
 
 from legalcheck._cli import main
 from legalcheck._coverage import (
-    ENCODED, LIABILITY_ONLY, MISSING, Coverage, build_coverage, coverage, load_coverage, render_markdown,
+    ENCODED, LIABILITY_ONLY, MISSING, PARTLY_ENCODED, Coverage, build_coverage, coverage, load_coverage,
+    render_markdown,
 )
+from legalcheck._duties import load_duties
 from legalcheck._errors import RuleError
 from legalcheck._paths import data_dir
 from legalcheck._regulations import load_corpus
@@ -74,20 +76,29 @@ def test_complete_instruments_list_every_article_and_paragraph(cov: Coverage, in
 
 def test_encoded_and_liability_statuses_come_from_the_rules(cov: Coverage) -> None:
     units = _units(cov, "xfgz-2022")
-    art22 = units[(22, 1)]
-    assert art22.status == ENCODED and "LC1003" in art22.rules  # type: ignore[attr-defined]
+    art22 = units[(22, 1)]  # partly: item 1's proposal to the Party committee and government is not recorded
+    assert art22.status == PARTLY_ENCODED and "LC1003" in art22.rules  # type: ignore[attr-defined]
+    assert units[(20, 3)].status == ENCODED  # type: ignore[attr-defined]
     art43 = units[(43, 1)]
     assert art43.status == LIABILITY_ONLY and "LC1001" in art43.liability_rules  # type: ignore[attr-defined]
     old = _units(cov, "xftl-2005")
-    assert old[(34, 1)].status == ENCODED and old[(34, 1)].rules == ("LC5014", "LC5033", "LC5034")  # type: ignore[attr-defined]
+    assert old[(34, 1)].status == PARTLY_ENCODED and "LC5014" in old[(34, 1)].rules  # type: ignore[attr-defined]
     assert old[(51, 1)].status == "commencement"  # type: ignore[attr-defined]
 
 
-def test_pack_instrument_lists_only_what_is_cited_or_explained(cov: Coverage) -> None:
+def test_the_beijing_table_covers_all_its_articles(cov: Coverage) -> None:
     units = _units(cov, "beijing-2006")
+    inst = CORPUS.instrument("beijing-2006")
+    assert len(inst.articles) == 70
+    assert set(units) == {(a.number, p.number) for a in inst.articles for p in a.paragraphs}
     assert units[(50, 4)].status == ENCODED  # type: ignore[attr-defined]
-    assert (1, 1) not in units  # neither cited nor listed
+    assert units[(1, 1)].status == "purpose"  # type: ignore[attr-defined]
     assert units[(52, 2)].status == "indeterminate-period"  # type: ignore[attr-defined]
+    # Concrete provisions the pack does not encode say so; they are not counted as reasoned away.
+    assert units[(34, 1)].status == "local-not-encoded"  # type: ignore[attr-defined]
+    summary = next(i for i in cov.instruments if i.id == "beijing-2006").summary()
+    assert summary["articles"]["total"] == 70 and summary["articles"][MISSING] == 0
+    assert summary["articles"]["not-encoded"] > 0
 
 
 def test_every_rule_citation_appears_in_the_map(cov: Coverage) -> None:
@@ -206,3 +217,135 @@ def test_cli_unknown_instrument_is_bad_input(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     code, _ = _run(["coverage", "--instrument", "nope"], capsys, monkeypatch)
     assert code == 2
+
+
+# --- coverage per duty (rules/duties.yaml) --------------------------------------------------------
+
+
+def _duties_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "duties.yaml"
+    shutil.copy(data_dir("rules") / "duties.yaml", target)
+    return target
+
+
+def _duty_problems(path: Path) -> list[str]:
+    cov = build_coverage(RULESET, CORPUS, load_coverage(), duties=load_duties(path))
+    return list(cov.problems)
+
+
+def _duty(cov: Coverage, instrument: str, article: int, paragraph: int, fragment: str) -> object:
+    unit = _units(cov, instrument)[(article, paragraph)]
+    (duty,) = [d for d in unit.duties if fragment in d.text]  # type: ignore[attr-defined]
+    return duty
+
+
+@pytest.mark.parametrize("instrument", ["xfgz-2022", "xftl-2005"])
+def test_every_paragraph_is_split_into_duties(cov: Coverage, instrument: str) -> None:
+    spec = load_duties()
+    inst = CORPUS.instrument(instrument)
+    listed = {(e.article, e.paragraph) for e in spec.instruments[instrument]}
+    assert listed == {(a.number, p.number) for a in inst.articles for p in a.paragraphs}
+    # Every paragraph with an 应当 / 不得 / 不予 clause has at least one duty.
+    for article in inst.articles:
+        for para in article.paragraphs:
+            text = para.zh + "".join(i.zh for i in para.items)
+            if any(word in text for word in ("应当", "不得", "不予")):
+                unit = _units(cov, instrument)[(article.number, para.number)]
+                assert unit.duties, (instrument, article.number, para.number)  # type: ignore[attr-defined]
+
+
+def test_a_paragraph_with_no_duty_entry_fails(tmp_path: Path) -> None:
+    path = _duties_copy(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["instruments"]["xfgz-2022"] = [e for e in data["instruments"]["xfgz-2022"]
+                                        if (e["article"], e["paragraph"]) != (23, 1)]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    problems = _duty_problems(path)
+    assert any("xfgz-2022 Art. 23(1): no duty entry" in p for p in problems), problems
+
+
+def test_an_encoded_duty_whose_rule_does_not_cite_the_paragraph_fails(tmp_path: Path) -> None:
+    path = _duties_copy(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(e for e in data["instruments"]["xfgz-2022"] if (e["article"], e["paragraph"]) == (23, 1))
+    told = next(d for d in entry["duties"] if "告知信访人接收情况" in d["text"])
+    told.update(status="encoded", rules=["LC1003"])  # LC1003 cites Art. 22(1), not Art. 23(1)
+    del told["note"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    problems = _duty_problems(path)
+    assert any("LC1003 is named for this duty but does not cite xfgz-2022 Art. 23(1)" in p for p in problems), problems
+
+
+def test_a_citing_rule_mapped_to_no_duty_fails(tmp_path: Path) -> None:
+    path = _duties_copy(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(e for e in data["instruments"]["xftl-2005"] if (e["article"], e["paragraph"]) == (34, 1))
+    entry["duties"] = [d for d in entry["duties"] if "LC5014" not in d.get("rules", [])]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    problems = _duty_problems(path)
+    assert any("LC5014 cites this paragraph but no duty names it" in p for p in problems), problems
+
+
+def test_a_duty_text_not_in_the_paragraph_fails(tmp_path: Path) -> None:
+    path = _duties_copy(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("应当予以登记", "应当立即登记", 1), encoding="utf-8")
+    assert any("the duty's text is not in the paragraph" in p for p in _duty_problems(path))
+
+
+def test_a_duty_with_the_wrong_fields_for_its_status_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = _duties_copy(tmp_path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = next(i for i, line in enumerate(lines) if "status: not-checkable" in line)
+    lines[index] = lines[index].replace("not-checkable", "encoded")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(RuleError) as info:
+        load_duties(path)
+    ((location, message),) = info.value.problems
+    assert location.file == str(path) and location.line is not None and index + 1 - 4 <= location.line <= index + 1
+    assert location.field is not None and location.field.startswith("instruments.")
+    assert "names the rules that check it" in message
+
+
+# The paragraphs the coverage review named as overstated: each now says which duty is not checked.
+@pytest.mark.parametrize(("instrument", "article", "paragraph", "fragment", "status"), [
+    ("xfgz-2022", 23, 1, "应当予以登记", "encoded"),
+    ("xfgz-2022", 23, 1, "应当告知信访人接收情况以及处理途径和程序", "not-encoded"),
+    ("xfgz-2022", 23, 1, "并告知信访人转送、交办去向", "not-encoded"),
+    ("xfgz-2022", 23, 1, "应当告知信访人向有权处理的机关、单位提出", "not-encoded"),
+    ("xfgz-2022", 22, 2, "应当转送同级政法部门依法处理", "encoded"),
+    ("xfgz-2022", 22, 2, "应当释法明理", "encoded"),
+    ("xfgz-2022", 31, 1, "应当听取信访人陈述事实和理由", "partly-encoded"),
+    ("xfgz-2022", 31, 1, "分别按照下列方式办理", "partly-encoded"),
+    ("xftl-2005", 21, 1, "应当予以登记", "encoded"),
+    ("xftl-2005", 21, 1, "应当转送有权处理的行政机关", "not-encoded"),
+    ("xftl-2005", 21, 1, "不予受理，但应当告知信访人", "partly-encoded"),
+    ("xftl-2005", 34, 1, "请求原办理行政机关的上一级行政机关复查", "not-encoded"),
+    ("xftl-2005", 34, 1, "应当自收到复查请求之日起30日内提出复查意见", "encoded"),
+    ("xftl-2005", 35, 1, "向复查机关的上一级行政机关请求复核", "not-encoded"),
+    ("xftl-2005", 35, 1, "应当自收到复核请求之日起30日内提出复核意见", "encoded"),
+])
+def test_the_overstated_paragraphs_are_honest_per_duty(cov: Coverage, instrument: str, article: int,
+                                                       paragraph: int, fragment: str, status: str) -> None:
+    assert _duty(cov, instrument, article, paragraph, fragment).status == status  # type: ignore[attr-defined]
+    unit = _units(cov, instrument)[(article, paragraph)]
+    # A paragraph reads "encoded" only when every one of its duties is.
+    all_encoded = all(d.status == "encoded" for d in unit.duties)  # type: ignore[attr-defined]
+    assert unit.status == ("encoded" if all_encoded else PARTLY_ENCODED)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_cli_coverage_shows_duties_in_every_format(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    monkeypatch.setattr(sys, "argv", ["legalcheck", "coverage", "--instrument", "xftl-2005", "--format", fmt])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert "请求原办理行政机关的上一级行政机关复查" in out
+    assert "not-encoded" in out and "partly-encoded" in out
+    if fmt == "json":
+        provisions = json.loads(out)["instruments"][0]["provisions"]
+        art34 = next(p for p in provisions if p["article"] == 34)
+        assert [d["status"] for d in art34["duties"]] == ["not-encoded", "encoded"]
+        assert art34["duties"][1]["rules"] == ["LC5014"]

@@ -22,7 +22,7 @@ DEFAULT_AS_OF = "2025-12-01"
 
 
 def projection(report: Report) -> dict[str, Any]:
-    """What a golden file pins down: every finding and pending obligation, with its dates."""
+    """What a golden file pins down: every finding, pending and undetermined obligation, and the verdict."""
     def deadline(d: Any) -> dict[str, Any] | None:
         if d is None:
             return None
@@ -40,6 +40,9 @@ def projection(report: Report) -> dict[str, Any]:
                      for f in report.findings],
         "pending": [{"rule_id": p.rule_id, "trigger": p.trigger.path, "due": str(p.due) if p.due else None}
                     for p in report.pending],
+        "undetermined": [{"rule_id": u.rule_id, "event": u.event.path if u.event else None,
+                          "missing": [m.path for m in u.missing]} for u in report.undetermined],
+        "verdict": report.verdict,
     }
 
 

@@ -40,7 +40,7 @@ def review_with_committee_extension(opinion: str) -> list[dict[str, Any]]:
         {"kind": "review_requested", "date": "2021-05-31", "agency": "city-hrss"},
         {"kind": "extension", "date": "2021-06-20", "agency": "city-hrss", "days": 30, "approved_by_head": False,
          "approved_by_review_committee": True, "petitioner_told_reason": True, "reason": "需要调取工资台账"},
-        {"kind": "review_opinion", "date": opinion, "agency": "city-hrss"},
+        {"kind": "review_opinion", "date": opinion, "agency": "city-hrss", "written": True},
     ]
 
 
@@ -79,12 +79,13 @@ def test_a_pack_finding_names_the_national_rule_it_displaced(evaluator: Evaluato
     case = make_case("review-beijing-late", review_with_committee_extension("2021-07-31"), province="北京市")
     report = evaluator.check(case, as_of=AS_OF)
     assert report.packs == ("beijing",)
-    assert ids(report) == {"LC7001"}
-    (finding,) = report.findings
+    assert ids(report) == {"LC7001", "LC7007"}  # LC7007: the extension relaxes the 2005 Regulations (a warning)
+    (finding,) = [f for f in report.findings if f.rule_id == "LC7001"]
     assert finding.pack == "beijing"
     assert finding.overrides == ("LC5014",)
     assert finding.instrument == "beijing-2006"
-    assert report.instruments == ("beijing-2006",)
+    assert report.instruments == ("beijing-2006", "xftl-2005")
+    assert [(g.instrument, g.pack) for g in report.governing] == [("xftl-2005", None), ("beijing-2006", "beijing")]
     assert [c.label.zh for c in finding.citations] == ["《北京市信访条例》第五十条第一款", "《北京市信访条例》第五十条第四款"]
     assert finding.deadline is not None
     assert finding.deadline.extension_days == 30
@@ -120,6 +121,13 @@ def test_oral_answer_with_consent_is_compliant_in_beijing_only(evaluator: Evalua
     beijing = evaluator.check(make_case("oral", events, province="北京市"), as_of=AS_OF)
     assert "LC5018" in ids(national)
     assert not ids(beijing) & {"LC5018", "LC7003"}
+    # Applied as enacted, but not silently: Beijing Art. 45 relaxes Art. 32(1) of the 2005 Regulations.
+    (warning,) = [f for f in beijing.findings if f.rule_id == "LC7006"]
+    assert warning.severity == "warning"
+    assert "LC7006" not in ids(national)
+    assert [c.label.zh for c in warning.citations] == [
+        "《北京市信访条例》第四十五条", "《信访条例》第三十二条第一款", "《北京市信访条例》第三条第二款"]
+    assert "local-relaxes-administrative-regulation" in {r.id for r in beijing.readings}
 
 
 def test_pack_does_not_apply_to_other_provinces(evaluator: Evaluator) -> None:
@@ -135,12 +143,24 @@ def test_pack_rules_do_not_reach_acts_after_2022_04_30(evaluator: Evaluator) -> 
         {"kind": "review_requested", "date": "2022-06-01", "agency": "city-hrss"},
         {"kind": "extension", "date": "2022-06-20", "agency": "city-hrss", "days": 30, "approved_by_head": False,
          "approved_by_review_committee": True, "petitioner_told_reason": True},
-        {"kind": "review_opinion", "date": "2022-07-15", "agency": "city-hrss"},
+        {"kind": "review_opinion", "date": "2022-07-15", "agency": "city-hrss", "written": True},
     ]
     report = evaluator.check(make_case("review-2022", events, province="北京市"), as_of=dt.date(2022, 12, 1))
     assert report.packs == ("beijing",)
-    assert not any(f.pack == "beijing" for f in report.findings)
-    assert "beijing-2006" not in report.instruments
+    assert [(g.instrument, g.pack) for g in report.governing] == [("xfgz-2022", None)]
+    # Not dropped silently: each Beijing provision the acts fall under is a notice of uncertain status.
+    local = [f for f in report.findings if f.pack == "beijing"]
+    assert {f.rule_id for f in local} == {"LC7001", "LC7007"}
+    assert all(f.severity == "notice" and f.liability == () for f in local)
+    review = next(f for f in local if f.rule_id == "LC7001")
+    assert [c.label.zh for c in review.citations] == ["《北京市信访条例》第五十条第一款", "《北京市信访条例》第五十条第四款"]
+    assert review.title.zh == "《北京市信访条例》第五十条第一款、《北京市信访条例》第五十条第四款对2022年5月1日以后的行为是否适用不能确定"
+    assert "2022年6月1日的行为" in review.message.zh
+    assert review.readings == ("beijing-pack-until-2022-04-30",)
+    assert "beijing-pack-until-2022-04-30" in {r.id for r in report.readings}
+    extension = next(f for f in local if f.rule_id == "LC7007")
+    # Only the Beijing provision is of uncertain status, not the 2005 provisions the warning names.
+    assert [c.label.zh for c in extension.citations] == ["《北京市信访条例》第五十条第四款", "《北京市信访条例》第三条第二款"]
 
 
 def test_unknown_pack_is_refused(evaluator: Evaluator) -> None:
@@ -173,6 +193,7 @@ id: shanghai
 title: {zh: 上海市信访条例规则包（测试）, en: Shanghai pack (test)}
 province: 上海市
 instrument: shanghai-2018
+in_force: {until_reading: xftl-2005-until-2022-04-30}
 """
 
 SHANGHAI_RULE = """\
@@ -206,7 +227,7 @@ examples:
       agencies: [{id: sh-hrss, name: 市人社局, level: city, kind: other}]
       events:
         - {kind: review_requested, date: 2021-05-31, agency: sh-hrss}
-        - {kind: review_opinion, date: 2021-07-01, agency: sh-hrss}
+        - {kind: review_opinion, date: 2021-07-01, agency: sh-hrss, written: true}
   - name: in-time
     expect: compliant
     as_of: 2021-12-01
@@ -217,7 +238,7 @@ examples:
       agencies: [{id: sh-hrss, name: 市人社局, level: city, kind: other}]
       events:
         - {kind: review_requested, date: 2021-05-31, agency: sh-hrss}
-        - {kind: review_opinion, date: 2021-06-30, agency: sh-hrss}
+        - {kind: review_opinion, date: 2021-06-30, agency: sh-hrss, written: true}
 """
 
 
@@ -236,7 +257,7 @@ def test_a_new_pack_loads_from_data_alone(tmp_packs: Path) -> None:
     assert set(evaluator.ruleset.packs) == {"shanghai"}
     assert evaluator.ruleset.packs["shanghai"].province == "上海市"
     late = [{"kind": "review_requested", "date": "2021-05-31", "agency": "city-hrss"},
-            {"kind": "review_opinion", "date": "2021-07-01", "agency": "city-hrss"}]
+            {"kind": "review_opinion", "date": "2021-07-01", "agency": "city-hrss", "written": True}]
     shanghai = evaluator.check(make_case("sh", late, province="上海市"), as_of=AS_OF)
     assert shanghai.packs == ("shanghai",)
     (finding,) = shanghai.findings

@@ -127,10 +127,13 @@ def test_batch_summary_ranks_cases_counts_rules_and_agencies() -> None:
     _, markdown = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "markdown")
     _, raw = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "json")
     reports = json.loads(raw)["reports"]
-    ranked = re.findall(r"^\| \[([^\]]+)\]\(#(case-\d+)\) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", markdown, flags=re.M)
+    ranked = re.findall(r"^\| \[([^\]]+)\]\(#(case-\d+)\) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", markdown,
+                        flags=re.M)
     assert len(ranked) == len(reports)
-    keys = [(-int(v), -int(w), -int(n), -int(p)) for _, _, v, w, n, p in ranked]
+    # Violations first, then what may be a violation (undetermined), then warnings, notices, pending.
+    keys = [(-int(v), -int(u), -int(w), -int(n), -int(p)) for _, _, v, w, n, p, u in ranked]
     assert keys == sorted(keys), "most serious first"
+    assert any(int(u) for *_, u in ranked)  # the examples include an undetermined case
     anchors = set(sections(markdown))
     assert {anchor for _, anchor, *_ in ranked} == anchors
     by_rule = dict(re.findall(r"^\| (LC\d{4}) \| [^|]+ \| (\d+) \|", markdown, flags=re.M))

@@ -25,6 +25,8 @@ def outcome(evaluator: Evaluator, compiled: CompiledRule, example: Example) -> s
     mine = [f for f in report.findings if f.rule_id == compiled.rule.id]
     if mine:
         return "notice" if all(f.severity == "notice" for f in mine) else "violation"
+    if any(u.rule_id == compiled.rule.id for u in report.undetermined):
+        return "undetermined"
     if any(p.rule_id == compiled.rule.id for p in report.pending):
         return "pending"
     return "compliant"
@@ -43,14 +45,16 @@ def test_every_rule_has_both_kinds_of_example() -> None:
 
 
 def test_reports_carry_the_readings_they_applied_and_no_others(native: Evaluator) -> None:
-    """Each report's readings: those its findings used, plus roll-over when it was on, in readings.yaml order."""
+    """Each report's readings: those its findings used, those that selected its instruments, plus roll-over
+    when it was on, in readings.yaml order."""
     seen: set[str] = set()
     for compiled, example in CASES:
         case = case_from_document(Document(example.case, str(compiled.source), ""), base_dir=compiled.source.parent)
         for roll_over in (True, False):
             report = native.check(case, as_of=example.as_of, roll_over=roll_over,
                                   packs=[compiled.pack] if compiled.pack else None)
-            used = {r for f in report.findings for r in f.readings} | ({"roll-over-rest-day"} if roll_over else set())
+            used = ({r for f in report.findings for r in f.readings} | ({"roll-over-rest-day"} if roll_over else set())
+                    | set(report.selection_readings))
             assert [r.id for r in report.readings] == [r for r in RULESET.readings if r in used]
             assert all(r.text.zh and r.text.en for r in report.readings)
             seen |= used

@@ -140,11 +140,11 @@ def test_unrecused_staff_counts_only_recusals_known_on_the_date() -> None:
 
 def test_reply_answers_latest_opinion() -> None:
     case = make_case([
-        {"kind": "reply_delivered", "date": "2025-05-01", "agency": "county-hrss"},
+        {"kind": "reply_delivered", "date": "2025-05-01", "agency": "county-hrss", "written": True},
         {"kind": "opinion_issued", "date": "2025-06-02", "agency": "county-hrss", **OPINION},
-        {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss"},
-        {"kind": "review_opinion", "date": "2025-07-28", "agency": "city-hrss"},
-        {"kind": "reply_delivered", "date": "2025-08-05", "agency": "city-hrss"},
+        {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss", "written": True},
+        {"kind": "review_opinion", "date": "2025-07-28", "agency": "city-hrss", "written": True},
+        {"kind": "reply_delivered", "date": "2025-08-05", "agency": "city-hrss", "written": True},
     ])
     replies = [e.get("reply_to_kind") for e in case_facts(case).events if e["kind"] == "reply_delivered"]
     assert replies == [None, "opinion_issued", "review_opinion"]
@@ -182,7 +182,7 @@ def test_hearing_of_another_body_is_not_excluded(native: Evaluator) -> None:
     case = make_case([
         {"kind": "rereview_requested", "date": "2025-08-04", "agency": "prov-hrss"},
         {"kind": "hearing", "date": "2025-08-11", "end": "2025-08-12", "agency": "city-hrss"},
-        {"kind": "rereview_opinion", "date": "2025-09-05", "agency": "prov-hrss"},
+        {"kind": "rereview_opinion", "date": "2025-09-05", "agency": "prov-hrss", "written": True},
     ])
     assert results(native, "LC3004", case) == ["violation"]
 
@@ -198,10 +198,10 @@ def test_no_superior_in_registry_no_judgment(native: Evaluator) -> None:
 def test_rereview_window_ignores_the_reply_to_the_first_opinion(native: Evaluator) -> None:
     case = make_case([
         {"kind": "opinion_issued", "date": "2025-03-03", "agency": "county-hrss", **OPINION},
-        {"kind": "reply_delivered", "date": "2025-03-05", "agency": "county-hrss"},
+        {"kind": "reply_delivered", "date": "2025-03-05", "agency": "county-hrss", "written": True},
         {"kind": "review_requested", "date": "2025-03-20", "agency": "city-hrss"},
-        {"kind": "review_opinion", "date": "2025-04-15", "agency": "city-hrss"},
-        {"kind": "reply_delivered", "date": "2025-04-17", "agency": "city-hrss"},
+        {"kind": "review_opinion", "date": "2025-04-15", "agency": "city-hrss", "written": True},
+        {"kind": "reply_delivered", "date": "2025-04-17", "agency": "city-hrss", "written": True},
         {"kind": "rereview_requested", "date": "2025-05-15", "agency": "prov-hrss"},
     ])
     assert results(native, "LC3003", case) == []

@@ -9,13 +9,13 @@ For batches (files, directories, JSON Lines), ``check_paths`` yields one ``Batch
 input, in input order, with a report or the error that rejected it; memory stays flat.
 """
 
-from ._api import check, is_compliant, iter_findings, load_case
+from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
 from ._batch import BatchItem, check_paths
 from ._batch import Options as BatchOptions
 from ._case import Case
-from ._errors import CaseError, InputError, LegalcheckError
+from ._errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
 from ._evaluator import Evaluator
-from ._findings import Finding, Report
+from ._findings import Finding, Report, Undetermined
 from ._version import __version__
 
 __all__ = [
@@ -28,7 +28,10 @@ __all__ = [
     "InputError",
     "LegalcheckError",
     "Report",
+    "Undetermined",
+    "UnvalidatedCaseError",
     "__version__",
+    "case_from_dict",
     "check",
     "check_paths",
     "is_compliant",

@@ -6,8 +6,10 @@ import datetime as dt
 import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ._case import Case
+from ._case_loader import case_from_dict as _case_from_dict
 from ._case_loader import load_case as _load_case
 from ._engines import EngineName
 from ._evaluator import Evaluator
@@ -28,9 +30,22 @@ def load_case(path: str | Path) -> Case:
     return _load_case(path)
 
 
+def case_from_dict(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Case:
+    """Validate a mapping as a case, as ``load_case`` does a file: registry merged, references checked.
+
+    ``agency_registry`` is resolved against ``base_dir`` (default: the working directory). Raises
+    :class:`CaseError`. A ``Case`` built with ``Case.model_validate`` skips this and is refused by
+    ``check`` with :class:`UnvalidatedCaseError` when its agencies do not resolve.
+    """
+    return _case_from_dict(data, base_dir=base_dir)
+
+
 def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None, roll_over: bool = True,
           packs: Sequence[str] | None = None) -> Report:
-    """Check one case and return its report (findings, pending obligations, receipt).
+    """Check one case and return its report (findings, pending obligations, undetermined rules, receipt).
+
+    Raises :class:`UnvalidatedCaseError` for a case whose agency references do not resolve
+    (one that did not come from ``load_case`` / ``case_from_dict``).
 
     ``as_of`` (default: today) is the date the case is judged on: later events are not
     yet known, and unfulfilled obligations are pending or overdue relative to it.
@@ -48,6 +63,7 @@ def iter_findings(case: Case, *, as_of: dt.date | None = None, engine: EngineNam
 
 def is_compliant(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None,
                  roll_over: bool = True, packs: Sequence[str] | None = None) -> bool:
-    """True when the case has no finding of severity ``violation``: ``check(...).compliant``,
-    decided without building the report (for systems that check every case on save)."""
+    """True when the case has no finding of severity ``violation`` and no rule is undetermined for want
+    of a recorded fact: ``check(...).compliant``, decided without building the report (for systems
+    that check every case on save)."""
     return default_evaluator(engine).is_compliant(case, as_of=as_of, roll_over=roll_over, packs=packs)

@@ -87,6 +87,7 @@ class Output:
     data: bytes  # the rendered text, UTF-8
     violations: int = 0
     error: LegalcheckError | None = None
+    undetermined: int = 0
 
     @property
     def text(self) -> str:
@@ -109,7 +110,8 @@ class Rendering:
             item = BatchItem(item.source, error=_internal(exc))
             text = self._render(item)
         return Output(item.source, text.encode("utf-8"),
-                      item.report.counts.violation if item.report is not None else 0, item.error)
+                      item.report.counts.violation if item.report is not None else 0, item.error,
+                      item.report.counts.undetermined if item.report is not None else 0)
 
     def _render(self, item: BatchItem) -> str:
         # Imported here: the renderers import this module.
@@ -177,6 +179,7 @@ class Summary:
     checked: int = 0
     rejected: int = 0
     violations: int = 0
+    undetermined: int = 0  # rules that could not decide for want of a recorded fact, over all cases
     internal_errors: int = 0  # rejected because of a fault of ours, not of the input (exit code 3)
     reasons: Counter[str] = field(default_factory=Counter)  # why inputs were rejected, by category
 
@@ -185,10 +188,12 @@ class Summary:
         if isinstance(item, Output) and item.error is None:
             self.checked += 1
             self.violations += item.violations
+            self.undetermined += item.undetermined
             return
         if isinstance(item, BatchItem) and item.report is not None:
             self.checked += 1
             self.violations += item.report.counts.violation
+            self.undetermined += item.report.counts.undetermined
             return
         self.rejected += 1
         self.reasons[reason_of(item.error)] += 1
@@ -201,7 +206,9 @@ class Summary:
             return 3
         if self.rejected:
             return 2
-        return 1 if self.violations else 0
+        if self.violations:
+            return 1
+        return 4 if self.undetermined else 0  # no violation, but some obligations undetermined
 
     def reasons_text(self, lang: str = "en") -> str:
         """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""

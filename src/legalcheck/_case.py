@@ -98,8 +98,13 @@ class Assessment(StrEnum):
 
 
 class Petitioner(_Model):
+    """A petitioner. A name or address left out is *not recorded*; ``*_unclear: true`` records that it
+    is unclear (姓名（名称）、住址不清, 第二十三条第二款): the law turns on the difference."""
+
     name: str | None = None
     address: str | None = None
+    name_unclear: bool = False  # recorded: the name (名称) could not be established
+    address_unclear: bool = False  # recorded: the address could not be established
     id_number: str | None = None
     phone: str | None = None
     organization: bool = False
@@ -213,6 +218,7 @@ class Notified(_Event):
         "redirect",  # 向有权处理的机关、单位提出
         "acceptance_decision",  # 是否受理
         "extension_reason",  # 延期理由
+        "legal_explanation",  # 释法明理，引导向有关政法部门反映 (第二十二条第二款, a visit raising a litigation problem)
         "other",
     ]
     written: bool
@@ -290,7 +296,7 @@ class ReplyDelivered(_Event):
     """书面答复 received by the petitioner: starts the 30 days to request review."""
 
     kind: Literal["reply_delivered"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     petitioner_consented_to_oral: bool = False  # 经信访人同意 口头告知、答复 (北京市信访条例第四十五条)
 
 
@@ -321,7 +327,7 @@ class ReviewRequested(_Event):
 
 class ReviewOpinion(_Event):
     kind: Literal["review_opinion"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class RereviewRequested(_Event):
@@ -330,7 +336,7 @@ class RereviewRequested(_Event):
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class CompletionReport(_Event):
@@ -374,7 +380,7 @@ class SuggestionFeedback(_Event):
 
     kind: Literal["suggestion_feedback"]
     to: str
-    written: bool = True
+    written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     adopted: bool  # 采纳 (false: not, or not wholly, adopted)
     reasons: str | None = None  # 未采纳的理由
 
@@ -444,12 +450,32 @@ class Case(_Model):
         return Form.oral if self.channel in (Channel.visit, Channel.phone) else Form.written
 
     @property
-    def identity_unclear(self) -> bool:
-        """信访人的姓名（名称）、住址不清 (第二十三条第二款 exception)."""
-        return not self.petitioners or any(not p.name or not p.address for p in self.petitioners)
+    def no_petitioner_notifiable(self) -> bool:
+        """The 第二十三条第二款 exception: petitioners are recorded and every one's name or address is recorded unclear."""
+        return bool(self.petitioners) and all(_unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_notifiable(self) -> bool:
+        """Some petitioner has a name and an address on file, neither recorded as unclear."""
+        return any(p.name and p.address and not _unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_particulars_unclear(self) -> bool:
+        """Some petitioner's name or address is recorded as unclear."""
+        return any(_unclear(p) for p in self.petitioners)
+
+    @property
+    def petitioner_particulars_unrecorded(self) -> bool:
+        """No petitioner is recorded, or one's name or address is neither entered nor recorded as unclear."""
+        return not self.petitioners or any((not p.name and not p.name_unclear) or (not p.address and not p.address_unclear)
+                                           for p in self.petitioners)
 
     def agency(self, agency_id: str) -> Agency | None:
         return agency_index(self.agencies).get(agency_id)
+
+
+def _unclear(petitioner: Petitioner) -> bool:
+    return petitioner.name_unclear or petitioner.address_unclear
 
 
 class AgencyIndex(dict[str, Agency]):

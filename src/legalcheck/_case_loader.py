@@ -33,8 +33,8 @@ from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
-from ._case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_references
-from ._errors import CaseError, InputError, Location
+from ._case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
+from ._errors import CaseError, InputError, Location, UnvalidatedCaseError
 from ._yaml import (
     DEFAULT_LIMITS, Document, Limits, decode, format_path, parse, parse_json, parse_yaml, read_bytes, shorten,
 )
@@ -350,6 +350,43 @@ def referenced_agencies(case: Case, *, with_superiors: bool = True) -> set[str]:
             if isinstance(value, str):
                 ids.add(value)
     return ids
+
+
+def case_from_dict(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Case:
+    """Validate a mapping (e.g. parsed JSON) as a case, as ``load_case`` does a file.
+
+    ``agency_registry`` is resolved against ``base_dir`` (default: the working directory).
+    """
+    return case_from_document(Document(data, None, ""), base_dir=Path(base_dir) if base_dir is not None else None)
+
+
+def require_validated(case: Case) -> None:
+    """Raise :class:`UnvalidatedCaseError` unless every agency the case refers to is one of its agencies.
+
+    That is what the loader guarantees (registry merged, references checked); a ``Case`` built
+    directly from a dict may not satisfy it and would otherwise be checked against no agencies.
+    """
+    index = agency_index(case.agencies)
+    closed = index.derived.get(_CLOSED)
+    if closed is None:  # once per agencies tuple: a registry's tuple is shared by every case using it
+        closed = index.derived[_CLOSED] = len(index) == len(case.agencies) and all(
+            a.superior is None or a.superior in index for a in case.agencies)
+    if closed and referenced_agencies(case, with_superiors=False) <= index.keys():
+        return
+    problems = [(Location(None, None, None, format_path(path)),
+                 f"unknown agency {shorten(ref)}" + _suggest(ref, index)) for path, ref in agency_references(case)
+                if ref not in index]
+    if len(index) != len(case.agencies):
+        problems.append((Location(None, None, None, "agencies"), "agency ids must be unique"))
+    hint = (f"agency_registry {shorten(case.agency_registry)} was not merged; " if case.agency_registry is not None
+            else "")
+    problems.insert(0, (Location(None, None, None, None),
+                        f"case {shorten(case.id)} did not go through validation: {hint}load it with "
+                        "legalcheck.load_case or legalcheck.case_from_dict"))
+    raise UnvalidatedCaseError(problems[:MAX_PROBLEMS])
+
+
+_CLOSED = "agencies_closed_under_superior"
 
 
 def _find_unpaired_surrogate(data: Any) -> tuple[str | int, ...] | None:

@@ -20,9 +20,10 @@ import click
 from ._batch import BatchItem, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths
 from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._errors import InputError, LegalcheckError
+from ._findings import Undetermined
 from ._version import __version__
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
 FORMATS = ("text", "json", "jsonl", "markdown", "html")
 
 
@@ -82,7 +83,11 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
           jobs: int | None, verbose: bool, redact: bool) -> None:
-    """Check case files or directories (YAML, JSON, JSON Lines) and report findings."""
+    """Check case files or directories (YAML, JSON, JSON Lines) and report findings.
+
+    Exit codes: 0 no violation and nothing undetermined; 1 violations; 2 bad input or usage;
+    3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded).
+    """
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
@@ -181,11 +186,16 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
 @_lang_option
 def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt: str, engine: str,
         roll_over: bool, calendar_files: tuple[Path, ...], lang: str) -> None:
-    """List pending obligations across cases, soonest first (the morning docket)."""
+    """List pending obligations across cases, soonest first (the morning docket).
+
+    Obligations that cannot be determined for want of a recorded fact follow, one line each
+    with the missing field paths: they are not on any clock until the fact is recorded.
+    """
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, calendar_files=calendar_files)
     summary = Summary()
     rows = []
+    unknown: list[tuple[str, str, Undetermined]] = []
     for item in check_paths(list(paths), options, jobs=1):
         summary.add(item)
         if item.report is None:
@@ -197,10 +207,13 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
             if within is not None and (pending.days_left is None or pending.days_left > within):
                 continue
             rows.append((item.report.case_id, item.source, pending))
+        unknown.extend((item.report.case_id, item.source, u) for u in item.report.undetermined)
     rows.sort(key=lambda r: (r[2].due or dt.date.max, r[0], r[2].rule_id))
     if fmt == "json":
         click.echo(json.dumps({"as_of": options.as_of.isoformat(), "obligations": [
-            {"case_id": case_id, "source": source, **p.model_dump(mode="json")} for case_id, source, p in rows]},
+            {"case_id": case_id, "source": source, **p.model_dump(mode="json")} for case_id, source, p in rows],
+            "undetermined": [{"case_id": case_id, "source": source, **u.model_dump(mode="json")}
+                             for case_id, source, u in unknown]},
             ensure_ascii=False, indent=2))
     else:
         header = (f"截至 {options.as_of} 的待办期限（{len(rows)} 项）" if lang == "zh"
@@ -213,6 +226,13 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
             else:
                 when = f"{p.due} ({'剩余' if lang == 'zh' else 'in'} {p.days_left} {'日' if lang == 'zh' else 'days'})"
             click.echo(f"{when:<24} {case_id:<20} {p.rule_id} {title} [{p.trigger.path} {p.trigger.date}]")
+        if unknown:
+            click.echo(f"无法确定的义务（{len(unknown)} 项，须先补记案卷）" if lang == "zh"
+                       else f"Undetermined obligations ({len(unknown)}; record the missing facts first)")
+        for case_id, _source, u in unknown:
+            title = u.title.zh if lang == "zh" else u.title.en
+            label = "无法确定" if lang == "zh" else "undetermined"
+            click.echo(f"{label:<24} {case_id:<20} {u.rule_id} {title} [{', '.join(m.path for m in u.missing)}]")
     sys.exit(EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)
 
 

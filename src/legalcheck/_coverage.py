@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._bilingual import Bilingual
+from ._duties import DutyCoverage, DutySpec, check_duties, load_duties
 from ._errors import Location, RuleError
 from ._paths import data_dir
 from ._regulations import Corpus, Instrument
@@ -37,9 +38,12 @@ from ._yaml import Document, PathKey, load_document
 
 SCHEMA = "legalcheck/coverage/1"
 ENCODED = "encoded"
+PARTLY_ENCODED = "partly-encoded"  # cited by rules, but some of its duties are not (fully) checked
 LIABILITY_ONLY = "liability-only"
 MISSING = "missing"
-DERIVED_STATUSES = (ENCODED, LIABILITY_ONLY)
+DERIVED_STATUSES = (ENCODED, PARTLY_ENCODED, LIABILITY_ONLY)
+# Reasons that say a provision could be checked but no rule does yet (counted as not encoded).
+NOT_YET_REASONS = ("awaiting-rule", "local-not-encoded")
 
 Format = Literal["text", "markdown", "json"]
 
@@ -85,6 +89,7 @@ class Unit:
     items: tuple[int, ...] = ()  # items (项) cited by rules
     note: Bilingual | None = None
     stale: Entry | None = None  # a coverage.yaml entry for a paragraph a rule cites
+    duties: tuple[DutyCoverage, ...] = ()  # from rules/duties.yaml, where the instrument is split
 
 
 @dataclass(frozen=True)
@@ -102,25 +107,43 @@ class InstrumentCoverage:
         """Counts of paragraphs by status, and of articles (an article counts once, by its best status)."""
         paragraphs: dict[str, int] = {}
         for unit in self.units:
-            key = unit.status if unit.status in (ENCODED, LIABILITY_ONLY, MISSING) else "reasoned"
+            key = _summary_key(unit.status)
             paragraphs[key] = paragraphs.get(key, 0) + 1
         articles: dict[str, int] = {}
         for number in self.articles:
             statuses = {u.status for u in self.units if u.article == number}
-            if ENCODED in statuses:
+            if PARTLY_ENCODED in statuses or (ENCODED in statuses and statuses & {*NOT_YET_REASONS, MISSING}):
+                key = PARTLY_ENCODED
+            elif ENCODED in statuses:
                 key = ENCODED
             elif LIABILITY_ONLY in statuses:
                 key = LIABILITY_ONLY
             elif MISSING in statuses:
                 key = MISSING
+            elif statuses & set(NOT_YET_REASONS):
+                key = "not-encoded"
             else:
                 key = "reasoned"
             articles[key] = articles.get(key, 0) + 1
-        order = (ENCODED, LIABILITY_ONLY, "reasoned", MISSING)
+        duties: dict[str, int] = {}
+        for unit in self.units:
+            for duty in unit.duties:
+                duties[duty.status] = duties.get(duty.status, 0) + 1
         return {
-            "articles": {"total": len(self.articles), **{k: articles.get(k, 0) for k in order}},
-            "paragraphs": {"total": len(self.units), **{k: paragraphs.get(k, 0) for k in order}},
+            "articles": {"total": len(self.articles), **{k: articles.get(k, 0) for k in SUMMARY_ORDER}},
+            "paragraphs": {"total": len(self.units), **{k: paragraphs.get(k, 0) for k in SUMMARY_ORDER}},
+            "duties": {"total": sum(duties.values()), **{k: duties.get(k, 0) for k in DUTY_ORDER}},
         }
+
+
+SUMMARY_ORDER = (ENCODED, PARTLY_ENCODED, LIABILITY_ONLY, "not-encoded", "reasoned", MISSING)
+DUTY_ORDER = ("encoded", "partly-encoded", "not-encoded", "not-checkable")
+
+
+def _summary_key(status: str) -> str:
+    if status in (ENCODED, PARTLY_ENCODED, LIABILITY_ONLY, MISSING):
+        return status
+    return "not-encoded" if status in NOT_YET_REASONS else "reasoned"
 
 
 @dataclass(frozen=True)
@@ -238,9 +261,17 @@ def _citations(ruleset: RuleSet, inst: Instrument) -> dict[tuple[int, int], _Cit
 
 
 def build_coverage(ruleset: RuleSet, corpus: Corpus, spec: CoverageSpec,
-                   instruments: Sequence[str] | None = None) -> Coverage:
-    """The coverage of each instrument in ``spec`` (or of ``instruments``), with every problem found."""
+                   instruments: Sequence[str] | None = None, duties: DutySpec | None = None) -> Coverage:
+    """The coverage of each instrument in ``spec`` (or of ``instruments``), with every problem found.
+
+    With ``duties``, every paragraph of the instruments it splits shows its duties, and a paragraph
+    that rules cite is ``partly-encoded`` unless every one of its duties is encoded.
+    """
     problems: list[str] = []
+    split: dict[tuple[str, int, int], tuple[DutyCoverage, ...]] = {}
+    if duties is not None:
+        split, duty_problems = check_duties(duties, ruleset, corpus, spec.reasons)
+        problems.extend(duty_problems)
     out: list[InstrumentCoverage] = []
     chosen = [s for s in spec.instruments if instruments is None or s.id in instruments]
     if instruments is not None:
@@ -295,8 +326,10 @@ def build_coverage(ruleset: RuleSet, corpus: Corpus, spec: CoverageSpec,
                 if stale is not None and found is not None:
                     problems.append(f"{stale.location}: stale: {inst.id} {label_en} is listed as {stale.reason!r}, "
                                     f"but {', '.join(sorted(found.rules | found.liability))} cite it")
+                unit_duties = split.get((inst.id, article.number, para.number), ())
                 if found is not None and found.rules:
-                    status, note = ENCODED, None
+                    partly = any(d.status != "encoded" for d in unit_duties)
+                    status, note = (PARTLY_ENCODED if partly else ENCODED), None
                 elif found is not None:
                     status, note = LIABILITY_ONLY, None
                 elif listed is not None:
@@ -313,20 +346,23 @@ def build_coverage(ruleset: RuleSet, corpus: Corpus, spec: CoverageSpec,
                     label_en=label_en, status=status,
                     rules=tuple(sorted(found.rules)) if found else (),
                     liability_rules=tuple(sorted(found.liability)) if found else (),
-                    items=tuple(sorted(found.items)) if found else (), note=note, stale=stale))
+                    items=tuple(sorted(found.items)) if found else (), note=note, stale=stale,
+                    duties=unit_duties))
         out.append(InstrumentCoverage(inst.id, Bilingual(inst.short.zh, inst.short.en), inst_spec.complete,
                                       tuple(units)))
     return Coverage(spec.reasons, tuple(out), tuple(problems))
 
 
 def coverage(instruments: Sequence[str] | None = None, *, ruleset: RuleSet | None = None,
-             corpus: Corpus | None = None, spec: CoverageSpec | None = None) -> Coverage:
+             corpus: Corpus | None = None, spec: CoverageSpec | None = None,
+             duties: DutySpec | None = None) -> Coverage:
     """The coverage map of the bundled rules (national and packs) over the bundled regulations."""
     from ._regulations import load_corpus
     from ._rules import load_ruleset
 
     ruleset = ruleset or load_ruleset(data_dir("rules"), data_dir("packs"))
-    return build_coverage(ruleset, corpus or load_corpus(), spec or load_coverage(), instruments)
+    return build_coverage(ruleset, corpus or load_corpus(), spec or load_coverage(), instruments,
+                          duties if duties is not None else load_duties())
 
 
 # --------------------------------------------------------------------------- rendering
@@ -354,10 +390,38 @@ def _rules_text(unit: Unit) -> str:
 
 def _summary_line(inst: InstrumentCoverage) -> str:
     s = inst.summary()
-    a, p = s["articles"], s["paragraphs"]
-    return (f"{a['total']} articles: {a[ENCODED]} encoded, {a[LIABILITY_ONLY]} liability-only, "
-            f"{a['reasoned']} reasoned, {a[MISSING]} missing; {p['total']} paragraphs: {p[ENCODED]} encoded, "
-            f"{p[LIABILITY_ONLY]} liability-only, {p['reasoned']} reasoned, {p[MISSING]} missing")
+    parts = []
+    for name, key in (("articles", "articles"), ("paragraphs", "paragraphs")):
+        counts = s[key]
+        parts.append(f"{counts['total']} {name}: " + ", ".join(f"{counts[k]} {k}" for k in SUMMARY_ORDER))
+    d = s["duties"]
+    if d["total"]:
+        parts.append(f"{d['total']} duties: " + ", ".join(f"{d[k]} {k}" for k in DUTY_ORDER))
+    return "; ".join(parts)
+
+
+def _duty_detail(duty: DutyCoverage, reasons: Mapping[str, Bilingual]) -> tuple[str, str]:
+    """(Chinese, English) of what a duty's status rests on: its rules, what is missing, or why."""
+    kind_zh = "条件" if duty.kind == "condition" else "义务"
+    kind_en = "condition" if duty.kind == "condition" else "duty"
+    item_zh = f"第{duty.item}项 " if duty.item else ""
+    head_zh = f"{kind_zh} {item_zh}“{duty.text}”"
+    head_en = f"{kind_en}{f' item {duty.item}' if duty.item else ''}"
+    zh, en = [], []
+    if duty.rules:
+        zh.append(" ".join(duty.rules))
+        en.append(" ".join(duty.rules))
+    if duty.missing is not None:
+        zh.append("未检查：" + duty.missing.zh)
+        en.append("not checked: " + duty.missing.en)
+    if duty.reason is not None:
+        reason = reasons.get(duty.reason)
+        zh.append(f"{duty.reason}" + (f"（{reason.zh}）" if reason and duty.note is None else ""))
+        en.append(duty.reason)
+    if duty.note is not None:
+        zh.append(duty.note.zh)
+        en.append(duty.note.en)
+    return f"{head_zh}：{'；'.join(zh)}", f"{head_en}: {'; '.join(en)}"
 
 
 def render_text(cov: Coverage) -> str:
@@ -378,6 +442,9 @@ def render_text(cov: Coverage) -> str:
             else:
                 detail = "no rule and no reason"
             lines.append(f"  {label} {unit.label_en:<12} {unit.status:<32} {detail}")
+            for duty in unit.duties:
+                zh, en = _duty_detail(duty, cov.reasons)
+                lines.append(f"      · {duty.status:<15} {zh} / {en}")
         lines.append("")
     if cov.problems:
         lines.append("Problems:")
@@ -397,15 +464,20 @@ def render_markdown(cov: Coverage) -> str:
         "Generated by `legalcheck coverage --format markdown` from the rules and `rules/coverage.yaml`; "
         "do not edit by hand (a test checks it is up to date).",
         "",
-        "For every article and paragraph: the rules that cite it (**encoded**), the rules that name it only as "
-        "the liability for a breach (**liability-only**), or the reason it is not machine-checkable. "
-        "Items (项) cited are shown in brackets.",
+        "For every article and paragraph: the rules that cite it (**encoded**, or **partly-encoded** when some of "
+        "its duties are not fully checked), the rules that name it only as the liability for a breach "
+        "(**liability-only**), or the reason it is not machine-checkable. Items (项) cited are shown in brackets.",
+        "",
+        "Where `rules/duties.yaml` splits an instrument, each paragraph is followed by its duties (each "
+        "应当 / 不得 / 不予 clause, quoted): **encoded** by the rules named, **partly-encoded** (what is not "
+        "checked), **not-encoded** (checkable, but no rule yet), or **not-checkable** (why).",
         "",
         "## Reason codes / 理由代码",
         "",
         "| code | 说明 | meaning |",
         "|---|---|---|",
         f"| `{ENCODED}` | 有规则在 citations 中引用 | cited by a rule's citations |",
+        f"| `{PARTLY_ENCODED}` | 有规则引用，但其中的义务未全部检查 | cited by rules, but not all of its duties are checked |",
         f"| `{LIABILITY_ONLY}` | 仅被规则作为责任条款引用 | named only as a liability provision by rules |",
     ]
     lines += [f"| `{code}` | {_md(note.zh)} | {_md(note.en)} |" for code, note in cov.reasons.items()]
@@ -416,13 +488,20 @@ def render_markdown(cov: Coverage) -> str:
             lines += ["Only the provisions that rules cite or that `rules/coverage.yaml` lists are shown.", ""]
         s = inst.summary()
         lines += [
-            "| | total | encoded | liability-only | reasoned | missing |",
-            "|---|---|---|---|---|---|",
-            "| articles 条 | " + " | ".join(str(s["articles"][k]) for k in
-                                            ("total", ENCODED, LIABILITY_ONLY, "reasoned", MISSING)) + " |",
-            "| paragraphs 款 | " + " | ".join(str(s["paragraphs"][k]) for k in
-                                             ("total", ENCODED, LIABILITY_ONLY, "reasoned", MISSING)) + " |",
+            "| | total | " + " | ".join(SUMMARY_ORDER) + " |",
+            "|---|---|" + "---|" * len(SUMMARY_ORDER),
+            "| articles 条 | " + " | ".join(str(s["articles"][k]) for k in ("total", *SUMMARY_ORDER)) + " |",
+            "| paragraphs 款 | " + " | ".join(str(s["paragraphs"][k]) for k in ("total", *SUMMARY_ORDER)) + " |",
             "",
+        ]
+        if s["duties"]["total"]:
+            lines += [
+                "| duties 义务 | total | " + " | ".join(DUTY_ORDER) + " |",
+                "|---|---|" + "---|" * len(DUTY_ORDER),
+                "| | " + " | ".join(str(s["duties"][k]) for k in ("total", *DUTY_ORDER)) + " |",
+                "",
+            ]
+        lines += [
             "| 条款 | Provision | status | rules / reason |",
             "|---|---|---|---|",
         ]
@@ -436,6 +515,9 @@ def render_markdown(cov: Coverage) -> str:
             else:
                 detail = "**no rule and no reason**"
             lines.append(f"| {unit.label_zh} | {unit.label_en} | `{unit.status}` | {_md(detail)} |")
+            for duty in unit.duties:
+                zh, en = _duty_detail(duty, cov.reasons)
+                lines.append(f"| | ↳ | `{duty.status}` | {_md(zh)}<br>{_md(en)} |")
         lines.append("")
     if cov.problems:
         lines += ["## Problems", ""] + [f"- {_md(p)}" for p in cov.problems] + [""]
@@ -454,6 +536,11 @@ def render_json(cov: Coverage) -> str:
                 "label": {"zh": u.label_zh, "en": u.label_en}, "status": u.status, "rules": list(u.rules),
                 "liability_rules": list(u.liability_rules), "items": list(u.items),
                 "note": None if u.note is None else {"zh": u.note.zh, "en": u.note.en},
+                "duties": [{
+                    "text": d.text, "item": d.item, "kind": d.kind, "status": d.status, "rules": list(d.rules),
+                    "missing": None if d.missing is None else {"zh": d.missing.zh, "en": d.missing.en},
+                    "reason": d.reason, "note": None if d.note is None else {"zh": d.note.zh, "en": d.note.en},
+                } for d in u.duties],
             } for u in inst.units],
         } for inst in cov.instruments],
         "problems": list(cov.problems),

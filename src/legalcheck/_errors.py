@@ -28,6 +28,7 @@ class LegalcheckError(Exception):
     """Base class of every error legalcheck raises on purpose."""
 
     exit_code = 3
+    code = "legalcheck-error"  # stable, for programs; subclasses that callers branch on set their own
 
 
 class InputError(LegalcheckError):
@@ -55,6 +56,19 @@ class InputError(LegalcheckError):
 
 class CaseError(InputError):
     """A case file cannot be read or does not match the case model."""
+
+
+class UnvalidatedCaseError(CaseError):
+    """A ``Case`` that did not go through the loader's validation reached the evaluator.
+
+    Raised by ``check`` / ``is_compliant`` / ``Evaluator`` when an agency the case refers to
+    (an event's agency, a superior, ``competent_agencies``, …) is not among its agencies, or
+    ids repeat: typically a ``Case`` built with ``Case.model_validate`` whose
+    ``agency_registry`` was never merged. Load with ``legalcheck.load_case`` or
+    ``legalcheck.case_from_dict`` instead. Exit code 2; ``code`` is stable.
+    """
+
+    code = "case-not-validated"
 
 
 class RuleError(InputError):

@@ -19,6 +19,7 @@ from . import _findings as out
 from ._calendar import Calendar, load_calendar
 from ._bilingual import Bilingual
 from ._case import Case
+from ._case_loader import require_validated
 from ._conditions import Fact, QueryMatch, case_fields_read, event_fields_read, event_kinds_read, fields_of
 from ._errors import CalendarDataError, Location
 from ._engines import Engine, EngineName, default_engine, make_engine
@@ -30,8 +31,10 @@ from ._rules import (
     PERIOD, SEVERITY_ORDER, CitationSpec, CompiledRule, DesignatedPeriod, Rule, RuleSet, Selection, load_ruleset,
 )
 from ._version import __version__
+from ._vocabulary import kind_label
 
 ROLL_OVER_READING = "roll-over-rest-day"
+BY_DATE_OF_ACT_READING = "instrument-by-date-of-act"
 
 
 # _Context and _Verdict live for one check and are never changed; not frozen because a frozen
@@ -65,7 +68,8 @@ class _Prepared:
 class _Verdict:
     """What one match means in law, before any report is built from it.
 
-    ``severity`` None: an obligation pending on the date checked.
+    ``severity`` None: an obligation pending on the date checked; ``"undetermined"``: the
+    rule's ``undetermined`` clause number ``clause`` matched.
     """
 
     rule: _Prepared
@@ -74,6 +78,10 @@ class _Verdict:
     severity: str | None
     due: DueDate | None = None
     outcome: DeadlineOutcome | None = None
+    clause: int | None = None
+    # A pack rule that would apply to this act but for the end of the pack's window: a notice
+    # that the local provision's status is uncertain (reading beijing-pack-until-2022-04-30).
+    uncertain: bool = False
 
 
 class Evaluator:
@@ -113,14 +121,16 @@ class Evaluator:
             cached = self._engines.get(packs)
             if cached is None:
                 selection = self.ruleset.for_packs(packs)
-                queries = [r.query for r in selection.rules]
+                queries = [q for r in selection.rules for q in r.queries]
                 engine = make_engine(self.engine_name, queries)
                 # Facts carry only the fields some selected rule reads (and those judging reads).
                 plan = FactPlan.reading(set().union(*map(case_fields_read, queries)),
                                         set().union(*map(event_fields_read, queries)),
                                         set().union(*map(event_kinds_read, queries)))
-                cached = _Engine(engine, {r.rule.id: _prepare(r, selection) for r in selection.rules}, selection,
-                                 plan)
+                prepared = {r.rule.id: _prepare(r, selection) for r in selection.rules}
+                clauses = {q.rule_id: (prepared[r.rule.id], index) for r in selection.rules
+                           for index, q in enumerate(r.undetermined)}
+                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection))
                 self._engines[packs] = cached
             return cached
 
@@ -140,37 +150,75 @@ class Evaluator:
         ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source)
         findings: list[out.Finding] = []
         pending: list[out.PendingObligation] = []
+        undetermined: list[out.Undetermined] = []
         for verdict in verdicts:
             if verdict.severity is None:
                 pending.append(self._pending(verdict, ctx))
+            elif verdict.severity == "undetermined":
+                undetermined.append(self._undetermined(verdict, ctx))
             else:
                 findings.append(self._finding(verdict, ctx))
         findings.sort(key=_finding_order)
         pending.sort(key=lambda p: (p.due or dt.date.max, p.rule_id, p.trigger.path))
-        return self._report(ctx, findings, pending, chosen, source, source_sha256)
+        undetermined.sort(key=lambda u: (u.rule_id, int(u.event.path[7:-1]) if u.event else -1))
+        undetermined = _one_per_gap(undetermined)
+        return self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
 
     def is_compliant(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
                      packs: Sequence[str] | None = None) -> bool:
-        """``check(...).compliant`` without building the report: the same verdicts, nothing rendered."""
+        """``check(...).compliant`` without building the report: the same verdicts, nothing rendered.
+
+        True only when nothing is violated and no rule is undetermined for want of a recorded fact.
+        """
         _ctx, verdicts = self._verdicts(case, as_of, roll_over, self.packs_for(case, packs), None)
-        return not any(v.severity == "violation" for v in verdicts)
+        return not any(v.severity in ("violation", "undetermined") for v in verdicts)
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
                   source: str | None) -> tuple[_Context, list[_Verdict]]:
         as_of = as_of or dt.date.today()
+        require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
         ctx = _Context(case, facts, as_of, roll_over, cached.selection)
         verdicts: list[_Verdict] = []
-        for match in cached.engine.run(facts):
+        unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
+        for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
+            clause = cached.clauses.get(match.rule_id)
+            if clause is not None:
+                prepared, number = clause
+                try:
+                    if prepared.compiled.rule.undetermined[number].fulfil is not None:
+                        self._relaxed(prepared, number, match, ctx, verdicts, unmet_at)
+                        continue
+                    verdict = self._undetermined_verdict(prepared, number, match, ctx)
+                except CalendarDataError as exc:
+                    raise _located(exc, source, prepared.compiled, match, facts) from None
+                if verdict is not None:
+                    verdicts.append(verdict)
+                continue
             prepared = cached.rules[match.rule_id]
             try:
                 verdict = self._judge(prepared, match, ctx)
             except CalendarDataError as exc:
                 raise _located(exc, source, prepared.compiled, match, facts) from None
             if verdict is not None:
+                if verdict.severity is not None and verdict.severity != "notice":
+                    unmet_at[(match.rule_id, match.anchor_seq)] = len(verdicts)
                 verdicts.append(verdict)
         return ctx, verdicts
+
+    def _relaxed(self, prepared: _Prepared, clause: int, match: QueryMatch, ctx: _Context,
+                 verdicts: list[_Verdict], unmet_at: dict[tuple[str, int | None], int]) -> None:
+        """A clause with ``fulfil``: where the rule finds its duty unmet but an act whose missing fact
+        would fulfil it is recorded, the rule's finding becomes undetermined."""
+        rule_id = prepared.compiled.rule.id
+        index = unmet_at.get((rule_id, match.anchor_seq))
+        if index is None:
+            return
+        judged = self._judge(prepared, match, ctx)
+        if judged is None or judged.severity is None or judged.severity == "notice":
+            verdicts[index] = _Verdict(prepared, verdicts[index].anchor, (), "undetermined", clause=clause)
+            del unmet_at[(rule_id, match.anchor_seq)]
 
     # --- judging one match ---------------------------------------------------------------
 
@@ -179,19 +227,48 @@ class Evaluator:
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
         act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
-        if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
+        if act_day is None:
+            return None
+        forbid = rule.check.forbid
+        prior = match.seqs("prior") if forbid is not None else ()
+        if forbid is not None and forbid.after is not None and not prior:
+            return None  # 'after' was given and no such earlier event exists
+        if forbid is not None and forbid.unless_before is not None and match.seqs("unless"):
+            return None  # 'unless_before' was given and such an earlier event exists
+        if not prepared.in_force_from <= act_day <= prepared.in_force_until:
+            if prepared.compiled.pack is not None and act_day > prepared.in_force_until:
+                # Past the pack's window the local provision is not applied, but not dropped silently.
+                return _Verdict(prepared, anchor, (), "notice", uncertain=True)
             return None  # validity in time is chosen by the date of the act, never by today
         if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
             return None  # a local rule in force on that date takes this national rule's place
         if rule.check.forbid is not None:
-            prior = match.seqs("prior")
-            if rule.check.forbid.after is not None and not prior:
-                return None  # 'after' was given and no such earlier event exists
-            if rule.check.forbid.unless_before is not None and match.seqs("unless"):
-                return None  # 'unless_before' was given and such an earlier event exists
             return _Verdict(prepared, anchor, tuple(events[s] for s in prior), rule.severity)
         assert anchor is not None
         return self._obligation(prepared, match, anchor, ctx)
+
+    def _undetermined_verdict(self, prepared: _Prepared, clause: int, match: QueryMatch,
+                              ctx: _Context) -> _Verdict | None:
+        """An undetermined clause's match, judged like the rule's own: in force on the act's date, not displaced."""
+        spec = prepared.compiled.rule.undetermined[clause]
+        if spec.unmet:
+            # The rule's own judgement under the clause's premises: only an unmet duty needs the missing fact.
+            judged = self._judge(prepared, match, ctx)
+            if judged is None or judged.severity is None or judged.uncertain or (
+                    judged.outcome is not None and judged.outcome.status == "met_by_roll_over"):
+                return None
+            return _Verdict(prepared, judged.anchor, (), "undetermined", clause=clause)
+        rule = prepared.compiled.rule
+        events = ctx.facts.events
+        anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
+        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
+            return None
+        if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
+            return None
+        if any(seqs for _role, seqs in match.related):
+            return None  # an 'unless' event is recorded: the missing fact does not matter
+        return _Verdict(prepared, anchor, (), "undetermined", clause=clause)
 
     def _obligation(self, prepared: _Prepared, match: QueryMatch, trigger: Fact, ctx: _Context) -> _Verdict | None:
         rule = prepared.compiled.rule
@@ -252,6 +329,8 @@ class Evaluator:
         compiled = verdict.rule.compiled
         rule = compiled.rule
         anchor = verdict.anchor
+        if verdict.uncertain:
+            return self._uncertain_finding(verdict, ctx)
         deadline = self._deadline(verdict, ctx)
         events = (anchor, *verdict.related) if anchor is not None else verdict.related
         return out.Finding(
@@ -261,6 +340,50 @@ class Evaluator:
             grounds=verdict.rule.grounds, events=tuple(self._event_ref(ctx, e) for e in events),
             fields=_field_refs(verdict.rule, ctx, anchor), deadline=deadline,
             readings=_readings_applied(rule, deadline), pack=compiled.pack, overrides=rule.overrides)
+
+    def _undetermined(self, verdict: _Verdict, ctx: _Context) -> out.Undetermined:
+        compiled = verdict.rule.compiled
+        rule = compiled.rule
+        assert verdict.clause is not None
+        spec = rule.undetermined[verdict.clause]
+        anchor = verdict.anchor
+        missing = tuple(out.MissingFact(path=path) for path in _missing_paths(spec.missing, ctx.case, anchor))
+        return out.Undetermined(
+            rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title, instrument=rule.instrument,
+            citations=self._citations(rule.citations), grounds=verdict.rule.grounds, missing=missing,
+            record=_text(spec.record), message=_undetermined_message(rule, ctx, anchor, spec.record),
+            event=None if anchor is None else self._event_ref(ctx, anchor), pack=compiled.pack)
+
+    def _uncertain_finding(self, verdict: _Verdict, ctx: _Context) -> out.Finding:
+        """The notice for an act after a pack's window that falls under one of its rules."""
+        compiled = verdict.rule.compiled
+        rule = compiled.rule
+        anchor = verdict.anchor
+        # Only the local provisions are uncertain (a national provision the rule names is not).
+        citations = self._citations([c for c in rule.citations if c.instrument == rule.instrument])
+        cited_zh = "、".join(c.label.zh for c in citations)
+        cited_en = "; ".join(c.label.en for c in citations)
+        until = rule.effective_until
+        assert until is not None and anchor is not None
+        act = _day(anchor["day"])
+        entry = self.ruleset.in_force.get(rule.instrument)
+        reading = entry.until_reading if entry is not None else None
+        reading_zh = f"（解读 {reading}）" if reading else ""
+        reading_en = f" (reading {reading})" if reading else ""
+        return out.Finding(
+            rule_id=rule.id, rule_name=rule.name, severity="notice",
+            title=out.Bilingual(zh=f"{cited_zh}对{_zh_date(until + dt.timedelta(days=1))}以后的行为是否适用不能确定",
+                                en=f"Whether {cited_en} applies to acts after {until.isoformat()} is uncertain"),
+            message=out.Bilingual(
+                zh=(f"{_zh_date(act)}的行为属于{cited_zh}所规定的情形（规则 {rule.id}）。本工具只对"
+                    f"{_zh_date(rule.effective_from)}至{_zh_date(until)}的行为适用该规定{reading_zh}，"
+                    f"所存文本不能确定该规定此后是否继续适用；该行为只按全国规则检查，请法务人员核实该规定的效力。"),
+                en=(f"The act of {act.isoformat()} falls under {cited_en} (rule {rule.id}). The tool applies that "
+                    f"provision to acts from {rule.effective_from.isoformat()} to {until.isoformat()} only{reading_en}; "
+                    f"the texts held cannot settle whether it still applies after that. The act is checked by the "
+                    f"national rules alone; legal staff should verify the provision's status.")),
+            instrument=rule.instrument, citations=citations, liability=(), grounds=verdict.rule.grounds,
+            events=(self._event_ref(ctx, anchor),), readings=(reading,) if reading else (), pack=compiled.pack)
 
     def _pending(self, verdict: _Verdict, ctx: _Context) -> out.PendingObligation:
         rule = verdict.rule.compiled.rule
@@ -312,20 +435,58 @@ class Evaluator:
                             agency=fact["agency"], agency_name=agency.name if agency else None)
 
     def _report(self, ctx: _Context, findings: list[out.Finding], pending: list[out.PendingObligation],
-                packs: tuple[str, ...], source: str | None, source_sha256: str | None) -> out.Report:
-        instruments = tuple(sorted({f.instrument for f in findings} | {p.instrument for p in pending}))
+                undetermined: list[out.Undetermined], packs: tuple[str, ...], source: str | None,
+                source_sha256: str | None) -> out.Report:
+        cached = self._engine_for(packs)
+        governing, selecting = self._governing(ctx, cached.windows)
+        instruments = tuple(sorted({g.instrument for g in governing} | {f.instrument for f in findings}
+                                   | {p.instrument for p in pending} | {u.instrument for u in undetermined}))
         counts = out.Counts(
             violation=sum(f.severity == "violation" for f in findings),
             warning=sum(f.severity == "warning" for f in findings),
-            notice=sum(f.severity == "notice" for f in findings), pending=len(pending))
-        used = frozenset(r for f in findings for r in f.readings)
+            notice=sum(f.severity == "notice" for f in findings), pending=len(pending),
+            undetermined=len(undetermined))
+        verdict = out.verdict_of(counts)
+        used = frozenset(r for f in findings for r in f.readings) | selecting
         return out.Report(
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,
             ruleset_version=self.ruleset.version, ruleset_sha256=self.ruleset.fingerprint,
             instruments=instruments, regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
-            counts=counts, findings=tuple(findings), pending=tuple(pending))
+            counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
+            verdict=verdict, compliant=verdict == "compliant", governing=governing,
+            selection_readings=tuple(r for r in self._readings if r in selecting))
+
+    def _governing(self, ctx: _Context, windows: tuple[_Window, ...]) -> tuple[tuple[out.GoverningInstrument, ...],
+                                                                                frozenset[str]]:
+        """The act-by-act selection: each instrument whose rules were in force on the date of an act
+        recorded up to the as-of date, and the readings the selection relied on."""
+        acts = sorted(e.date for e in ctx.case.events if e.date <= ctx.as_of)
+        governing: list[out.GoverningInstrument] = []
+        readings: set[str] = {BY_DATE_OF_ACT_READING} if acts else set()
+        for window in windows:
+            inside = [d for d in acts if window.start <= d and (window.end is None or d <= window.end)]
+            entry = self.ruleset.in_force.get(window.instrument)
+            if entry is not None and entry.until_reading and window.end is not None and acts and acts[-1] > window.end:
+                readings.add(entry.until_reading)  # the reading is why these later acts are not judged by it
+            if not inside:
+                continue
+            if entry is not None and entry.until_reading and window.end is not None:
+                readings.add(entry.until_reading)  # the dates the instrument governed rest on it
+            instrument = self.corpus.instrument(window.instrument)
+            governing.append(out.GoverningInstrument(
+                instrument=window.instrument,
+                title=out.Bilingual(zh=instrument.short.zh, en=instrument.short.en), pack=window.pack,
+                in_force_from=window.start, in_force_until=window.end,
+                from_source=self._cite(entry.from_source if entry else None),
+                until_source=self._cite(entry.until_source if entry else None),
+                until_reading=entry.until_reading if entry else None,
+                acts=len(inside), first_act=inside[0], last_act=inside[-1]))
+        return tuple(governing), frozenset(readings)
+
+    def _cite(self, spec: CitationSpec | None) -> out.Citation | None:
+        return None if spec is None else self._citations((spec,))[0]
 
     def _readings_for(self, used: frozenset[str], roll_over: bool) -> tuple[out.Reading, ...]:
         """The readings applied, in rules/readings.yaml order (roll-over: whenever it was switched on)."""
@@ -350,6 +511,34 @@ class _Engine:
     rules: dict[str, _Prepared]
     selection: Selection
     plan: FactPlan
+    clauses: dict[str, tuple[_Prepared, int]]  # undetermined query id -> the rule and its clause number
+    windows: tuple[_Window, ...]  # per instrument and pack: the dates its rules apply
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    instrument: str
+    pack: str | None
+    start: dt.date
+    end: dt.date | None  # None: no end
+
+
+def _windows(selection: Selection) -> tuple[_Window, ...]:
+    """The dates each instrument's rules in the selection apply: from the earliest effective_from
+    to the latest effective_until (no end if any rule has none), national instruments first."""
+    spans: dict[tuple[str | None, str], tuple[dt.date, dt.date | None]] = {}
+    for compiled in selection.rules:
+        rule = compiled.rule
+        key = (compiled.pack, rule.instrument)
+        known = spans.get(key)
+        if known is None:
+            spans[key] = (rule.effective_from, rule.effective_until)
+        else:
+            start, end = known
+            spans[key] = (min(start, rule.effective_from),
+                          None if end is None or rule.effective_until is None else max(end, rule.effective_until))
+    ordered = sorted(spans.items(), key=lambda item: (item[0][0] is not None, item[0][0] or "", item[1][0]))
+    return tuple(_Window(instrument, pack, start, end) for (pack, instrument), (start, end) in ordered)
 
 
 def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
@@ -370,6 +559,72 @@ def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
                      tuple(sorted(fields_of(query.when))),
                      tuple(sorted(fields_of(query.anchor.where))) if query.anchor is not None else (),
                      _text(rule.title), _text(rule.grounds))
+
+
+def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) -> list[str]:
+    """Concrete field paths: ``{event}`` is the anchor event, ``list[*].field`` the items lacking ``field``."""
+    paths: list[str] = []
+    for template in templates:
+        if template.startswith("events[+"):
+            paths.append(template)  # an event the file lacks has no index yet
+        elif template.startswith("{event}"):
+            assert anchor is not None  # the loader requires an anchor for such paths
+            paths.append(f"events[{anchor['index']}]" + template[len("{event}"):])
+        elif "[*]" in template:
+            head, _, rest = template.partition("[*]")
+            attribute = rest.lstrip(".")
+            items = getattr(case, head, ())
+            # Only items that have the field can miss it (events of other kinds do not); an item that
+            # records the field as unclear (``<field>_unclear: true``) is not missing it.
+            paths.extend(f"{head}[{i}]{rest}" for i, item in enumerate(items)
+                         if not attribute or (attribute in type(item).model_fields
+                                              and getattr(item, attribute) in (None, "")
+                                              and not getattr(item, f"{attribute}_unclear", False)))
+            if not items:
+                paths.append(f"{head}[0]{rest}")
+        else:
+            paths.append(template)
+    return paths
+
+
+def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
+    """The first of the items of one rule that name the same missing facts for the same agency.
+
+    An opinion and a conclusion both lacking the acceptance before them are one gap, not two.
+    """
+    seen: set[tuple[str, tuple[str, ...], str | None]] = set()
+    kept = []
+    for item in items:
+        key = (item.rule_id, tuple(m.path for m in item.missing), item.event.agency if item.event else None)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+# The act of an event's agency, as the predicate of a sentence whose subject is that agency.
+_ACT_ZH = {
+    "received": "收到信访事项", "registered": "登记信访事项", "accepted": "受理信访事项", "concluded": "办结信访事项",
+    "refused": "决定不予受理信访事项", "forwarded": "转送信访事项", "assigned": "交办信访事项",
+    "opinion_issued": "出具信访处理意见书", "review_requested": "收到复查请求", "rereview_requested": "收到复核请求",
+    "review_opinion": "提出复查意见", "rereview_opinion": "提出复核意见", "reply_delivered": "送达答复",
+    "improvement_suggestion": "提出改进建议", "suggestion_feedback": "反馈改进建议", "consultation": "就受理进行协商",
+    "disclosed": "透露或者转给检举控告材料",
+}
+
+
+def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
+    zh_tail = f"案卷缺少本规则判断所需的事实，无法确定是否违反本规则。请{record.zh}。"
+    en_tail = (f"The file lacks a fact this rule needs, so whether the duty was met cannot be determined. "
+               f"Please {record.en}.")
+    if anchor is None:
+        return out.Bilingual(zh=f"本规则适用于本案。{zh_tail}", en=f"The rule applies to this case. {en_tail}")
+    day = _day(anchor["day"])
+    kind = anchor["kind"]
+    act_zh = _ACT_ZH.get(kind) or kind_label(kind, "zh")
+    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{day.year}年{day.month}月{day.day}日{act_zh}。{zh_tail}"
+    en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {kind_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
+    return out.Bilingual(zh=zh, en=en)
 
 
 def _located(exc: CalendarDataError, source: str | None, compiled: CompiledRule, match: QueryMatch,
@@ -396,6 +651,10 @@ def citation(corpus: Corpus, spec: CitationSpec) -> out.Citation:
 
 def _day(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
+
+
+def _zh_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _text(text: Any) -> out.Bilingual:

@@ -44,11 +44,16 @@ _CASE: dict[str, _CaseField] = {
     "major_urgent": _CaseField("bool", lambda c: c.flags.major_urgent),
     "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
     "complex": _CaseField("bool", lambda c: c.flags.complex),
-    "identity_unclear": _CaseField("bool", lambda c: c.identity_unclear),
+    # 第二十三条第二款 (2005 第二十二条): "not recorded" and "recorded as unclear" are different facts.
+    "no_petitioner_notifiable": _CaseField("bool", lambda c: c.no_petitioner_notifiable),
+    "petitioner_notifiable": _CaseField("bool", lambda c: c.petitioner_notifiable),
+    "petitioner_particulars_unclear": _CaseField("bool", lambda c: c.petitioner_particulars_unclear),
+    "petitioner_particulars_unrecorded": _CaseField("bool", lambda c: c.petitioner_particulars_unrecorded),
     "status": _CaseField("str", lambda c: c.status),
     "province": _CaseField("str", lambda c: c.province),
     "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
     "has_competent_agencies": _CaseField("bool", lambda c: bool(c.competent_agencies)),
+    "accused_recorded": _CaseField("bool", lambda c: bool(c.accused.agencies or c.accused.persons)),
     "states_request": _CaseField("bool", lambda c: bool(c.content.request)),
     "states_facts_and_reasons": _CaseField("bool", lambda c: bool(c.content.facts or c.content.reasons)),
     # 第十九条第一款: each element of the petition's content, and whether the file records any of it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
 
@@ -112,6 +112,31 @@ class PendingObligation(_Frozen):
     deadline: Deadline | None = None
 
 
+class MissingFact(_Frozen):
+    """A fact the file does not record, by field path (``events[3].agency``, ``petitioners[1].address``)."""
+
+    path: str
+
+
+class Undetermined(_Frozen):
+    """A rule that applies to the case but cannot decide: the file lacks a fact it needs.
+
+    Neither a violation nor compliance: the case is not clean until the fact is recorded.
+    """
+
+    rule_id: str
+    rule_name: str
+    title: Bilingual
+    instrument: str
+    citations: tuple[Citation, ...]
+    grounds: Bilingual
+    missing: tuple[MissingFact, ...]
+    record: Bilingual  # what to record so that the rule can decide
+    message: Bilingual
+    event: EventRef | None = None  # the act the rule would judge, when there is one
+    pack: str | None = None
+
+
 class Reading(_Frozen):
     """A documented reading of the law (rules/readings.yaml) that this report applied."""
 
@@ -125,6 +150,29 @@ class Counts(_Frozen):
     warning: int = 0
     notice: int = 0
     pending: int = 0
+    undetermined: int = 0
+
+
+Verdict = Literal["compliant", "violation", "undetermined"]
+
+
+# --- Which instruments governed (reading instrument-by-date-of-act) ----------------------------
+
+class GoverningInstrument(_Frozen):
+    """An instrument whose rules (national, or a pack's) were in force on the date of at least one
+    act the case records up to the as-of date: the act-by-act selection, with what its dates rest on."""
+
+    instrument: str
+    title: Bilingual  # short citation form, e.g. 《信访工作条例》
+    pack: str | None = None  # the pack whose rules apply this instrument; None for national rules
+    in_force_from: dt.date  # first day the rules apply
+    in_force_until: dt.date | None = None  # last day the rules apply; None: no end
+    from_source: Citation | None = None  # the provision that fixes the first day
+    until_source: Citation | None = None  # the provision that fixes the last day, where a text held does
+    until_reading: str | None = None  # else the reading (rules/readings.yaml) that states the last day
+    acts: int  # how many of the case's acts fall within these dates
+    first_act: dt.date
+    last_act: dt.date
 
 
 class Report(_Frozen):
@@ -138,7 +186,9 @@ class Report(_Frozen):
     legalcheck_version: str
     ruleset_version: str
     ruleset_sha256: str
-    instruments: tuple[str, ...]  # instruments that governed at least one finding or obligation
+    # Instruments that governed the case's acts (see ``governing``) and any instrument a finding or
+    # obligation cites as its own; regulations_sha256 hashes the text of each of them.
+    instruments: tuple[str, ...]
     regulations_sha256: tuple[tuple[str, str], ...] = ()
     calendar_sha256: str | None = None
     packs: tuple[str, ...] = ()
@@ -148,7 +198,25 @@ class Report(_Frozen):
     counts: Counts
     findings: tuple[Finding, ...]
     pending: tuple[PendingObligation, ...] = ()
+    undetermined: tuple[Undetermined, ...] = ()
+    # "violation" when any finding is a violation; else "undetermined" when a rule could not decide
+    # for want of a recorded fact; else "compliant". Warnings, notices and pending obligations do
+    # not change it. ``compliant`` is true only for "compliant".
+    verdict: Verdict
+    compliant: bool
+    # Governance: which instruments and packs governed, act by act (also when nothing was found).
+    governing: tuple[GoverningInstrument, ...] = ()
+    selection_readings: tuple[str, ...] = ()  # the readings the selection relied on (also in ``readings``)
 
-    @property
-    def compliant(self) -> bool:
-        return self.counts.violation == 0
+    @model_validator(mode="after")
+    def _verdict_agrees(self) -> Report:
+        expected = ("violation" if self.counts.violation else "undetermined" if self.counts.undetermined
+                    else "compliant")
+        if self.verdict != expected or self.compliant != (expected == "compliant"):
+            raise ValueError(f"verdict {self.verdict!r} / compliant {self.compliant} disagree with the counts")
+        return self
+
+
+def verdict_of(counts: Counts) -> Verdict:
+    """The verdict the counts imply (see ``Report.verdict``)."""
+    return "violation" if counts.violation else "undetermined" if counts.undetermined else "compliant"

@@ -22,10 +22,11 @@ from typing import Literal
 from ._batch import BatchItem, Summary
 from ._case import Case
 from ._findings import Citation, EventRef, Finding, Report
+from ._render_governance import governing_sentences
 from ._render_markdown import (
-    BatchTables, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
+    BatchTables, undetermined_rows, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
-from ._vocabulary import COUNT_HEADINGS, MARKS, SEVERITIES, bi, kind_label, Lang, status_label, word
+from ._vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, bi, kind_label, Lang, status_label, word
 
 
 def e(text: object) -> str:
@@ -493,10 +494,31 @@ def _summary_line(report: Report, lang: Lang) -> str:
     c = report.counts
     counts = " · ".join(  # red only when there is a violation to see
         f'<span class="count-{key}">{e(word(key, lang))} {getattr(c, key)}</span>' if getattr(c, key)
-        else f"{e(word(key, lang))} 0" for key in (*SEVERITIES, "pending"))
+        else f"{e(word(key, lang))} 0" for key in COUNT_KEYS)
     return (f'<p class="summary-line"><b>{e(word("case", lang))}</b> {e(report.case_id)} · '
             f'<b>{e(word("governed", lang))}</b> {e(instruments_text(report, lang))} · '
             f'<b>{e(word("as_of", lang))}</b> {e(report.as_of)} · {counts}</p>')
+
+
+def _undetermined_section(report: Report, lang: Lang) -> list[str]:
+    """Obligations the file cannot decide, with the missing fields and what to record."""
+    if not report.undetermined:
+        return []
+    return [f'<h3 class="undetermined">{e(word("undetermined_section", lang))} ({len(report.undetermined)})</h3>',
+            _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "missing_facts", "to_record")],
+                   ([f"<code>{e(rule_id)}</code>", e(title), e(event), f"<code>{e(missing)}</code>", e(record)]
+                    for rule_id, title, event, missing, record in undetermined_rows(report, lang)),
+                   css="undetermined")]
+
+
+def _governing_html(report: Report, lang: Lang) -> str:
+    """Which instruments governed, act by act, and the readings relied on (also when clean)."""
+    items = "".join(f"<li>{e(sentence)}</li>" for sentence in governing_sentences(report, lang))
+    html_text = f'<h3>{e(word("governing_h", lang))}</h3><ul class="governing">{items}</ul>'
+    if report.selection_readings:
+        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}: '
+                      + ", ".join(f"<code>{e(r)}</code>" for r in report.selection_readings) + "</p>")
+    return html_text
 
 
 def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) -> str:
@@ -519,12 +541,14 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
                                              e(r.note)] for r in rows), css="chronology")
                      + (f'<p class="meta">{e(word("later_events", lang).format(n=later))}</p>' if later else "")
                      + "</details>")
+    parts.append(_governing_html(report, lang))
     groups = findings_by_severity(report)
-    if not groups:
+    if not groups and not report.undetermined:
         parts.append(f'<p class="no-findings"><b>{e(word("no_findings", lang))}</b></p>')
     for severity, findings in groups:
         parts.append(f'<h3>{e(word(severity + "_h", lang))} ({len(findings)})</h3>')
         parts.extend(_finding(f, lang, f"{anchor}-{severity}-{n}") for n, f in enumerate(findings, 1))
+    parts.extend(_undetermined_section(report, lang))
     parts.append(f'<h3>{e(word("docket", lang))} ({len(report.pending)})</h3>')
     if report.pending:
         parts.append(_table([e(word(k, lang)) for k in ("rule", "obligation", "trigger", "due", "days_left")],
@@ -545,17 +569,17 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
 
 def _batch_section(tables: BatchTables, lang: Lang) -> str:
     numbers = (*COUNT_HEADINGS, "affected")
-    ranked = _table([e(word("case", lang)), *(e(word(k, lang)) for k in numbers[:4]), e(word("source", lang))],
+    ranked = _table([e(word("case", lang)), *(e(word(k, lang)) for k in numbers[:5]), e(word("source", lang))],
                     ([f'<a href="#{case_anchor(pos)}">{e(r.case_id)}</a>',
-                      *(str(getattr(r.counts, k)) for k in (*SEVERITIES, "pending")), e(r.source or "—")]
-                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, False))
+                      *(str(getattr(r.counts, k)) for k in COUNT_KEYS), e(r.source or "—")]
+                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, True, False))
     by_rule = _table([e(word("rule", lang)), e(word("title", lang)), *(e(word(k, lang)) for k in numbers)],
                      ([f"<code>{e(rule_id)}</code>", e(title), *tally.cells()]
                       for rule_id, title, tally in tables.by_rule),
-                     numeric=(False, False, True, True, True, True, True))
+                     numeric=(False, False, True, True, True, True, True, True))
     by_agency = _table([e(word("agency", lang)), *(e(word(k, lang)) for k in numbers)],
                        ([e(agency), *tally.cells()] for agency, tally in tables.by_agency),
-                       numeric=(False, True, True, True, True, True))
+                       numeric=(False, True, True, True, True, True, True))
     return (f'<section class="batch" id="summary"><h2>{e(word("summary", lang))}</h2>'
             f'<h3>{e(word("ranked", lang))}</h3>{ranked}<h3>{e(word("by_rule", lang))}</h3>{by_rule}'
             f'<h3>{e(word("by_agency", lang))}</h3>{by_agency}</section>')

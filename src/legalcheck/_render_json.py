@@ -33,7 +33,7 @@ def render_json(items: Sequence[BatchItem], summary: Summary) -> str:
     document = {
         "schema_id": BATCH_SCHEMA_ID,
         "summary": {"found": summary.found, "checked": summary.checked, "rejected": summary.rejected,
-                    "violations": summary.violations},
+                    "violations": summary.violations, "undetermined": summary.undetermined},
         "reports": [item.report.model_dump(mode="json") for item in items if item.report is not None],
         "errors": [error_json(item) for item in items if item.report is None],
     }

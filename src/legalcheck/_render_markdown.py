@@ -23,8 +23,9 @@ from ._batch import BatchItem, Summary
 from ._case import Case
 from ._errors import InputError
 from ._findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
+from ._render_governance import governing_sentences
 from ._vocabulary import (
-    COUNT_HEADINGS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
+    COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
 )
 
 def agency_label(event: EventRef) -> str:
@@ -92,12 +93,12 @@ def receipt_rows(report: Report, lang: Lang) -> list[tuple[str, str]]:
 
 def counts_text(report: Report, lang: Lang) -> str:
     c = report.counts
-    return " · ".join(f"{word(key, lang)} {getattr(c, key)}" for key in (*SEVERITIES, "pending"))
+    return " · ".join(f"{word(key, lang)} {getattr(c, key)}" for key in COUNT_KEYS)
 
 
 def instruments_text(report: Report, lang: Lang) -> str:
     """The instruments that governed, by their short titles where a finding carries them."""
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = {g.instrument: bi(g.title, lang) for g in report.governing}
     for citation in _all_citations(report):
         titles.setdefault(citation.instrument, bi(citation.instrument_title, lang))
     return ", ".join(f"{titles[i]} ({i})" if i in titles else i for i in report.instruments) or "—"
@@ -108,6 +109,8 @@ def _all_citations(report: Report) -> Iterable[Citation]:
         yield from finding.citations
     for pending in report.pending:
         yield from pending.citations
+    for undetermined in report.undetermined:
+        yield from undetermined.citations
 
 
 def due_text(pending: PendingObligation, lang: Lang) -> tuple[str, str]:
@@ -191,6 +194,7 @@ class Tally:
     warning: int = 0
     notice: int = 0
     pending: int = 0
+    undetermined: int = 0
     cases: set[int] = field(default_factory=set)
 
     def add(self, severity: str, position: int) -> None:
@@ -198,7 +202,8 @@ class Tally:
         self.cases.add(position)
 
     def cells(self) -> list[str]:
-        return [str(self.violation), str(self.warning), str(self.notice), str(self.pending), str(len(self.cases))]
+        return [str(self.violation), str(self.warning), str(self.notice), str(self.pending), str(self.undetermined),
+                str(len(self.cases))]
 
 
 @dataclass(frozen=True)
@@ -222,7 +227,7 @@ class BatchTables:
 def _rank_key(entry: tuple[int, Report]) -> tuple[int, ...]:
     position, report = entry
     c = report.counts
-    return (-c.violation, -c.warning, -c.notice, -c.pending, position)
+    return (-c.violation, -c.undetermined, -c.warning, -c.notice, -c.pending, position)
 
 
 def tabulate(items: Sequence[BatchItem], lang: Lang) -> BatchTables:
@@ -245,8 +250,14 @@ def tabulate(items: Sequence[BatchItem], lang: Lang) -> BatchTables:
         for pending in report.pending:
             rules.setdefault(pending.rule_id, (bi(pending.title, lang), Tally()))[1].add("pending", position)
             agencies.setdefault(agency_label(pending.trigger), Tally()).add("pending", position)
+        for undetermined in report.undetermined:
+            rules.setdefault(undetermined.rule_id, (bi(undetermined.title, lang), Tally()))[1].add("undetermined",
+                                                                                                   position)
+            who = agency_label(undetermined.event) if undetermined.event else word("whole_case", lang)
+            agencies.setdefault(who, Tally()).add("undetermined", position)
     by_rule = [(rule_id, title, tally) for rule_id, (title, tally) in sorted(rules.items())]
-    by_agency = sorted(agencies.items(), key=lambda kv: (-kv[1].violation, -kv[1].warning, -kv[1].notice,
+    by_agency = sorted(agencies.items(), key=lambda kv: (-kv[1].violation, -kv[1].undetermined, -kv[1].warning,
+                                                          -kv[1].notice,
                                                           -kv[1].pending, kv[0]))
     return BatchTables(by_rule, by_agency, sorted(ranked, key=_rank_key), errors)
 
@@ -267,9 +278,10 @@ def as_of_dates(items: Sequence[BatchItem]) -> list[dt.date]:
 def summary_text(summary: Summary, lang: Lang) -> str:
     if lang == "zh":
         return (f"共 {summary.found} 个输入：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项")
+                f"违规 {summary.violations} 项" + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else ""))
     return (f"{summary.found} input(s): {summary.checked} checked, {summary.rejected} rejected; "
-            f"{summary.violations} violation(s)")
+            f"{summary.violations} violation(s)"
+            + (f", {summary.undetermined} undetermined" if summary.undetermined else ""))
 
 
 # --- Markdown --------------------------------------------------------------------------------------
@@ -360,6 +372,37 @@ def _finding_md(finding: Finding, lang: Lang) -> list[str]:
     return lines
 
 
+def undetermined_rows(report: Report, lang: Lang) -> list[tuple[str, str, str, str, str]]:
+    """(rule id, obligation and provision, event, missing field paths, what to record) per undetermined rule."""
+    rows = []
+    for item in report.undetermined:
+        cite = "、".join(c.label.zh for c in item.citations) if lang == "zh" else "; ".join(
+            c.label.en for c in item.citations)
+        rows.append((item.rule_id, f"{bi(item.title, lang)} ({cite})",
+                     event_text(item.event, lang) if item.event is not None else word("whole_case", lang),
+                     ", ".join(m.path for m in item.missing), bi(item.record, lang)))
+    return rows
+
+
+def _undetermined_md(report: Report, lang: Lang) -> list[str]:
+    if not report.undetermined:
+        return []
+    lines = [f"### {word('undetermined_section', lang)} ({len(report.undetermined)})", ""]
+    header = [word(k, lang) for k in ("rule", "obligation", "event", "missing_facts", "to_record")]
+    lines.extend(_table(header, ([rule_id, md(title), md(event), code(missing), md(record)]
+                                 for rule_id, title, event, missing, record in undetermined_rows(report, lang))))
+    return lines
+
+
+def _governing_md(report: Report, lang: Lang) -> list[str]:
+    """Which instruments governed, act by act, and the readings relied on (also when clean)."""
+    lines = [f"### {word('governing_h', lang)}", ""]
+    lines.extend(f"- {md(sentence)}" for sentence in governing_sentences(report, lang))
+    if report.selection_readings:
+        lines += ["", f"{word('selection_readings', lang)}: " + ", ".join(code(r) for r in report.selection_readings)]
+    return lines + [""]
+
+
 def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> list[str]:
     lines = [f'<a id="{case_anchor(position)}"></a>', "",
              f"## {position}. {word('case', lang)} {md(report.case_id)}", "",
@@ -380,13 +423,15 @@ def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> li
                             ([code(r.path), str(r.date), md(r.kind), md(r.agency), md(r.note)] for r in rows)))
         if later:
             lines += [word("later_events", lang).format(n=later), ""]
+    lines.extend(_governing_md(report, lang))
     groups = findings_by_severity(report)
-    if not groups:
+    if not groups and not report.undetermined:
         lines += [f"**{word('no_findings', lang)}**", ""]
     for severity, findings in groups:
         lines += [f"### {word(severity + '_h', lang)} ({len(findings)})", ""]
         for finding in findings:
             lines.extend(_finding_md(finding, lang))
+    lines.extend(_undetermined_md(report, lang))
     lines += [f"### {word('docket', lang)} ({len(report.pending)})", ""]
     if report.pending:
         header = [word(k, lang) for k in ("rule", "obligation", "trigger", "due", "days_left")]
@@ -408,9 +453,9 @@ def _batch_md(items: Sequence[BatchItem], tables: BatchTables, lang: Lang) -> li
     lines = [f"## {word('summary', lang)}", ""]
     counts = [word(k, lang) for k in (*COUNT_HEADINGS, "affected")]
     lines += [f"### {word('ranked', lang)}", ""]
-    lines.extend(_table([word("case", lang), *counts[:4], word("source", lang)],
+    lines.extend(_table([word("case", lang), *counts[:5], word("source", lang)],
                         ([f"[{md(r.case_id)}](#{case_anchor(pos)})",
-                          *(str(getattr(r.counts, k)) for k in (*SEVERITIES, "pending")),
+                          *(str(getattr(r.counts, k)) for k in COUNT_KEYS),
                           md(r.source or "—")] for pos, r in tables.ranked)))
     lines += [f"### {word('by_rule', lang)}", ""]
     lines.extend(_table([word("rule", lang), word("title", lang), *counts],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ._batch import BatchItem, Summary
 from ._errors import InputError
-from ._findings import Deadline, Finding, PendingObligation, Report
+from ._findings import Deadline, Finding, PendingObligation, Report, Undetermined
+from ._render_governance import governing_sentences
 from ._vocabulary import MARKS, Lang, bi, word
 
 
@@ -59,20 +60,45 @@ def _pending_line(item: PendingObligation, lang: Lang) -> str:
     return f"  · {word('pending', lang)} {item.rule_id}: {bi(item.title, lang)} — {due}"
 
 
+def render_undetermined(item: Undetermined, lang: Lang) -> list[str]:
+    """An obligation the file cannot decide: the rule, its article, what is missing and what to record."""
+    cite = "、".join(c.label.zh for c in item.citations) if lang == "zh" else "; ".join(
+        c.label.en for c in item.citations)
+    lines = [f"  ? {word('undetermined', lang)} {item.rule_id} {item.rule_name}: {bi(item.title, lang)}",
+             f"    {cite}",
+             f"    {bi(item.message, lang)}"]
+    if item.event is not None:
+        lines.append(f"    {word('events_short', lang)}: {item.event.path} {item.event.kind} {item.event.date} "
+                     f"{item.event.agency_name or item.event.agency}")
+    lines.append(f"    {word('missing_facts', lang)}: " + ", ".join(m.path for m in item.missing))
+    return lines
+
+
 def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
     c = report.counts
     head = (f"{report.source or report.case_id}  {word('case', lang)} {report.case_id}  "
             f"{word('as_of', lang)} {report.as_of}  "
             f"{word('under', lang)} {', '.join(report.instruments) or '—'}  "
             f"[{word('violation', lang)} {c.violation} · {word('warning', lang)} {c.warning} · "
-            f"{word('notice', lang)} {c.notice} · {word('pending', lang)} {c.pending}]")
-    lines = [head]
+            f"{word('notice', lang)} {c.notice} · {word('pending', lang)} {c.pending} · "
+            f"{word('undetermined', lang)} {c.undetermined}]")
+    lines = [head, *_governing_lines(report, lang)]
     for finding in report.findings:
         lines.extend(render_finding(finding, lang, verbose=verbose))
+    for undetermined in report.undetermined:
+        lines.extend(render_undetermined(undetermined, lang))
     lines.extend(_pending_line(p, lang) for p in report.pending)
-    if not report.findings and not report.pending:
+    if not report.findings and not report.pending and not report.undetermined:
         lines.append(f"  {word('no_findings', lang)}")
     return "\n".join(lines) + "\n"
+
+
+def _governing_lines(report: Report, lang: Lang) -> list[str]:
+    """Which instruments governed and the readings the report relied on (also when clean)."""
+    lines = [f"  {word('governing_h', lang)}: {sentence}" for sentence in governing_sentences(report, lang)]
+    if report.selection_readings:
+        lines.append(f"  {word('selection_readings', lang)}: " + ", ".join(report.selection_readings))
+    return lines
 
 
 def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
@@ -88,6 +114,8 @@ def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
 def render_summary(summary: Summary, lang: Lang) -> str:
     if lang == "zh":
         return (f"共 {summary.found} 个案件：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项\n")
+                f"违规 {summary.violations} 项" + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else "")
+                + "\n")
     return (f"{summary.found} case(s): {summary.checked} checked, {summary.rejected} rejected; "
-            f"{summary.violations} violation(s)\n")
+            f"{summary.violations} violation(s)"
+            + (f", {summary.undetermined} undetermined" if summary.undetermined else "") + "\n")

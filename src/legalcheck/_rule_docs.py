@@ -70,8 +70,9 @@ _EXPECT_HEADINGS = {
     "notice": ("提示示例", "Notice example"),
     "compliant": ("合规示例", "Compliant example"),
     "pending": ("待办示例", "Pending example"),
+    "undetermined": ("无法确定示例", "Undetermined example"),
 }
-_EXPECT_ORDER = ("violation", "notice", "compliant", "pending")
+_EXPECT_ORDER = ("violation", "notice", "compliant", "pending", "undetermined")
 
 
 def rule_page_name(compiled: CompiledRule) -> str:
@@ -133,6 +134,17 @@ def render_rule_page(compiled: CompiledRule, ruleset: RuleSet, corpus: Corpus) -
     lines += ["规则语言中的条件（见 docs/rule-language.md） The condition in the rule language "
               "(see docs/rule-language.md):", "", f"{_fence(dumped_logic)}yaml", dumped_logic.rstrip(),
               _fence(dumped_logic), ""]
+    if rule.undetermined:
+        lines += ["## 无法确定 When it cannot decide", "",
+                  "案卷缺少下列事实时，规则报告为“无法确定”，并指明应当补记的内容。 "
+                  "Where the file lacks these facts, the rule reports the duty as undetermined and says what to record.",
+                  ""]
+        for clause in rule.undetermined:
+            lines.append(f"- {md(clause.record.zh)} / {md(clause.record.en)}: "
+                         + ", ".join(f"`{path}`" for path in clause.missing))
+        dumped_clauses = yaml.safe_dump([c.model_dump(mode="json", exclude_defaults=True) for c in rule.undetermined],
+                                        allow_unicode=True, sort_keys=False, default_flow_style=None)
+        lines += ["", f"{_fence(dumped_clauses)}yaml", dumped_clauses.rstrip(), _fence(dumped_clauses), ""]
     lines += ["## 依据 Why", ""]
     for spec in rule.citations:
         lines.extend(_citation_section(corpus, spec))

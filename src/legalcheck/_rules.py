@@ -18,8 +18,8 @@ import hashlib
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -129,9 +129,73 @@ class CheckSpec(_Schema):
         return self
 
 
+# A field path of the case (``competent_agencies``, ``petitioners[*].address``), of the anchor event
+# (``{event}.agency``), or an event the file lacks (``events[+accepted]``).
+MISSING_PATH = re.compile(r"^(?:\{event\}|events\[\+(?P<kind>[a-z_]+)\]|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
+
+
+class UndeterminedSpec(_Schema):
+    """Where the rule applies but cannot decide: the file lacks a fact it needs.
+
+    Compiled to a query of its own. Two forms:
+
+    - standalone (``unmet: false``): an anchor ``event`` (or the case itself when omitted)
+      with no event matching any of ``unless_before`` earlier or ``unless_after`` later;
+    - ``unmet: true``: the rule's own check, with ``event`` (default: the rule's trigger or
+      forbidden event) in place of its anchor, reported only where the rule would find the
+      duty unmet (a violation, late or missing act): a duty met in time needs no missing fact.
+
+    The case must satisfy the clause's ``when`` and the rule's ``when`` (unless
+    ``instead_of_rule_when``, for rules whose ``when`` reads the missing fact itself). Each
+    match is reported as *undetermined*, naming the ``missing`` field paths and what to ``record``.
+    """
+
+    when: Any = None
+    instead_of_rule_when: bool = False
+    unmet: bool = False
+    event: PatternSpec | None = None
+    fulfil: PatternSpec | None = None  # with unmet: an act that would fulfil the duty were the missing fact favourable
+    after: PatternSpec | None = None  # with unmet, forbid rules: the earlier act, in place of the rule's ``after``
+    unless_before: tuple[PatternSpec, ...] = ()
+    unless_after: tuple[PatternSpec, ...] = ()
+    missing: Annotated[tuple[str, ...], Field(min_length=1)]
+    record: Text  # completes "请……" / "Please …": what to record, in words (no field paths in the Chinese)
+
+    @field_validator("missing")
+    @classmethod
+    def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for path in value:
+            match = MISSING_PATH.match(path)
+            if not match:
+                raise ValueError(f"missing path {path!r} is not a field path such as 'competent_agencies', "
+                                 "'petitioners[*].address', '{event}.agency' or 'events[+accepted]'")
+            if match.group("kind") is not None and match.group("kind") not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind in {path!r}" + _suggest(match.group("kind"), EVENT_KINDS))
+        return value
+
+    @field_validator("record")
+    @classmethod
+    def _phrase(cls, value: Text) -> Text:
+        if value.zh.endswith("。") or value.en.endswith("."):
+            raise ValueError("record is a phrase completing '请……' / 'Please …': no final full stop")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> UndeterminedSpec:
+        if (self.fulfil is not None or self.after is not None) and not self.unmet:
+            raise ValueError("'fulfil' and 'after' need 'unmet: true'")
+        if self.unmet and (self.unless_before or self.unless_after):
+            raise ValueError("'unless_before' / 'unless_after' do not apply with 'unmet: true' (the rule's check does)")
+        if not self.unmet and self.event is None and (self.unless_before or self.unless_after):
+            raise ValueError("'unless_before' and 'unless_after' need 'event'")
+        if not self.unmet and self.event is None and any(p.startswith("{event}") for p in self.missing):
+            raise ValueError("a missing path with {event} needs 'event'")
+        return self
+
+
 class Example(_Schema):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    expect: Literal["violation", "compliant", "pending", "notice"]
+    expect: Literal["violation", "compliant", "pending", "notice", "undetermined"]
     as_of: dt.date | None = None
     roll_over: bool = True
     case: dict[str, Any]
@@ -153,6 +217,7 @@ class Rule(_Schema):
     grounds: Text  # the words of the cited provision that ground the condition, quoted
     when: Any = None
     check: CheckSpec
+    undetermined: tuple[UndeterminedSpec, ...] = ()  # where the rule cannot decide for want of a fact
     readings: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()  # national rules this (pack) rule displaces
     message: Text
@@ -188,6 +253,11 @@ class Rule(_Schema):
         expects = {example.expect for example in self.examples}
         if "compliant" not in expects or not expects & {"violation", "notice"}:
             raise ValueError("examples need at least one compliant and one violating (or notice) case")
+        if self.undetermined and self.severity != "violation":
+            raise ValueError("'undetermined' belongs to rules of severity violation: a warning or notice never "
+                             "changes the verdict, so not knowing it cannot either")
+        if self.undetermined and "undetermined" not in expects:
+            raise ValueError("a rule with 'undetermined' clauses needs an example that expects 'undetermined'")
         if self.effective_until is not None and self.effective_until < self.effective_from:
             raise ValueError("effective_until is before effective_from")
         return self
@@ -211,6 +281,20 @@ class Reading(_Schema):
     option: str | None = None  # the check() / CLI option that switches it
 
 
+class InstrumentInForce(_Schema):
+    """On what an instrument's dates in force rest: a provision of a text held, or a reading."""
+
+    from_source: CitationSpec | None = None
+    until_source: CitationSpec | None = None
+    until_reading: str | None = None
+
+    @model_validator(mode="after")
+    def _one_ground_for_the_end(self) -> InstrumentInForce:
+        if self.until_source is not None and self.until_reading is not None:
+            raise ValueError("give until_source or until_reading, not both")
+        return self
+
+
 class RetiredId(_Schema):
     id: str
     name: str
@@ -223,6 +307,7 @@ class Pack(_Schema):
     title: Text
     province: str
     instrument: str
+    in_force: InstrumentInForce | None = None  # on what the dates of the pack's rules rest
 
 
 @dataclass(frozen=True)
@@ -231,6 +316,19 @@ class CompiledRule:
     query: Query
     source: Path
     pack: str | None
+    # One query per ``undetermined`` clause, in order; its id is ``undetermined_query_id(rule.id, index)``.
+    undetermined: tuple[Query, ...] = ()
+
+    @property
+    def queries(self) -> tuple[Query, ...]:
+        return (self.query, *self.undetermined)
+
+
+UNDETERMINED_QUERY_SEPARATOR = "#undetermined-"
+
+
+def undetermined_query_id(rule_id: str, index: int) -> str:
+    return f"{rule_id}{UNDETERMINED_QUERY_SEPARATOR}{index}"
 
 
 @dataclass(frozen=True)
@@ -241,6 +339,7 @@ class RuleSet:
     readings: Mapping[str, Reading]
     retired: tuple[RetiredId, ...]
     packs: Mapping[str, Pack]
+    in_force: Mapping[str, InstrumentInForce] = field(default_factory=dict)  # rules/ruleset.yaml `instruments`
 
     def by_id(self, rule_id: str) -> CompiledRule:
         for compiled in self.rules:
@@ -408,6 +507,48 @@ def compile_rule(rule: Rule) -> Query:
     return Query(rule.id, when, anchor, tuple(relations))
 
 
+def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
+    """One query per ``undetermined`` clause (see :class:`UndeterminedSpec`)."""
+    rule_when = None if rule.when is None else parse_predicate(rule.when, CASE_FIELDS, ("when",))
+    queries = []
+    for index, spec in enumerate(rule.undetermined):
+        base: tuple[str | int, ...] = ("undetermined", index)
+        own = None if spec.when is None else parse_predicate(spec.when, CASE_FIELDS, base + ("when",))
+        parts = tuple(p for p in (None if spec.instead_of_rule_when else rule_when, own) if p is not None)
+        when = None if not parts else parts[0] if len(parts) == 1 else AllOf(parts)
+        query_id = undetermined_query_id(rule.id, index)
+        if spec.unmet:
+            own_rule = compile_rule(rule)
+            anchor = own_rule.anchor
+            if spec.event is not None:
+                anchor = _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
+            if anchor is None and when is None:
+                raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
+            relations = own_rule.relations
+            if spec.fulfil is not None:
+                if rule.check.obligation is None:
+                    raise _PredicateError(base + ("fulfil",), "'fulfil' applies to obligations only")
+                relaxed = _pattern(spec.fulfil, base + ("fulfil",), {"case": CASE_FIELDS, "trigger": EVENT_FIELDS})
+                relations = tuple(Relation("fulfil", relaxed, "after") if r.role == "fulfil" else r for r in relations)
+            if spec.after is not None:
+                if rule.check.forbid is None or rule.check.forbid.after is None:
+                    raise _PredicateError(base + ("after",), "'after' applies to forbid rules with an 'after'")
+                prior = _pattern(spec.after, base + ("after",), {"case": CASE_FIELDS, "event": EVENT_FIELDS})
+                relations = tuple(Relation("prior", prior, "before") if r.role == "prior" else r for r in relations)
+            queries.append(Query(query_id, when, anchor, relations))
+            continue
+        anchor = None if spec.event is None else _pattern(spec.event, base + ("event",), {"case": CASE_FIELDS})
+        related = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
+        unless = [Relation(f"unless_before_{i}", _pattern(p, base + ("unless_before", i), related), "before")
+                  for i, p in enumerate(spec.unless_before)]
+        unless += [Relation(f"unless_after_{i}", _pattern(p, base + ("unless_after", i), related), "after")
+                   for i, p in enumerate(spec.unless_after)]
+        if anchor is None and when is None:
+            raise _PredicateError(base, "an undetermined clause needs 'event' or a 'when' (its own or the rule's)")
+        queries.append(Query(query_id, when, anchor, tuple(unless)))
+    return tuple(queries)
+
+
 # --- loading ----------------------------------------------------------------------------
 
 
@@ -429,7 +570,7 @@ def _all_keys(*models: type[BaseModel]) -> set[str]:
 
 
 _ALL_RULE_KEYS = _all_keys(Rule, CitationSpec, CheckSpec, ObligationSpec, ForbidSpec, ExtensionSpec,
-                           PatternSpec, Example, Text)
+                           PatternSpec, Example, Text, UndeterminedSpec)
 
 
 def _parse_model(model: type[Any], doc: Document) -> Any:
@@ -447,12 +588,13 @@ def load_rule(path: Path, pack: str | None = None) -> CompiledRule:
     rule: Rule = _parse_model(Rule, doc)
     try:
         query = compile_rule(rule)
+        undetermined = compile_undetermined(rule)
     except _PredicateError as exc:
         raise RuleError([(doc.locate(exc.path), exc.message)]) from None
     expected_stem = f"{rule.id}-{rule.name}"
     if path.stem != expected_stem:
         raise RuleError.at(f"file name should be {expected_stem}{path.suffix}", file=path, line=1, field="id")
-    return CompiledRule(rule, query, path, pack)
+    return CompiledRule(rule, query, path, pack, undetermined)
 
 
 def _load_list(path: Path, key: str, model: type[Any]) -> list[Any]:
@@ -514,6 +656,46 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
         for target in item.rule.overrides:
             if target not in known_ids:
                 problems.append((Location(str(item.source), None, None, "overrides"), f"overrides unknown rule {target}"))
+    in_force = _instruments_in_force(rules_dir / "ruleset.yaml", compiled, readings, packs, problems)
     if problems:
         raise RuleError(problems)
-    return RuleSet(version, digest.hexdigest(), tuple(compiled), readings, retired, packs)
+    return RuleSet(version, digest.hexdigest(), tuple(compiled), readings, retired, packs, in_force)
+
+
+def _instruments_in_force(path: Path, compiled: Sequence[CompiledRule], readings: Mapping[str, Reading],
+                          packs: Mapping[str, Pack], problems: list[tuple[Location, str]]
+                          ) -> dict[str, InstrumentInForce]:
+    """The ``instruments`` section of ruleset.yaml and each pack's ``in_force``, cross-checked
+    against the rules and readings."""
+    doc = load_document(path)
+    raw = doc.data.get("instruments", {}) if isinstance(doc.data, dict) else {}
+    if not isinstance(raw, dict):
+        problems.append((doc.locate(("instruments",)), "expected a mapping of instrument id to its dates' grounds"))
+        return {}
+    entries: dict[str, InstrumentInForce] = {}
+    for instrument, item in raw.items():
+        try:
+            entries[str(instrument)] = InstrumentInForce.model_validate_json(json.dumps(item))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, doc, ("instruments", instrument)))
+    for pack in packs.values():
+        if pack.in_force is not None:
+            entries[pack.instrument] = pack.in_force
+    for instrument, entry in entries.items():
+        if entry.until_reading is not None and entry.until_reading not in readings:
+            problems.append((doc.locate(("instruments", instrument, "until_reading")),
+                             f"unknown reading {entry.until_reading!r}" + _suggest(entry.until_reading, readings)))
+    missing: set[str] = set()
+    for item in compiled:
+        rule = item.rule
+        grounds = entries.get(rule.instrument)
+        if grounds is None:
+            if rule.instrument not in missing:  # one problem per instrument, not per rule
+                missing.add(rule.instrument)
+                problems.append((Location(str(path), None, None, f"instruments.{rule.instrument}"),
+                                 f"rule {rule.id} belongs to {rule.instrument}, which has no entry under 'instruments'"))
+        elif rule.effective_until is not None and grounds.until_source is None and grounds.until_reading is None:
+            problems.append((doc.locate(("instruments", rule.instrument)),
+                             f"rule {rule.id} ends on {rule.effective_until}; give until_source or until_reading "
+                             f"for {rule.instrument}"))
+    return entries
