@@ -65,6 +65,8 @@ _CASE: dict[str, _CaseField] = {
     "unrecused_interested_staff": _CaseField("int", None),
     # 第二十四条第一款: present when the case lists two or more involved agencies.
     "involved_have_common_superior": _CaseField("bool", None),
+    # 第二十四条第一款: a 协商 is recorded (as of the date checked), so the matter involves several agencies.
+    "consultation_recorded": _CaseField("bool", None),
 }
 CASE_FIELDS: dict[str, str] = {name: spec.type for name, spec in _CASE.items()}
 
@@ -107,7 +109,7 @@ _PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent
 
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
-                              "agency_common_superior_of_involved", "reply_to_kind"})
+                              "agency_common_superior_of_involved", "reply_to_kind", "consultation_recorded"})
 
 # Events of kinds no selected rule reads are only positions on the timeline.
 BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
@@ -310,6 +312,8 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
                    if event.kind == "recusal"}
         case_fact["unrecused_interested_staff"] = sum(
             1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
+    if "consultation_recorded" in wanted:
+        case_fact["consultation_recorded"] = any(fact["kind"] == "consultation" for fact in events)
     involved = sorted(set(case.involved_agencies)) if ("involved_have_common_superior" in wanted
                                               or "agency_common_superior_of_involved" in wanted) else []
     if len(involved) >= 2:
