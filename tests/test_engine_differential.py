@@ -108,7 +108,7 @@ def _query(draw: st.DrawFn) -> Query:
         return Query(rule_id, when, None)
     anchor = EventPattern(draw(_kinds), draw(st.none() | _predicate(_event_fields, {"case": _case_fields})))
     relations = tuple(
-        Relation(draw(st.sampled_from(("r1", "r2"))),
+        Relation(draw(st.sampled_from(("r1", "r2", "prior", "unless"))),
                  EventPattern(draw(_kinds),
                               draw(st.none() | _predicate(_event_fields,
                                                           {"case": _case_fields, "anchor": _event_fields}))),

@@ -60,6 +60,7 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("LC5003", "forwarded-without-telling-petitioner", "flags.statutory_procedure"): _PROCEDURE,
     ("LC5003", "told-on-day-16", "flags.statutory_procedure"): _PROCEDURE,
     ("LC5004", "work-office-accepts-labour-arbitration-matter", "flags.statutory_procedure"): _PROCEDURE,
+    ("LC5004", "work-office-accepts-administrative-reconsideration-matter", "flags.statutory_procedure"): _PROCEDURE,
     ("LC2015", "interested-handler-never-recused", "staff_interests"): _STAFF,
     ("LC5022", "interested-officer-never-recused", "staff_interests"): _STAFF,
     ("LC2016", "accusation-forwarded-to-accused-bureau", "accused.agencies"): _ACCUSED,

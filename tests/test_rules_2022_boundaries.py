@@ -121,10 +121,13 @@ def test_common_superior_is_the_nearest_one() -> None:
     facts = case_facts(make_case(events, involved_agencies=["county-nr", "county-agri"]))
     assert facts.case["involved_have_common_superior"] is True
     assert [e["agency_common_superior_of_involved"] for e in facts.events] == [True, False]
-    none = case_facts(make_case(events, involved_agencies=["county-hrss", "county-housing"]))
+    none = case_facts(make_case(events, involved_agencies=["county-court", "county-housing"]))
     assert none.case["involved_have_common_superior"] is False
     assert not any(e["agency_common_superior_of_involved"] for e in none.events)
     assert "involved_have_common_superior" not in case_facts(make_case(events)).case
+    # 双重领导: two departments of one county government share it as their nearest common superior.
+    dual = case_facts(make_case(events, involved_agencies=["county-hrss", "county-housing"]))
+    assert [e["agency_common_superior_of_involved"] for e in dual.events] == [True, False]
 
 
 def test_unrecused_staff_counts_only_recusals_known_on_the_date() -> None:

@@ -140,3 +140,22 @@ def test_file_name_must_match_id_and_name(rules_copy: Path) -> None:
     path.rename(path.with_name("LC1003-renamed.yaml"))
     assert any("file name should be LC1003-petition-bureau-disposes-within-15-days.yaml" in p
                for p in _problems(rules_copy))
+
+
+def test_unless_before_is_validated_at_load(rules_copy: Path) -> None:
+    path = sorted(rules_copy.glob("xfgz-2022/LC2029-*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("where: {outcome: [agreed,", "where: {outcom: [agreed,"), encoding="utf-8")
+    [problem] = _problems(rules_copy)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "where: {outcome: [agreed," in l)
+    assert f"{path}:{line}:" in problem and "check.forbid.unless_before.where" in problem
+    assert "unknown field 'outcom'" in problem and "did you mean 'outcome'" in problem
+
+
+def test_unless_before_needs_a_forbidden_event(rules_copy: Path) -> None:
+    path = sorted(rules_copy.glob("xfgz-2022/LC1014-*.yaml"))[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["check"]["forbid"]["unless_before"] = {"event": "registered"}
+    _edit(path, data)
+    [problem] = _problems(rules_copy)
+    assert str(path) in problem and "'unless_before' needs 'event'" in problem

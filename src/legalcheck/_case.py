@@ -49,7 +49,10 @@ class StatutoryProcedure(StrEnum):
     litigation = "litigation"  # 诉讼、复议、刑事立案、法律监督、公安机关法律程序 (第一项)
     arbitration = "arbitration"  # 仲裁 (第二项)
     party_appeal = "party_appeal"  # 党员申诉、申请复审 (第三项)
-    administrative = "administrative"  # 行政复议、裁决、确认、许可、处罚 (第四项)
+    administrative = "administrative"  # 行政裁决、确认、许可、处罚 (第四项)
+    # 行政复议 (2022 第三十一条第四项), recorded apart because the 2005 Regulations name it among the
+    # statutory routes (信访条例 2005 第十四条第二款、第二十一条第一款第一项) and the other 第四项 procedures not.
+    administrative_review = "administrative_review"
     law_enforcement = "law_enforcement"  # 申请查处违法行为、履行保护职责 (第五项)
 
 
@@ -64,6 +67,10 @@ class AgencyLevel(StrEnum):
 class AgencyKind(StrEnum):
     petition_bureau = "petition_bureau"  # 党委和政府信访部门
     political_legal = "political_legal"  # 政法部门
+    # 公安机关、司法行政机关: 县级以上人民政府工作部门 (信访条例 2005 第二条), and 政法部门 under the 2022
+    # Regulations; rules name them beside political_legal or the administrative kinds.
+    public_security = "public_security"  # 公安机关
+    justice_administration = "justice_administration"  # 司法行政机关
     discipline_inspection = "discipline_inspection"  # 纪检监察机关
     party_committee = "party_committee"  # 党委
     government = "government"  # 政府
@@ -115,7 +122,15 @@ class Agency(_Model):
     level: AgencyLevel
     kind: AgencyKind
     superior: str | None = None
+    # 双重领导: further superiors beside ``superior`` (e.g. a county department is under the county
+    # government and the department above); derived relations accept any of them.
+    other_superiors: tuple[str, ...] = ()
     region: str | None = None
+
+    @property
+    def superiors(self) -> tuple[str, ...]:
+        """Every superior, ``superior`` first."""
+        return ((self.superior,) if self.superior is not None else ()) + self.other_superiors
 
 
 class AgencyRegistry(_Model):
@@ -231,7 +246,9 @@ class Accepted(_Event):
 class Refused(_Event):
     kind: Literal["refused"]
     reason: Literal[
-        "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure", "other"
+        "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure",
+        "late_request",  # a 复查/复核 request made after its 30 days (第三十五条、第三十六条第一款)
+        "other",
     ]
 
 
@@ -502,6 +519,7 @@ def agency_references(case: Case) -> list[tuple[tuple[str | int, ...], str]]:
     for index, agency in enumerate(case.agencies):
         if agency.superior is not None:
             refs.append((("agencies", index, "superior"), agency.superior))
+        refs.extend((("agencies", index, "other_superiors", i), ref) for i, ref in enumerate(agency.other_superiors))
     for field_name in ("competent_agencies", "involved_agencies"):
         refs.extend(((field_name, i), ref) for i, ref in enumerate(getattr(case, field_name)))
     refs.extend((("accused", "agencies", i), ref) for i, ref in enumerate(case.accused.agencies))

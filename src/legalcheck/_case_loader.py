@@ -219,7 +219,7 @@ class _RegistryCache:
         except ValidationError as exc:
             return tuple(validation_problems(exc, doc, AgencyRegistry))
         return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
-                         frozenset(a.superior for a in registry.agencies if a.superior is not None))
+                         frozenset(s for a in registry.agencies for s in a.superiors))
 
 
 @dataclass(frozen=True)
@@ -359,7 +359,7 @@ def referenced_agencies(case: Case, *, with_superiors: bool = True) -> set[str]:
     ``__getattr__`` and a raised AttributeError, which made reference checking cost five
     times the validation itself; the field values are read from ``__dict__`` here.
     """
-    ids = {a.superior for a in case.agencies if a.superior is not None} if with_superiors else set()
+    ids = {s for a in case.agencies for s in a.superiors} if with_superiors else set()
     ids.update(case.competent_agencies, case.involved_agencies, case.accused.agencies)
     ids.update(s.agency for s in case.staff_interests)
     for event in case.events:

@@ -229,9 +229,12 @@ class Evaluator:
         act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
         if act_day is None:
             return None
-        prior = match.seqs("prior") if rule.check.forbid is not None else ()
-        if rule.check.forbid is not None and prepared.compiled.query.relations and not prior:
+        forbid = rule.check.forbid
+        prior = match.seqs("prior") if forbid is not None else ()
+        if forbid is not None and forbid.after is not None and not prior:
             return None  # 'after' was given and no such earlier event exists
+        if forbid is not None and forbid.unless_before is not None and match.seqs("unless"):
+            return None  # 'unless_before' was given and such an earlier event exists
         if not prepared.in_force_from <= act_day <= prepared.in_force_until:
             if prepared.compiled.pack is not None and act_day > prepared.in_force_until:
                 # Past the pack's window the local provision is not applied, but not dropped silently.

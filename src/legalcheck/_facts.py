@@ -65,13 +65,19 @@ _CASE: dict[str, _CaseField] = {
     "unrecused_interested_staff": _CaseField("int", None),
     # 第二十四条第一款: present when the case lists two or more involved agencies.
     "involved_have_common_superior": _CaseField("bool", None),
+    # 第二十四条第一款: a 协商 is recorded (as of the date checked), so the matter involves several agencies.
+    "consultation_recorded": _CaseField("bool", None),
 }
 CASE_FIELDS: dict[str, str] = {name: spec.type for name, spec in _CASE.items()}
 
 _AGENCY_FIELDS = {
-    "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_ancestors": "list",
-    "_competent": "bool", "_superior_of_competent": "bool", "_involved": "bool", "_accused": "bool",
+    "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_superiors": "list", "_ancestors": "list",
+    "_competent": "bool", "_superior_of_competent": "bool", "_system_competent": "bool", "_involved": "bool",
+    "_accused": "bool",
 }
+
+# 政法部门 under the 2022 Regulations (第二十二条第二款、第二十三条第四款).
+POLITICAL_LEGAL_KINDS = frozenset({"political_legal", "public_security", "justice_administration"})
 
 # Event field vocabulary: name -> type ("str", "int", "bool", "list", "day").
 EVENT_FIELDS: dict[str, str] = {
@@ -99,11 +105,11 @@ EVENT_FIELDS: dict[str, str] = {
 # agency (references and messages), hearing ends (excluded spans), report-back dates (designated
 # periods) and extension days.
 # Agency fields that depend on the case (its competent, involved and accused agencies).
-_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
+_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
 
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
-                              "agency_common_superior_of_involved", "reply_to_kind"})
+                              "agency_common_superior_of_involved", "reply_to_kind", "consultation_recorded"})
 
 # Events of kinds no selected rule reads are only positions on the timeline.
 BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
@@ -187,18 +193,26 @@ class _Tree:
     def notice_by_other_rules(self, kind: str) -> bool:
         """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
         accusations notify under their own provisions, not under 第二十三条."""
-        return ((kind == "political_legal" and self.case.flags.litigation_related)
+        return ((kind in POLITICAL_LEGAL_KINDS and self.case.flags.litigation_related)
                 or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
 
     def ancestors(self, agency_id: str) -> list[str]:
+        """Every agency above ``agency_id`` along any superior (双重领导), nearest first: each level
+        of superiors before the next, ``superior`` before ``other_superiors``."""
         known = self.chains.get(agency_id)
         if known is not None:
             return known
         chain: list[str] = []
-        current = self.agencies.get(agency_id)
-        while current is not None and current.superior is not None and current.superior not in chain:
-            chain.append(current.superior)
-            current = self.agencies.get(current.superior)
+        level = [agency_id]
+        while level:
+            above: list[str] = []
+            for member in level:
+                agency = self.agencies.get(member)
+                for superior in agency.superiors if agency is not None else ():
+                    if superior != agency_id and superior not in chain:
+                        chain.append(superior)
+                        above.append(superior)
+            level = above
         self.chains[agency_id] = chain
         return chain
 
@@ -227,8 +241,12 @@ class _Tree:
                     out[f"{prefix}_competent"] = agency_id in competent
                 elif suffix == "_superior_of_competent" and competent:
                     out[f"{prefix}_superior_of_competent"] = any(
-                        (c_agency := self.agencies.get(c)) is not None and c_agency.superior == agency_id
+                        (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
                         for c in competent)
+                elif suffix == "_system_competent" and competent:
+                    # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
+                    out[f"{prefix}_system_competent"] = any(
+                        c == agency_id or agency_id in self.ancestors(c) for c in competent)
             if notice:
                 out["agency_notice_by_other_rules"] = (agency is not None
                                                        and self.notice_by_other_rules(agency.kind.value))
@@ -254,6 +272,8 @@ class _Tree:
                 out[f"{prefix}_level"] = agency.level.value
             elif suffix == "_superior" and agency.superior is not None:
                 out[f"{prefix}_superior"] = agency.superior
+            elif suffix == "_superiors" and agency.superiors:
+                out[f"{prefix}_superiors"] = list(agency.superiors)
         self.agencies.derived[key] = out
         return out
 
@@ -292,6 +312,8 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
                    if event.kind == "recusal"}
         case_fact["unrecused_interested_staff"] = sum(
             1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
+    if "consultation_recorded" in wanted:
+        case_fact["consultation_recorded"] = any(fact["kind"] == "consultation" for fact in events)
     involved = sorted(set(case.involved_agencies)) if ("involved_have_common_superior" in wanted
                                               or "agency_common_superior_of_involved" in wanted) else []
     if len(involved) >= 2:
@@ -332,7 +354,7 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fa
                 fact["to_same_level"] = to_agency.level == acting.level
         if "to_is_superior" in plan.event:
             acting = tree.agencies.get(event.agency)
-            fact["to_is_superior"] = acting is not None and acting.superior == to
+            fact["to_is_superior"] = acting is not None and to in acting.superiors
         if "to_is_subordinate" in plan.event:
             fact["to_is_subordinate"] = event.agency in tree.ancestors(to)
     elif isinstance(to, tuple) and "recipients" in plan.event:

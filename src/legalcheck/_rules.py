@@ -99,10 +99,12 @@ class ObligationSpec(_Schema):
 
 
 class ForbidSpec(_Schema):
-    """Something that must not happen: an event (optionally only after another), or a case state."""
+    """Something that must not happen: an event (optionally only after another, or unless another came
+    first), or a case state."""
 
     event: PatternSpec | None = None
     after: PatternSpec | None = None  # only when such an event came earlier
+    unless_before: PatternSpec | None = None  # not when such an event came earlier (e.g. 协商 before 受理)
     case: Literal[True] | None = None  # the rule's ``when`` alone describes the violation
 
     @model_validator(mode="after")
@@ -111,6 +113,8 @@ class ForbidSpec(_Schema):
             raise ValueError("forbid needs exactly one of 'event' or 'case'")
         if self.after is not None and self.event is None:
             raise ValueError("'after' needs 'event'")
+        if self.unless_before is not None and self.event is None:
+            raise ValueError("'unless_before' needs 'event'")
         return self
 
 
@@ -493,9 +497,13 @@ def compile_rule(rule: Rule) -> Query:
         return Query(rule.id, when, None, ())
     anchor = _pattern(forbid.event, base + ("event",), case_ref)
     relations = []
+    earlier_refs = {"case": CASE_FIELDS, "event": EVENT_FIELDS}
     if forbid.after is not None:
-        prior = _pattern(forbid.after, base + ("after",), {"case": CASE_FIELDS, "event": EVENT_FIELDS})
+        prior = _pattern(forbid.after, base + ("after",), earlier_refs)
         relations.append(Relation("prior", prior, "before"))
+    if forbid.unless_before is not None:
+        excusing = _pattern(forbid.unless_before, base + ("unless_before",), earlier_refs)
+        relations.append(Relation("unless", excusing, "before"))
     return Query(rule.id, when, anchor, tuple(relations))
 
 
