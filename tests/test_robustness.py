@@ -449,3 +449,21 @@ def test_documents_over_the_size_limit_are_refused_pointing_to_jsonl(cli: CliRun
 def test_deadline_usage_errors_exit_2_without_traceback(cli: CliRun, args: tuple[str, ...]) -> None:
     code, _out, err = cli("deadline", *args)
     assert code == 2 and "Traceback" not in err and "Error:" in err
+
+
+@pytest.mark.parametrize(("text", "repeated"), [
+    (b'{"a":1,"b":{"c":2,"c":3}}', True),
+    (b'{"a":1,"b":{"c":2,"d":3}}', False),
+    (b'{"a" :1,"a":2}', True),  # a space before the colon: the hook parse
+    (b'{"a":"x\\":y","b":1}', False),  # an escaped quote: the hook parse
+    (b'{"a":"x\\":y","a":1}', True),
+    (b'{"a":[{"k":1},{"k":2}]}', False),  # equal keys in different objects
+    (b'{"a":[{"k":1,"k":2}]}', True),
+    (b'{"\\u0061":1,"a":2}', True),  # the same key, escaped once
+    ('{"é":1,"é":2}', True),
+    (b"not json", False),
+])
+def test_duplicate_key_detection_is_exact_on_both_paths(text: str | bytes, repeated: bool) -> None:
+    from legalcheck._yaml import has_duplicate_keys
+
+    assert has_duplicate_keys(text) is repeated

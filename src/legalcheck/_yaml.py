@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import yaml
 
 from ._errors import InputError, Location
@@ -286,8 +287,25 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
+
+
 def has_duplicate_keys(raw: str | bytes) -> bool:
-    """Whether a JSON text repeats a key in one object (``json.loads`` would keep the last without a word)."""
+    """Whether a JSON text repeats a key in one object (``json.loads`` would keep the last without a word).
+
+    Fast and exact for the usual text, with no escaped quote and no space before a colon:
+    there every ``":`` ends a key, so the text has as many keys as ``":`` sequences, and a
+    parse (which keeps one of two equal keys) has fewer exactly when a key repeats. Any
+    other text is parsed with a hook that compares each object's keys.
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if b'\\"' not in data and _SPACE_BEFORE_COLON.search(data) is None:
+        try:
+            parsed = pydantic_core.from_json(data)
+        except ValueError:
+            pass  # the slow way below says whether it is JSON at all
+        else:
+            return data.count(b'":') != _count_keys(parsed)
     try:
         json.loads(raw, object_pairs_hook=_unique_pairs)
     except _DuplicateKey:
@@ -295,6 +313,19 @@ def has_duplicate_keys(raw: str | bytes) -> bool:
     except (ValueError, RecursionError):
         return False  # not JSON at all: the parser that reads it says so
     return False
+
+
+def _count_keys(data: Any) -> int:
+    count = 0
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            count += len(value)
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)
+    return count
 
 
 def _duplicate_key_error(text: str, file: str | None, line_offset: int) -> InputError:
