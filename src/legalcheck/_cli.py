@@ -23,7 +23,7 @@ from ._errors import InputError, LegalcheckError
 from ._version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-FORMATS = ("text", "json", "jsonl", "markdown", "html")
+FORMATS = ("text", "json", "jsonl", "markdown", "html", "xlsx")
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -79,12 +79,16 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
               help="Worker processes (default: the number of cores for text and jsonl, 1 for the other formats).")
 @click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ledger mapping file: how the columns of .xlsx/.csv ledgers become cases (docs/ledger.md).")
 def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
-          jobs: int | None, verbose: bool, redact: bool) -> None:
-    """Check case files or directories (YAML, JSON, JSON Lines) and report findings."""
+          jobs: int | None, verbose: bool, redact: bool, mapping: Path | None) -> None:
+    """Check case files, directories (YAML, JSON, JSON Lines) or ledgers (.xlsx, .csv) and report findings."""
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a workbook: give --output FILE.xlsx")
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
-                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
+                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
     items: Iterator[BatchItem] | Iterator[Output]
     if fmt in ("text", "jsonl"):
@@ -103,8 +107,15 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
-        with _open_output(output) as stream:
-            _emit(items, summary, fmt, lang, stream, verbose, progress)
+        if fmt == "xlsx":
+            from ._render_xlsx import write_xlsx
+
+            assert output is not None
+            write_xlsx(_collect(items, summary, progress), summary, output, lang,  # type: ignore[arg-type]
+                       paths=paths, mapping=mapping, redact=redact)
+        else:
+            with _open_output(output) as stream:
+                _emit(items, summary, fmt, lang, stream, verbose, progress)
     finally:
         progress.close()
     if fmt != "text" or output is not None:  # the report is elsewhere: the operator still sees the counts
@@ -146,15 +157,7 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
             if summary.reasons:
                 stream.write(summary.reasons_text(lang) + "\n")
         return
-    collected = []  # one document: json, markdown and html need every item before writing
-    for item in items:
-        assert isinstance(item, BatchItem)
-        summary.add(item)
-        collected.append(item)
-        if progress is not None:
-            progress.update(summary)
-    if progress is not None:
-        progress.close()
+    collected = _collect(items, summary, progress)  # one document: json, markdown and html need every item
     if fmt == "json":
         from ._render_json import render_json
 
@@ -167,6 +170,20 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
         from ._render_html import render_html
 
         stream.write(render_html(collected, summary, lang))
+
+
+def _collect(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
+             progress: Progress | None) -> list[BatchItem]:
+    collected = []
+    for item in items:
+        assert isinstance(item, BatchItem)
+        summary.add(item)
+        collected.append(item)
+        if progress is not None:
+            progress.update(summary)
+    if progress is not None:
+        progress.close()
+    return collected
 
 
 @cli.command()
@@ -310,12 +327,14 @@ def rules_docs(output: Path) -> None:
 
 @cli.command()
 @click.option("--report", is_flag=True, help="The JSON Schema of reports instead of case files.")
-def schema(report: bool) -> None:
-    """Print the JSON Schema of case files (or of reports)."""
+@click.option("--mapping", is_flag=True, help="The JSON Schema of ledger mapping files instead of case files.")
+def schema(report: bool, mapping: bool) -> None:
+    """Print the JSON Schema of case files (or of reports, or of ledger mappings)."""
     from ._case import Case
     from ._findings import Report
+    from ._ledger import LedgerMapping
 
-    model = Report if report else Case
+    model = Report if report else LedgerMapping if mapping else Case
     document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
