@@ -171,7 +171,7 @@ class LedgerMapping(_Model):
     def personal_columns(self) -> dict[str, str]:
         """Header -> kind of personal data, for redacting a copy of the ledger."""
         c = self.columns
-        pairs = ((c.petitioner_name, "信访人"), (c.petitioner_address, "地址"), (c.petitioner_phone, "电话"),
+        pairs = ((c.petitioner_name, "信访人"), (c.petitioner_address, "住址"), (c.petitioner_phone, "电话"),
                  (c.petitioner_id_number, "身份证号"))
         return {header: kind for header, kind in pairs if header is not None}
 
