@@ -41,6 +41,7 @@ from ._yaml import (
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_MARKER = ".legalcheck-skip"  # a directory walk leaves out the directory holding this file
 MAX_EVENTS = 10_000
 MAX_PROBLEMS = 50  # per file: enough to fix a file in one go, not a 10 MB error report
 
@@ -421,7 +422,8 @@ def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
     """Case files under ``paths``, directories recursively, in a deterministic order.
 
     Hidden files and files named ``_*`` (shared agency registries) under a directory
-    are not cases. Directories are walked one at a time with sorted entries, so memory
+    are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
+    (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one at a time with sorted entries, so memory
     is bounded by the largest directory, not by the whole tree; symlinked directories
     are not followed (no loops).
     """
@@ -443,9 +445,12 @@ def _walk(root: Path) -> Iterator[Path]:
         directory = pending.pop()
         try:
             with os.scandir(directory) as scan:
-                entries = sorted((e for e in scan if not e.name.startswith((".", "_"))), key=lambda e: e.name)
+                listed = list(scan)
         except OSError:
             continue
+        if any(e.name == SKIP_MARKER for e in listed):
+            continue
+        entries = sorted((e for e in listed if not e.name.startswith((".", "_"))), key=lambda e: e.name)
         subdirectories = []
         for entry in entries:
             try:

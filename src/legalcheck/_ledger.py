@@ -279,7 +279,7 @@ def read_sheets(path: Path, names: Sequence[str | None]) -> tuple[list[Sheet], s
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() == ".csv":
         text = _decode_csv(raw, str(path))
-        rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        rows: list[tuple[object, ...]] = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
         return [Sheet(None, rows) for _ in names], digest
     try:
         from openpyxl import load_workbook
