@@ -38,10 +38,13 @@ def _problems(item: BatchItem) -> list[str]:
 
 
 def _projection(item: BatchItem) -> dict[str, Any]:
+    def relative(text: str) -> str:
+        return text.replace(f"{ROOT}/", "")
+
     if item.report is None:
-        return {"source": item.source, "rejected": _problems(item)}
+        return {"source": relative(item.source), "rejected": [relative(p) for p in _problems(item)]}
     report = item.report
-    return {"source": item.source, "case_id": report.case_id,
+    return {"source": relative(item.source), "case_id": report.case_id,
             "findings": [{"rule_id": f.rule_id, "severity": f.severity, "events": [e.path for e in f.events],
                           "due": str(f.deadline.effective_due) if f.deadline else None,
                           "status": f.deadline.status if f.deadline else None,
