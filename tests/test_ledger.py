@@ -214,8 +214,8 @@ def test_bad_rows_never_stop_the_others_and_every_problem_is_named(tmp_path: Pat
 def test_missing_column_rejects_the_ledger_once(tmp_path: Path) -> None:
     ledger = _workbook(tmp_path / "l.xlsx", [[h for h in HEADER if h != "转送日期"], ["A-1"]])
     [item] = _check(ledger, mapping=_mapping(tmp_path))
-    assert _problems(item) == [f"{ledger}:案件!1:1 (转送日期): no column '转送日期' in the header row "
-                               "(columns: 编号, 信访人, 渠道, 类别, 登记单位, 收到日期, 责任单位)"]
+    assert _problems(item) == [(f"{ledger}:案件!1:1 (转送日期): no column '转送日期' in the header row "
+                                "(columns: 编号, 信访人, 渠道, 类别, 登记单位, 收到日期, 责任单位)")]
 
 
 def test_csv_ledger_utf8_bom_and_gb18030(tmp_path: Path) -> None:
@@ -309,8 +309,8 @@ def test_cli_schema_mapping(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_cli_check_ledger_exit_code_and_summary(cli) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = cli("check", str(LEDGER), "--mapping", str(MAPPING), "--as-of", "2025-12-01",
-                         "--engine", "native")
+    code, out, _ = cli("check", str(LEDGER), "--mapping", str(MAPPING), "--as-of", "2025-12-01",
+                       "--engine", "native")
     assert code == 2  # two rows rejected
     assert f"{LEDGER}:案件!O18 (受理日期): 输入错误: invalid date '2025-02-30'" in out
     assert "已检查 54，拒收 2" in out
@@ -318,4 +318,4 @@ def test_cli_check_ledger_exit_code_and_summary(cli) -> None:  # type: ignore[no
 
 def test_cli_examples_dir_leaves_out_the_ledger_directory(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("check", str(ROOT / "examples"), "--as-of", "2025-12-01", "--engine", "native")
-    assert "台账映射" not in out and "拒收 0" in out
+    assert code == 1 and "台账映射" not in out and "拒收 0" in out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -101,13 +102,21 @@ def build() -> bytes:
 
 
 def _fixed_zip(data: bytes) -> bytes:
-    """The same archive with every entry dated FIXED_TIME, so that the bytes do not depend on the clock."""
+    """The same archive with every entry dated FIXED_TIME, so that the bytes do not depend on the clock.
+
+    openpyxl stamps the save time into docProps/core.xml (dcterms:modified); that is fixed too.
+    """
     out = io.BytesIO()
+    stamp = dt.datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -42,11 +42,10 @@ from ._case_loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc
 from ._errors import CaseError, InputError, Location
 from ._yaml import DEFAULT_LIMITS, Limits, decode, parse_yaml, read_bytes, shorten
 
-MAPPING_SCHEMA_ID = "legalcheck/ledger-mapping/1"
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_PROBLEMS = 50
 
-Scalar = Union[str, int, bool]
+Scalar = str | int | bool
 
 
 class _Model(BaseModel):
@@ -70,7 +69,7 @@ class Constant(_Model):
     value: Scalar
 
 
-Source = Union[FromColumn, Constant]
+Source = FromColumn | Constant
 
 _AGENCY_ATTRIBUTES = frozenset({"agency", "to", "from_agency", "handling_agency"})
 
@@ -78,7 +77,8 @@ _AGENCY_ATTRIBUTES = frozenset({"agency", "to", "from_agency", "handling_agency"
 class EventColumns(_Model):
     """One event per row whose date cell is filled (matter layout)."""
 
-    kind: str = Field(description="event kind, e.g. received, forwarded, notified, accepted")
+    kind: str = Field(description="event kind, e.g. received, forwarded, notified, accepted",
+                      json_schema_extra={"enum": list(EVENT_KINDS)})
     date: str = Field(description="header of the column holding the event's date")
     agency: Source
     attributes: dict[str, Source] = Field(default_factory=dict,
@@ -278,9 +278,12 @@ def read_sheets(path: Path, names: Sequence[str | None]) -> tuple[list[Sheet], s
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() == ".csv":
+        if len(names) > 1:
+            raise InputError.at(f"a CSV ledger has one sheet, so no sheet {names[1]!r} of agencies: "
+                                "use agency_registry", file=path)
         text = _decode_csv(raw, str(path))
         rows: list[tuple[object, ...]] = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
-        return [Sheet(None, rows) for _ in names], digest
+        return [Sheet(None, rows)], digest
     try:
         from openpyxl import load_workbook
     except ImportError:
@@ -373,10 +376,7 @@ class _RowReader:
     def translate(self, value: object, table: str | None, where: Cell) -> Scalar | None:
         """The value after the translation table, or None (with a problem) if the table has no such word."""
         tables = self.builder.mapping.tables
-        if isinstance(value, bool | int) and not isinstance(value, float):
-            raw: Scalar = value
-        else:
-            raw = cell_text(value)
+        raw: Scalar = value if isinstance(value, bool | int) else cell_text(value)
         if table is None or table not in tables:
             return raw
         words = tables[table]
@@ -439,7 +439,7 @@ class _RowReader:
         return (translated, where) if translated is not None else None
 
     def event(self, kind: str, date_header: str, agency: FromColumn | Constant,
-              attributes: dict[str, FromColumn | Constant], id_cell: Cell) -> tuple[dict[str, Any], Cell] | None:
+              attributes: dict[str, FromColumn | Constant]) -> tuple[dict[str, Any], Cell] | None:
         value, where = self.cell(date_header)
         if is_empty(value):
             return None  # not recorded
@@ -537,7 +537,7 @@ class _Builder:
         events: list[dict[str, Any]] = []
         if m.layout == "matter":
             for spec in m.events:
-                got = head.event(spec.kind, spec.date, spec.agency, spec.attributes, id_cell)
+                got = head.event(spec.kind, spec.date, spec.agency, spec.attributes)
                 if got is not None:
                     record.cells[f"events[{len(events)}]"] = got[1]
                     events.append(got[0])
@@ -555,7 +555,7 @@ class _Builder:
                 if kind not in EVENT_KINDS:
                     reader.fail(where, f"unknown event kind {shorten(kind)}" + _suggest(str(kind), EVENT_KINDS))
                     continue
-                got = reader.event(str(kind), steps.date, steps.agency, steps.attributes, id_cell)
+                got = reader.event(str(kind), steps.date, steps.agency, steps.attributes)
                 if got is not None:
                     record.cells[f"events[{len(events)}]"] = got[1]
                     events.append(got[0])

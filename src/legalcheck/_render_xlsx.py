@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ._batch import BatchItem, Summary, reason_of
 from ._errors import InputError
-from ._findings import Finding, Report
+from ._findings import Finding
 from ._ledger import Cell, LedgerMapping, is_ledger, load_mapping, read_ledger
 from ._render_markdown import agency_label, period_label, tabulate
 from ._vocabulary import Lang, bi, word
