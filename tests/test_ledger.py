@@ -319,3 +319,12 @@ def test_cli_check_ledger_exit_code_and_summary(cli) -> None:  # type: ignore[no
 def test_cli_examples_dir_leaves_out_the_ledger_directory(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("check", str(ROOT / "examples"), "--as-of", "2025-12-01", "--engine", "native")
     assert code == 1 and "台账映射" not in out and "拒收 0" in out
+
+
+def test_json_and_markdown_name_the_cell(cli) -> None:  # type: ignore[no-untyped-def]
+    args = ("check", str(LEDGER), "--mapping", str(MAPPING), "--as-of", "2025-12-01", "--engine", "native")
+    _, out, _ = cli(*args, "--format", "json")
+    problems = [p for error in json.loads(out)["errors"] for p in error["problems"]]
+    assert [(p["cell"], p["field"]) for p in problems] == [("案件!O18", "受理日期"), ("案件!L43", "责任单位")]
+    _, out, _ = cli(*args, "--format", "markdown")
+    assert "| 案件!O18 |" in out
