@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from legalcheck._batch import BatchItem, Options, Summary, check_paths
@@ -328,3 +330,36 @@ def test_json_and_markdown_name_the_cell(cli) -> None:  # type: ignore[no-untype
     assert [(p["cell"], p["field"]) for p in problems] == [("案件!O18", "受理日期"), ("案件!L43", "责任单位")]
     _, out, _ = cli(*args, "--format", "markdown")
     assert "| 案件!O18 |" in out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 28), st.integers(0, 20),
+                          st.sampled_from(["ok", "bad date", "bad channel", "empty id", "blank"])),
+                min_size=1, max_size=12))
+def test_every_row_is_checked_or_rejected_alone(tmp_path: Path, rows: list[tuple[int, int, str]]) -> None:
+    """found = checked + rejected, counted in matters; exactly the corrupted rows are rejected."""
+    mapping = _mapping(tmp_path, sheet=None)
+    lines = [",".join(HEADER)]
+    for number, (day, delay, fault) in enumerate(rows):
+        forwarded = dt.date(2025, 6, day) + dt.timedelta(days=delay)
+        received = "2025-06-31" if fault == "bad date" else f"2025年6月{day}日"
+        channel = "来函" if fault == "bad channel" else "来信"
+        case_id = "" if fault == "empty id" else f"R-{number}"
+        lines.append(",,,,,,," if fault == "blank" else
+                     f"{case_id},王某,{channel},申诉求决,区信访局,{received},{forwarded.isoformat()},区人社局")
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = _check(ledger, mapping=mapping)
+    summary = Summary()
+    for item in items:
+        summary.add(item)
+    faults = [fault for _, _, fault in rows if fault != "blank"]
+    assert summary.found == len(faults) == summary.checked + summary.rejected
+    assert [item.report is None for item in items] == [fault != "ok" for fault in faults]
+    for item, (day, delay, fault) in zip(items, [r for r in rows if r[2] != "blank"], strict=True):
+        if item.report is not None:  # LC1003: the bureau forwards within 15 days (rolled over a rest day)
+            late = any(f.rule_id == "LC1003" and f.severity == "violation" for f in item.report.findings)
+            if delay <= 15:
+                assert not late
+            if delay > 15 + 3:  # no roll-over in June 2025 spans more than 3 days
+                assert late
