@@ -202,3 +202,14 @@ def test_libreoffice_opens_the_workbook(soffice: str, report: Path, tmp_path: Pa
     assert "invalid date '2025-02-30'" in comments["O18"]
     assert any("LC1003" in text for text in comments.values())
     assert copy["O18"].fill.fgColor.rgb.endswith("F4B084")
+
+
+def test_english_workbook(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "en.xlsx"
+    _run(cli, out, "--lang", "en")
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == ["Summary", "Findings", "Docket", "Input problems", "Marked-案件"]
+    findings = _rows(workbook, "Findings")
+    assert findings[0][:4] == ("Case", "Source", "Rule", "Severity")
+    assert {r[3] for r in findings[1:]} <= {"violation", "warning", "notice"}
+    assert all(r[4].startswith("《") for r in findings[1:])  # the article as cited, in Chinese
