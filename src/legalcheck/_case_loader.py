@@ -423,9 +423,9 @@ def iter_case_files(paths: Sequence[str | Path]) -> Iterator[Path | InputError]:
 
     Hidden files and files named ``_*`` (shared agency registries) under a directory
     are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
-    (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one at a time with sorted entries, so memory
-    is bounded by the largest directory, not by the whole tree; symlinked directories
-    are not followed (no loops).
+    (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one
+    at a time with sorted entries, so memory is bounded by the largest directory, not by
+    the whole tree; symlinked directories are not followed (no loops).
     """
     for raw in paths:
         path = Path(raw)

@@ -111,8 +111,8 @@ def check(paths: tuple[Path, ...], fmt: str, engine: str | None, as_of: dt.date 
             from ._render_xlsx import write_xlsx
 
             assert output is not None
-            write_xlsx(_collect(items, summary, progress), summary, output, lang,  # type: ignore[arg-type]
-                       paths=paths, mapping=mapping, redact=redact)
+            write_xlsx(items, summary, output, lang, paths=paths, mapping=mapping,  # type: ignore[arg-type]
+                       redact=redact, progress=progress)
         else:
             with _open_output(output) as stream:
                 _emit(items, summary, fmt, lang, stream, verbose, progress)
@@ -157,7 +157,15 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
             if summary.reasons:
                 stream.write(summary.reasons_text(lang) + "\n")
         return
-    collected = _collect(items, summary, progress)  # one document: json, markdown and html need every item
+    collected = []  # one document: json, markdown and html need every item before writing
+    for item in items:
+        assert isinstance(item, BatchItem)
+        summary.add(item)
+        collected.append(item)
+        if progress is not None:
+            progress.update(summary)
+    if progress is not None:
+        progress.close()
     if fmt == "json":
         from ._render_json import render_json
 
@@ -170,20 +178,6 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
         from ._render_html import render_html
 
         stream.write(render_html(collected, summary, lang))
-
-
-def _collect(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
-             progress: Progress | None) -> list[BatchItem]:
-    collected = []
-    for item in items:
-        assert isinstance(item, BatchItem)
-        summary.add(item)
-        collected.append(item)
-        if progress is not None:
-            progress.update(summary)
-    if progress is not None:
-        progress.close()
-    return collected
 
 
 @cli.command()

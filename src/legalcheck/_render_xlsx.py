@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ._batch import BatchItem, Summary, reason_of
+from ._batch import BatchItem, Progress, Summary, reason_of
 from ._errors import InputError
 from ._findings import Finding
 from ._ledger import Cell, LedgerMapping, is_ledger, load_mapping, read_ledger
@@ -78,10 +78,22 @@ def _finding_note(finding: Finding, lang: Lang) -> str:
     return f"{head}\n{citation}\n{bi(finding.message, lang)}" if citation else f"{head}\n{bi(finding.message, lang)}"
 
 
-def write_xlsx(items: Sequence[BatchItem], summary: Summary, output: Path, lang: Lang, *,
-               paths: Sequence[Path] = (), mapping: Path | None = None, redact: bool = False) -> None:
-    """Write the workbook to ``output`` (complete or not at all: written beside it, then renamed)."""
-    workbook = build_workbook(items, summary, lang, paths=paths, mapping=mapping, redact=redact)
+def write_xlsx(items: Iterable[BatchItem], summary: Summary, output: Path, lang: Lang, *,
+               paths: Sequence[Path] = (), mapping: Path | None = None, redact: bool = False,
+               progress: Progress | None = None) -> None:
+    """Count every item into ``summary`` and write the workbook to ``output``.
+
+    The file is complete or absent: written beside ``output``, then renamed over it.
+    """
+    collected = []  # the summary sheet comes first and needs every item
+    for item in items:
+        summary.add(item)
+        collected.append(item)
+        if progress is not None:
+            progress.update(summary)
+    if progress is not None:
+        progress.close()
+    workbook = build_workbook(collected, summary, lang, paths=paths, mapping=mapping, redact=redact)
     directory = output.resolve().parent
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
     os.close(handle)
