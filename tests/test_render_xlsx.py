@@ -90,7 +90,10 @@ def test_workbook_sheets_findings_docket_and_summary(report: Path) -> None:
     assert "日期无效 1" in summary["拒收原因"]
     by_rule = {r[0]: r for r in _rows(workbook, "摘要") if isinstance(r[0], str) and r[0].startswith("LC")}
     assert by_rule["LC1003"][2] == sum(1 for _, rule, s in findings if rule == "LC1003" and s == "violation")
-    assert any(r[0] == "河西区人力资源和社会保障局" for r in _rows(workbook, "摘要"))  # by agency
+    by_agency = {r[0]: r[2] for r in _rows(workbook, "摘要") if isinstance(r[0], str) and r[1] is None and isinstance(r[2], int)}
+    assert by_agency["河西区人力资源和社会保障局"] > 0
+    for agency, count in by_agency.items():  # the findings sheet and the summary agree, agency by agency
+        assert count == sum(1 for r in rows[1:] if r[5] == agency and r[3] == "违规")
     problems = _rows(workbook, "输入问题")
     assert [(r[2], r[3], r[4]) for r in problems[1:]] == [("案件!O18", "受理日期", "invalid date"),
                                                           ("案件!L43", "责任单位", "unknown agency")]

@@ -123,7 +123,7 @@ def build_workbook(items: Sequence[BatchItem], summary: Summary, lang: Lang, *,
 # --- summary, findings, docket, problems ----------------------------------------------------------
 
 
-def _table(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]], *, start_row: int = 1,
+def _table(sheet: Worksheet, header: Sequence[str | None], rows: Sequence[Sequence[Any]], *, start_row: int = 1,
            filters: bool = False) -> None:
     for column, title in enumerate(header, 1):
         sheet.cell(start_row, column, title).font = _BOLD
@@ -176,8 +176,8 @@ def _summary(sheet: Worksheet, items: Sequence[BatchItem], summary: Summary, lan
            start_row=row)
     row += len(by_rule) + 3
     sheet.cell(row - 1, 1, _label("按机关", "By agency", lang)).font = _BOLD
-    by_agency = [[agency, "", *(int(c) for c in tally.cells())] for agency, tally in tables.by_agency]
-    _table(sheet, [_label("机关", "Agency", lang), "", *tally_header], by_agency, start_row=row)
+    by_agency = [[agency, None, *(int(c) for c in tally.cells())] for agency, tally in tables.by_agency]
+    _table(sheet, [_label("机关", "Agency", lang), None, *tally_header], by_agency, start_row=row)
     _widths(sheet, (22, 60, 10, 10, 10, 10, 12))
 
 
@@ -189,7 +189,8 @@ def _finding_rows(items: Sequence[BatchItem], lang: Lang) -> list[list[Any]]:
             continue
         for finding in report.findings:
             deadline = finding.deadline
-            agency = agency_label(finding.events[-1]) if finding.events else word("whole_case", lang)
+            # The agency the summary counts it under (that of its first event: the trigger or the act).
+            agency = agency_label(finding.events[0]) if finding.events else word("whole_case", lang)
             rows.append([
                 report.case_id, item.source, finding.rule_id, word(finding.severity, lang),
                 "、".join(c.label.zh for c in finding.citations), agency,
