@@ -37,6 +37,7 @@ from ._engines import EngineName
 from ._errors import InputError, LegalcheckError
 from ._evaluator import Evaluator
 from ._findings import Report
+from ._ledger import is_ledger, iter_inputs
 from ._yaml import DEFAULT_LIMITS, Limits
 
 _T = TypeVar("_T")
@@ -63,6 +64,7 @@ class Options:
     roll_over: bool = True
     packs: tuple[str, ...] | None = None
     calendar_files: tuple[Path, ...] = ()
+    mapping: Path | None = None  # how ledgers (.xlsx, .csv) map to cases; see _ledger.py
 
 
 @dataclass(frozen=True)
@@ -478,7 +480,9 @@ def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[
 
 def _run(paths: Sequence[str | Path], options: Options, jobs: int, evaluator: Evaluator, limits: Limits,
          finish: Callable[[BatchItem], _T], on_skip: SkipCallback | None = None) -> Iterator[_T]:
-    units = iter_jobs(paths, limits=limits, on_skip=on_skip)
+    # Ledgers (.xlsx, .csv) are read here, row by row into cases, and checked like case files.
+    units = (iter_inputs(paths, options.mapping, limits=limits) if any(map(is_ledger, paths))
+             else iter_jobs(paths, limits=limits, on_skip=on_skip))
     head: list[Job | CaseInput] = []
     if jobs > 1:
         threshold = jobs * POOL_MIN_INPUTS_PER_WORKER

@@ -42,6 +42,7 @@ from ._yaml import (
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_MARKER = ".legalcheck-skip"  # a directory walk leaves out the directory holding this file
 MAX_EVENTS = 10_000
 MAX_PROBLEMS = 50  # per file: enough to fix a file in one go, not a 10 MB error report
 
@@ -494,11 +495,12 @@ def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None
     """Case files under ``paths``, directories recursively, in a deterministic order.
 
     Hidden files and files named ``_*`` (shared agency registries) under a directory
-    are not cases. Directories are walked one at a time with sorted entries, so memory
-    is bounded by the largest directory, not by the whole tree; symlinked directories
-    are not followed (no loops). Every entry is accounted for: a case file (yielded),
-    an error (a name that is not UTF-8, a dangling link or a FIFO named like a case
-    file), or skipped with its reason, told to ``on_skip``.
+    are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
+    (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one
+    at a time with sorted entries, so memory is bounded by the largest directory, not by
+    the whole tree; symlinked directories are not followed (no loops). Every entry is
+    accounted for: a case file (yielded), an error (a name that is not UTF-8, a dangling
+    link or a FIFO named like a case file), or skipped with its reason, told to ``on_skip``.
     """
     for raw in paths:
         path = Path(raw)
@@ -524,10 +526,14 @@ def _walk(root: Path, on_skip: SkipCallback) -> Iterator[Path | InputError]:
         directory = pending.pop()
         try:
             with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
+                listed = list(scan)
         except OSError as exc:
             yield InputError.at(f"cannot read directory: {exc.strerror or exc}", file=printable_path(directory))
             continue
+        if any(e.name == SKIP_MARKER for e in listed):
+            on_skip(printable_path(directory), f"directory marked {SKIP_MARKER}")
+            continue
+        entries = sorted(listed, key=lambda e: e.name)
         subdirectories = []
         for entry in entries:
             try:

@@ -43,7 +43,7 @@ def _raise_terminated(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 
-FORMATS = ("text", "json", "jsonl", "markdown", "html")
+FORMATS = ("text", "json", "jsonl", "markdown", "html", "xlsx")
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -104,17 +104,21 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
 @click.option("--cluster", metavar="local:N|tcp://HOST:PORT",
               help="Check on a Dask cluster: N local worker processes, or a running scheduler (docs/cluster.md).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ledger mapping file: how the columns of .xlsx/.csv ledgers become cases (docs/ledger.md).")
 def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
-          jobs: int | None, verbose: bool, redact: bool, cluster: str | None) -> None:
-    """Check case files or directories (YAML, JSON, JSON Lines) and report findings.
+          jobs: int | None, verbose: bool, redact: bool, cluster: str | None, mapping: Path | None) -> None:
+    """Check case files, directories (YAML, JSON, JSON Lines) or ledgers (.xlsx, .csv) and report findings.
 
     Exit codes: 0 no violation and nothing undetermined; 1 violations; 2 bad input or usage;
     3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a workbook: give --output FILE.xlsx")
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
-                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files)
+                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
     if cluster is not None:
         sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
     if output is not None:
@@ -143,8 +147,15 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
-        with _open_output(output) as stream:
-            _emit(items, summary, fmt, lang, stream, verbose, progress)
+        if fmt == "xlsx":
+            from ._render_xlsx import write_xlsx
+
+            assert output is not None
+            write_xlsx(items, summary, output, lang, paths=[Path(p) for p in paths],  # type: ignore[arg-type]
+                       mapping=mapping, redact=redact, progress=progress)
+        else:
+            with _open_output(output) as stream:
+                _emit(items, summary, fmt, lang, stream, verbose, progress)
     except (KeyboardInterrupt, Terminated):
         # Stop the workers now (closing the iterator shuts the pool down), then say how far the run got.
         _close(items)
@@ -450,12 +461,14 @@ def rules_docs(output: Path) -> None:
 
 @cli.command()
 @click.option("--report", is_flag=True, help="The JSON Schema of reports instead of case files.")
-def schema(report: bool) -> None:
-    """Print the JSON Schema of case files (or of reports)."""
+@click.option("--mapping", is_flag=True, help="The JSON Schema of ledger mapping files instead of case files.")
+def schema(report: bool, mapping: bool) -> None:
+    """Print the JSON Schema of case files (or of reports, or of ledger mappings)."""
     from ._case import Case
     from ._findings import Report
+    from ._ledger import LedgerMapping
 
-    model = Report if report else Case
+    model = Report if report else LedgerMapping if mapping else Case
     document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 

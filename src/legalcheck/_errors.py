@@ -8,15 +8,23 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Location:
-    """Where a problem is: file, 1-based line and column, and the field path inside the document."""
+    """Where a problem is: file, 1-based line and column, and the field path inside the document.
+
+    In a spreadsheet, ``cell`` says where instead of line and column (``案件!F17``), and
+    ``field`` names the column's header: ``ledger.xlsx:案件!F17 (受理日期)``.
+    """
 
     file: str | None = None
     line: int | None = None
     column: int | None = None
     field: str | None = None
+    cell: str | None = None
 
     def __str__(self) -> str:
         where = self.file or "<input>"
+        if self.cell is not None:
+            where += f":{self.cell}"
+            return f"{where} ({self.field})" if self.field else where
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

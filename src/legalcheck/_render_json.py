@@ -20,6 +20,7 @@ def error_json(item: BatchItem) -> dict[str, Any]:
     assert item.error is not None
     if isinstance(item.error, InputError):
         problems = [{"file": loc.file, "line": loc.line, "column": loc.column, "field": loc.field,
+                     **({"cell": loc.cell} if loc.cell is not None else {}),
                      "message": message} for loc, message in item.error.problems]
         return {"source": item.source, "kind": "input_error", "problems": problems}
     return {"source": item.source, "kind": "internal_error", "problems": [{"message": str(item.error)}]}

@@ -266,7 +266,7 @@ def tabulate(items: Sequence[BatchItem], lang: Lang) -> BatchTables:
 def error_rows(item: BatchItem) -> list[ErrorRow]:
     error = item.error
     if isinstance(error, InputError):
-        return [ErrorRow(loc.file or item.source, "" if loc.line is None else str(loc.line),
+        return [ErrorRow(loc.file or item.source, loc.cell or ("" if loc.line is None else str(loc.line)),
                          "" if loc.column is None else str(loc.column), loc.field or "", message, "input_error")
                 for loc, message in error.problems]
     return [ErrorRow(item.source, "", "", "", str(error), "internal_error")]
