@@ -459,7 +459,8 @@ def check_shards(paths: Sequence[str | Path], out_dir: str | Path, options: Opti
             # distributed draws on stdout; stderr when stdout is not the terminal (a redirected report).
             terminal = sys.stdout if sys.stdout.isatty() or not sys.stderr.isatty() else sys.stderr
             with contextlib.redirect_stdout(terminal):
-                show_progress(futures)
+                # The bar follows this run's scheduler, not that of the process's first client.
+                show_progress(futures, scheduler=client.scheduler_info()["address"])
         parts = client.gather(futures) if timeout is None else _gather(client, futures, timeout)
     result = merge(parts)
     finish_output(out_dir, result)
