@@ -594,26 +594,31 @@ def _jsonl_jobs(path: Path, limits: Limits) -> Iterator[Job | CaseInput]:
         yield CaseInput(name, None, CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name))
         return
     with handle:
-        number = 0
-        while True:
-            try:
-                line = handle.readline(limits.max_bytes + 1)
-            except OSError as exc:
-                yield CaseInput(f"{name}:{number + 1}", None,
-                                CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name, line=number + 1))
-                return
-            if not line:
-                return
-            number += 1
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if len(line) > limits.max_bytes and not line.endswith(b"\n"):
-                size = len(line) + _skip_line(handle)
-                yield CaseInput(f"{name}:{number}", None, CaseError.at(
-                    f"line is {size} bytes, over the limit of {limits.max_bytes}", file=name, line=number))
-                continue
-            if line.strip():
-                yield Job(f"{name}:{number}", name, number, line)
+        yield from jsonl_jobs_from(name, handle, limits)
+
+
+def jsonl_jobs_from(name: str, handle: Any, limits: Limits) -> Iterator[Job | CaseInput]:
+    """The jobs of an open binary JSON Lines stream named ``name`` (a path or a URL), line by line."""
+    number = 0
+    while True:
+        try:
+            line = handle.readline(limits.max_bytes + 1)
+        except OSError as exc:
+            yield CaseInput(f"{name}:{number + 1}", None,
+                            CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name, line=number + 1))
+            return
+        if not line:
+            return
+        number += 1
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if len(line) > limits.max_bytes and not line.endswith(b"\n"):
+            size = len(line) + _skip_line(handle)
+            yield CaseInput(f"{name}:{number}", None, CaseError.at(
+                f"line is {size} bytes, over the limit of {limits.max_bytes}", file=name, line=number))
+            continue
+        if line.strip():
+            yield Job(f"{name}:{number}", name, number, line)
 
 
 def _skip_line(handle: Any) -> int:

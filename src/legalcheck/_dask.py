@@ -51,7 +51,7 @@ from ._batch import (
     default_jobs,
 )
 from ._case import Case
-from ._case_loader import CaseInput, Job, _skip_line, iter_case_files, iter_jobs
+from ._case_loader import CaseInput, Job, iter_case_files, iter_jobs, jsonl_jobs_from
 from ._errors import CaseError, InputError, LegalcheckError
 from ._evaluator import Evaluator
 from ._vocabulary import Lang, word
@@ -146,33 +146,14 @@ def shard_units(shard: Shard, limits: Limits = DEFAULT_LIMITS) -> Iterator[Job |
 
 
 def _url_jobs(url: str, limits: Limits) -> Iterator[Job | CaseInput]:
-    """``_case_loader._jsonl_jobs`` for a file that fsspec opens: one job per non-blank line."""
+    """A JSON Lines shard that fsspec opens: one job per non-blank line, as for a local file."""
     try:
         handle = fsspec.open(url, "rb").open()
     except (OSError, ValueError) as exc:
         yield CaseInput(url, None, CaseError.at(f"cannot read file: {exc}", file=url))
         return
     with handle:
-        number = 0
-        while True:
-            try:
-                line = handle.readline(limits.max_bytes + 1)
-            except OSError as exc:
-                yield CaseInput(f"{url}:{number + 1}", None,
-                                CaseError.at(f"cannot read file: {exc}", file=url, line=number + 1))
-                return
-            if not line:
-                return
-            number += 1
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if len(line) > limits.max_bytes and not line.endswith(b"\n"):
-                size = len(line) + _skip_line(handle)
-                yield CaseInput(f"{url}:{number}", None, CaseError.at(
-                    f"line is {size} bytes, over the limit of {limits.max_bytes}", file=url, line=number))
-                continue
-            if line.strip():
-                yield Job(f"{url}:{number}", url, number, line)
+        yield from jsonl_jobs_from(url, handle, limits)
 
 
 # --- the evaluator, once per worker process ---------------------------------------------------
