@@ -47,20 +47,11 @@ Deletion = tuple[str, Callable[[dict[str, Any]], None]]
 # (rule id, example name, deletion) -> why it still passes silently. Each is a fact the case
 # model cannot yet record as "not recorded" (a None default read as "none"), or a premise whose
 # absence no clause yet reports.
-_PROCEDURE = ("flags.statutory_procedure left out is the case model's record that none of the procedures of "
-              "第三十一条第一至五项 applies (LC2023 and LC1030 rely on it); the model cannot yet say 'not assessed'")
 _STAFF = ("staff_interests lists handling staff with an interest only when there are any: an empty list cannot be "
           "told from one never filled in")
 _ACCUSED = ("the accused are partly recorded (persons, or agencies): one kind left out cannot be told from none "
             "of that kind accused")
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("LC2013", "closed-without-routing", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC2013", "routed-into-wrong-procedure", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC2014", "opinion-on-arbitrable-wage-dispute", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5003", "forwarded-without-telling-petitioner", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5003", "told-on-day-16", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5004", "work-office-accepts-labour-arbitration-matter", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5004", "work-office-accepts-administrative-reconsideration-matter", "flags.statutory_procedure"): _PROCEDURE,
     ("LC2015", "interested-handler-never-recused", "staff_interests"): _STAFF,
     ("LC5022", "interested-officer-never-recused", "staff_interests"): _STAFF,
     ("LC2016", "accusation-forwarded-to-accused-bureau", "accused.agencies"): _ACCUSED,
