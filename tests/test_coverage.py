@@ -82,7 +82,8 @@ def test_encoded_and_liability_statuses_come_from_the_rules(cov: Coverage) -> No
     art43 = units[(43, 1)]
     assert art43.status == LIABILITY_ONLY and "LC1001" in art43.liability_rules  # type: ignore[attr-defined]
     old = _units(cov, "xftl-2005")
-    assert old[(34, 1)].status == PARTLY_ENCODED and "LC5014" in old[(34, 1)].rules  # type: ignore[attr-defined]
+    # every duty encoded: the reviewing organ is judged, or undetermined when the registry lacks the superior
+    assert old[(34, 1)].status == ENCODED and "LC5014" in old[(34, 1)].rules  # type: ignore[attr-defined]
     assert old[(51, 1)].status == "commencement"  # type: ignore[attr-defined]
 
 
@@ -319,8 +320,8 @@ def test_a_duty_with_the_wrong_fields_for_its_status_is_refused_with_its_line(tm
     ("xfgz-2022", 31, 1, "应当听取信访人陈述事实和理由", "partly-encoded"),
     ("xfgz-2022", 31, 1, "分别按照下列方式办理", "partly-encoded"),
     ("xfgz-2022", 34, 1, "情况复杂的", "partly-encoded"),
-    ("xfgz-2022", 35, 1, "请求原办理机关、单位的上一级机关、单位复查", "partly-encoded"),
-    ("xfgz-2022", 36, 1, "向复查机关、单位的上一级机关、单位请求复核", "partly-encoded"),
+    ("xfgz-2022", 35, 1, "请求原办理机关、单位的上一级机关、单位复查", "encoded"),
+    ("xfgz-2022", 36, 1, "向复查机关、单位的上一级机关、单位请求复核", "encoded"),
     ("xftl-2005", 21, 1, "应当予以登记", "encoded"),
     ("xftl-2005", 21, 1, "应当转送有权处理的行政机关", "encoded"),
     ("xftl-2005", 21, 1, "并抄送下一级人民政府信访工作机构", "partly-encoded"),
@@ -331,9 +332,9 @@ def test_a_duty_with_the_wrong_fields_for_its_status_is_refused_with_its_line(tm
     ("xftl-2005", 32, 1, "请求缺乏事实根据", "encoded"),
     ("xftl-2005", 33, 1, "信访事项应当自受理之日起60日内办结", "encoded"),
     ("xftl-2005", 33, 1, "情况复杂的", "partly-encoded"),
-    ("xftl-2005", 34, 1, "请求原办理行政机关的上一级行政机关复查", "partly-encoded"),
+    ("xftl-2005", 34, 1, "请求原办理行政机关的上一级行政机关复查", "encoded"),
     ("xftl-2005", 34, 1, "应当自收到复查请求之日起30日内提出复查意见", "encoded"),
-    ("xftl-2005", 35, 1, "向复查机关的上一级行政机关请求复核", "partly-encoded"),
+    ("xftl-2005", 35, 1, "向复查机关的上一级行政机关请求复核", "encoded"),
     ("xftl-2005", 35, 1, "应当自收到复核请求之日起30日内提出复核意见", "encoded"),
 ])
 def test_the_overstated_paragraphs_are_honest_per_duty(cov: Coverage, instrument: str, article: int,
@@ -358,6 +359,6 @@ def test_cli_coverage_shows_duties_in_every_format(capsys: pytest.CaptureFixture
     if fmt == "json":
         provisions = json.loads(out)["instruments"][0]["provisions"]
         art34 = next(p for p in provisions if p["article"] == 34)
-        assert [d["status"] for d in art34["duties"]] == ["partly-encoded", "encoded"]
+        assert [d["status"] for d in art34["duties"]] == ["encoded", "encoded"]
         assert art34["duties"][0]["rules"] == ["LC5033", "LC5034"]
         assert art34["duties"][1]["rules"] == ["LC5014"]

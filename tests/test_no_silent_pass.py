@@ -14,7 +14,11 @@ Two kinds of deletion are outside the property, by construction (``_exempt``):
   the premise anyway (an opinion with no acceptance before it), the rule has an undetermined
   clause, and the tests below name those cases;
 - a field whose case-model default is a value, not "nothing" (``flags.*``, ``status``,
-  ``via``, ``same_facts_as_concluded``, …): omitting it records the default.
+  ``via``, ``same_facts_as_concluded``, …): omitting it records the default. For the boolean
+  flags that is a decision, not a limit of the model: each marks an exception the law attaches
+  duties to, and an unrecorded exception is read as absent (reading
+  exceptional-circumstances-recorded-when-present). ``flags.statutory_procedure`` has no such
+  default: left out, it is not recorded, and the rules that turn on it say undetermined.
 
 What still escapes is listed in ``KNOWN_GAPS`` with the reason; the test fails both on a new
 escape and on a listed gap that no longer escapes, so the list stays exact.
@@ -44,23 +48,17 @@ NEVER_DELETED = {"id", "schema", "agency_registry", "agencies", "channel", "cate
 
 Deletion = tuple[str, Callable[[dict[str, Any]], None]]
 
-# (rule id, example name, deletion) -> why it still passes silently. Each is a fact the case
-# model cannot yet record as "not recorded" (a None default read as "none"), or a premise whose
-# absence no clause yet reports.
-_PROCEDURE = ("flags.statutory_procedure left out is the case model's record that none of the procedures of "
-              "第三十一条第一至五项 applies (LC2023 and LC1030 rely on it); the model cannot yet say 'not assessed'")
-_STAFF = ("staff_interests lists handling staff with an interest only when there are any: an empty list cannot be "
-          "told from one never filled in")
-_ACCUSED = ("the accused are partly recorded (persons, or agencies): one kind left out cannot be told from none "
-            "of that kind accused")
+# (rule id, example name, deletion) -> why it still passes silently, by decision: the law does not
+# make every case turn on the fact, so "not recorded" is read as "none" (see the reason).
+_STAFF = ("staff_interests lists handling staff with a direct interest, the exception that 第二十八条第三款 "
+          "(2005 第三十条) attaches recusal to; none recorded is read as none (reading exceptional-circumstances-"
+          "recorded-when-present): asking every file to record that no handler has an interest would make nearly "
+          "every closed case undetermined")
+_ACCUSED = ("an accusation's accused are what it names: once the file names an accused person (or agency), the "
+            "other kind left out is read as none of that kind named. Reading it as 'not recorded' would make every "
+            "accusation against an official that is forwarded anywhere undetermined, since the registry cannot tell "
+            "whether the receiving agency is the official's unit; with nobody named at all the rule is undetermined")
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("LC2013", "closed-without-routing", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC2013", "routed-into-wrong-procedure", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC2014", "opinion-on-arbitrable-wage-dispute", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5003", "forwarded-without-telling-petitioner", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5003", "told-on-day-16", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5004", "work-office-accepts-labour-arbitration-matter", "flags.statutory_procedure"): _PROCEDURE,
-    ("LC5004", "work-office-accepts-administrative-reconsideration-matter", "flags.statutory_procedure"): _PROCEDURE,
     ("LC2015", "interested-handler-never-recused", "staff_interests"): _STAFF,
     ("LC5022", "interested-officer-never-recused", "staff_interests"): _STAFF,
     ("LC2016", "accusation-forwarded-to-accused-bureau", "accused.agencies"): _ACCUSED,
@@ -169,6 +167,15 @@ def test_every_rule_has_a_compliant_and_a_violating_twin() -> None:
     ("LC1007", "no-competent-agency-recorded-no-notice"),
     ("LC1006", "joint-petitioner-address-not-entered-no-notice"),
     ("LC1030", "concluded-without-acceptance-or-opinion-recorded"),
+    ("LC2013", "complaint-not-sorted-closed-without-routing"),
+    ("LC2014", "opinion-on-complaint-not-sorted"),
+    ("LC5003", "route-not-assessed-forwarded-without-telling"),
+    ("LC5004", "work-office-accepts-matter-route-not-assessed"),
+    ("LC1020", "competent-agency-not-recorded-accepted"),
+    ("LC3002", "original-agency-without-superior-in-registry"),
+    ("LC3005", "reviewing-agency-without-superior-in-registry"),
+    ("LC5033", "original-agency-without-superior-in-registry"),
+    ("LC5035", "reviewing-agency-without-superior-in-registry"),
 ])
 def test_the_silent_passes_of_the_issue_are_undetermined(evaluator: Evaluator, rule_id: str,
                                                          example_name: str) -> None:

@@ -148,7 +148,8 @@ class Content(_Model):
 
 class Flags(_Model):
     litigation_related: bool = False  # 涉法涉诉 / 涉及诉讼权利救济
-    statutory_procedure: StatutoryProcedure | None = None
+    # 第三十一条 sorts every complaint: a procedure of items 1-5, "none" (assessed: item 6), or not recorded (None).
+    statutory_procedure: StatutoryProcedure | Literal["none"] | None = None
     major_urgent: bool = False  # 重大、紧急
     discipline_matter: bool = False  # 属于纪检监察机关受理的检举控告 (第二十二条第二款)
     complex: bool = False  # 情况复杂

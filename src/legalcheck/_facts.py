@@ -39,8 +39,10 @@ _CASE: dict[str, _CaseField] = {
     "headcount": _CaseField("int", lambda c: c.headcount),
     "representatives_count": _CaseField("int", lambda c: len(c.representatives)),
     "litigation_related": _CaseField("bool", lambda c: c.flags.litigation_related),
-    "statutory_procedure": _CaseField("str", lambda c: None if c.flags.statutory_procedure is None
-                                      else c.flags.statutory_procedure.value),
+    "statutory_procedure": _CaseField("str", lambda c: None if c.flags.statutory_procedure in (None, "none")
+                                      else str(c.flags.statutory_procedure)),
+    # Whether the file records the sorting of 第三十一条 at all ("none" included): not assessed is not "none".
+    "statutory_procedure_recorded": _CaseField("bool", lambda c: c.flags.statutory_procedure is not None),
     "major_urgent": _CaseField("bool", lambda c: c.flags.major_urgent),
     "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
     "complex": _CaseField("bool", lambda c: c.flags.complex),

@@ -253,9 +253,6 @@ class Rule(_Schema):
         expects = {example.expect for example in self.examples}
         if "compliant" not in expects or not expects & {"violation", "notice"}:
             raise ValueError("examples need at least one compliant and one violating (or notice) case")
-        if self.undetermined and self.severity != "violation":
-            raise ValueError("'undetermined' belongs to rules of severity violation: a warning or notice never "
-                             "changes the verdict, so not knowing it cannot either")
         if self.undetermined and "undetermined" not in expects:
             raise ValueError("a rule with 'undetermined' clauses needs an example that expects 'undetermined'")
         if self.effective_until is not None and self.effective_until < self.effective_from:
