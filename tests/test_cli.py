@@ -29,7 +29,7 @@ def test_english_output(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("check", str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", "2025-12-01",
                        "--lang", "en")
     assert code == 1
-    assert "Regulations on Petition Work (2022), Art. 22(1)" in out and "2 day(s) late" in out
+    assert "Regulations on Petition Work (2022), Art. 22(1)" in out and "done 2 days late (on 2025-06-20)" in out
 
 
 def test_malformed_file_exits_2_naming_file_line_and_field(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ def test_due_docket(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_deadline_calculator(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("deadline", "2025-09-26", "5wd")
-    assert code == 0 and "2025-10-10" in out
+    assert code == 0 and out.rstrip().endswith("届满日：2025年10月10日")
     code, out, _ = cli("deadline", "2025-09-20", "15d", "--lang", "en")
     assert "2025-10-05" in out and "2025-10-09" in out
     code, _, err = cli("deadline", "2025-09-20", "fifteen")

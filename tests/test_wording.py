@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from legalcheck import Evaluator, Report, load_case
+from legalcheck import Evaluator, Finding, Report, load_case
 from legalcheck._case_loader import case_from_document
 from legalcheck._paths import data_dir
 from legalcheck._rules import load_ruleset
@@ -150,3 +150,32 @@ def test_deadline_sentence_writes_dates_and_units(native: Evaluator) -> None:
     assert finding.message.zh.endswith(
         f"期限自{zh_day}起算，{d.amount}日，至{due}届满；逾期{d.days_late}日完成（实际完成日为{actual}）。")
     assert f"The period runs from {d.start} ({d.amount} days) and ends on {d.effective_due}" in finding.message.en
+
+
+def _example_finding(native: Evaluator, rule_id: str, example_name: str) -> Finding:
+    (compiled,) = [c for c in RULESET.rules if c.rule.id == rule_id]
+    (example,) = [e for e in compiled.rule.examples if e.name == example_name]
+    case = case_from_document(Document(example.case, str(compiled.source), ""), base_dir=compiled.source.parent)
+    report = native.check(case, as_of=example.as_of, roll_over=example.roll_over)
+    (finding,) = [f for f in report.findings if f.rule_id == rule_id]
+    return finding
+
+
+def test_late_extension_is_worded_as_a_decision_not_a_completion(native: Evaluator) -> None:
+    finding = _example_finding(native, "LC2027", "extension-on-day-61")
+    assert finding.message.zh == (
+        "县人力资源和社会保障局于2025年3月10日受理信访事项，该机关延长办理期限的决定在60日办理期限届满后作出；"
+        "已经届满的期限不能延长。期限自2025年3月10日起算，60日，至2025年5月9日届满；"
+        "延期决定于2025年5月10日作出，晚于届满日1日。")
+    assert "完成" not in finding.message.zh
+    assert finding.message.en.endswith("the extension was granted on 2025-05-10, 1 day after the due date.")
+
+
+def test_petitioner_request_saved_by_roll_over_is_worded_as_a_request(native: Evaluator) -> None:
+    notices = [f for _name, report in example_reports(native) for f in report.findings
+               if f.rule_id == "LC3003" and f.deadline is not None and f.deadline.status == "met_by_roll_over"]
+    assert notices  # some rule's example has a review request saved by the roll-over
+    message = notices[0].message.zh
+    assert "原届满日（未顺延）为" in message and "，顺延至" in message
+    assert re.search(r"复查请求于\d{4}年\d{1,2}月\d{1,2}日提出，因期限顺延而未超过期间。$", message)
+    assert "完成" not in message

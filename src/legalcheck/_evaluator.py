@@ -696,15 +696,23 @@ def _show(value: Any) -> str:
 
 # The status that ends a deadline finding's message; zh dates are given as 2025年6月3日, en dates as ISO.
 _STATUS = {
-    "late": ("逾期{days}日完成（实际完成日为{actual}）", "done {days} day(s) late (on {actual})"),
-    "overdue": ("截至{as_of}仍未完成，已逾期{days}日", "still not done on {as_of}: {days} day(s) overdue"),
+    "late": ("逾期{days}日完成（实际完成日为{actual}）", "done {days} late (on {actual})"),
+    "overdue": ("截至{as_of}仍未完成，已逾期{days}日", "still not done on {as_of}: {days} overdue"),
     "met_by_roll_over": ("于{actual}完成，因期限顺延而未逾期",
                          "done on {actual}: in time only because the due date rolled over (strict due date {strict})"),
 }
-# A late act that is not the completion of a task is worded as what it is.
-_LATE_BY_KIND = {
-    "extension": ("延期决定于{actual}作出，晚于届满日{days}日",
-                  "the extension was granted on {actual}, {days} day(s) after the due date"),
+# An act that is not the completion of a task (a decision to extend, a petitioner's request) is worded as what it is.
+_STATUS_BY_KIND = {
+    ("extension", "late"): ("延期决定于{actual}作出，晚于届满日{days}日",
+                            "the extension was granted on {actual}, {days} after the due date"),
+    ("review_requested", "late"): ("复查请求于{actual}提出，晚于届满日{days}日",
+                                   "review was requested on {actual}, {days} after the due date"),
+    ("review_requested", "met_by_roll_over"): ("复查请求于{actual}提出，因期限顺延而未超过期间",
+                                               "review was requested on {actual}: in time only thanks to the roll-over"),
+    ("rereview_requested", "late"): ("复核请求于{actual}提出，晚于届满日{days}日",
+                                     "re-review was requested on {actual}, {days} after the due date"),
+    ("rereview_requested", "met_by_roll_over"): ("复核请求于{actual}提出，因期限顺延而未超过期间",
+                                                 "re-review was requested on {actual}: in time only thanks to the roll-over"),
 }
 
 
@@ -726,15 +734,15 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
     zh = rule.message.zh.format_map(zh_values)
     en = rule.message.en.format_map(en_values)
     if deadline is not None and deadline.status in _STATUS:
-        tail_zh, tail_en = _STATUS[deadline.status]
-        if deadline.status == "late" and done_kind in _LATE_BY_KIND:
-            tail_zh, tail_en = _LATE_BY_KIND[done_kind]
+        tail_zh, tail_en = _STATUS_BY_KIND.get((done_kind or "", deadline.status), _STATUS[deadline.status])
 
         def zh_day(day: dt.date | None) -> str:
             return _zh_date(day) if day is not None else ""
         zh_args = {"days": deadline.days_late, "actual": zh_day(deadline.actual), "as_of": zh_day(deadline.as_of),
                    "strict": zh_day(deadline.strict_due)}
-        en_args = {"days": deadline.days_late, "actual": deadline.actual, "as_of": deadline.as_of,
+        late = deadline.days_late
+        en_args = {"days": None if late is None else f"{late} day{'' if late == 1 else 's'}",
+                   "actual": deadline.actual, "as_of": deadline.as_of,
                    "strict": deadline.strict_due}
         zh += _period_zh(deadline) + tail_zh.format(**zh_args) + "。"
         en += " " + _period_en(deadline) + tail_en.format(**en_args) + "."
