@@ -16,7 +16,7 @@ def test_examples_dir_exits_1_and_cites_articles(cli) -> None:  # type: ignore[n
     code, out, _ = cli("check", str(EXAMPLES), "--as-of", "2025-12-01", "--engine", "native", "--jobs", "1")
     assert code == 1
     assert "《信访工作条例》第二十二条第一款" in out and "LC1003" in out
-    assert "逾期2日完成" in out and "2025-06-18" in out
+    assert "期限自2025年6月3日起算，15日，至2025年6月18日届满；逾期2日完成（实际完成日为2025年6月20日）。" in out
 
 
 def test_compliant_example_exits_0(cli) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +29,7 @@ def test_english_output(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("check", str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", "2025-12-01",
                        "--lang", "en")
     assert code == 1
-    assert "Regulations on Petition Work (2022), Art. 22(1)" in out and "2 day(s) late" in out
+    assert "Regulations on Petition Work (2022), Art. 22(1)" in out and "done 2 days late (on 2025-06-20)" in out
 
 
 def test_malformed_file_exits_2_naming_file_line_and_field(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,8 +78,10 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
         "  - {kind: forwarded, date: 2025-10-09, agency: hx-pb, to: hx-hrss}\n", encoding="utf-8")
     code, out, _ = cli("check", str(case), "--as-of", "2025-12-01")
     assert code == 0 and "提示 LC1003" in out and "顺延至 2025-10-09" in out
+    assert "原届满日（未顺延）为2025年10月5日，顺延至2025年10月9日；于2025年10月9日完成，因期限顺延而未逾期。" in out
     code, out, _ = cli("check", str(case), "--as-of", "2025-12-01", "--no-roll-over")
     assert code == 1 and "违规 LC1003" in out and "逾期4日完成" in out
+    assert "至2025年10月5日届满；逾期4日完成（实际完成日为2025年10月9日）。" in out
 
 
 def test_due_docket(cli) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +94,7 @@ def test_due_docket(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_deadline_calculator(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("deadline", "2025-09-26", "5wd")
-    assert code == 0 and "2025-10-10" in out
+    assert code == 0 and out.rstrip().endswith("届满日：2025年10月10日")
     code, out, _ = cli("deadline", "2025-09-20", "15d", "--lang", "en")
     assert "2025-10-05" in out and "2025-10-09" in out
     code, _, err = cli("deadline", "2025-09-20", "fifteen")

@@ -208,13 +208,17 @@ def test_rereview_window_ignores_the_reply_to_the_first_opinion(native: Evaluato
     assert results(native, "LC3006", case) == []
 
 
-def test_accusation_message_says_it_is_the_gravest(native: Evaluator) -> None:
+def test_accusation_message_states_the_liability(native: Evaluator) -> None:
     case = make_case([{"kind": "disclosed", "date": "2025-06-09", "agency": "county-pb", "to": "county-housing"}],
                      category="accusation", accused={"agencies": ["county-housing"]})
     report = native.check(case, as_of=dt.date(2025, 12, 1))
     (finding,) = [f for f in report.findings if f.rule_id == "LC2016"]
     assert finding.severity == "violation"
-    assert "最严重" in finding.message.zh and "gravest" in finding.message.en
+    assert finding.message.zh == (
+        "县信访局于2025年6月9日将信访人的检举、揭发材料或者有关情况透露、转给被检举、揭发的人员或者单位。"
+        "第四十六条第五项对此规定了责任：由其上级机关、单位责令改正；造成严重后果的，对直接负责的主管人员和其他直接责任人员"
+        "依规依纪依法严肃处理；构成犯罪的，依法追究刑事责任。")
+    assert "Art. 46, item 5" in finding.message.en and "gravest" not in finding.message.en
     assert [c.label.zh for c in finding.liability] == ["《信访工作条例》第四十六条第五项"]
 
 

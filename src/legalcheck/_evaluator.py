@@ -335,7 +335,8 @@ class Evaluator:
         events = (anchor, *verdict.related) if anchor is not None else verdict.related
         return out.Finding(
             rule_id=rule.id, rule_name=rule.name, severity=verdict.severity,  # type: ignore[arg-type]
-            title=verdict.rule.title, message=_message(rule, ctx, anchor, deadline), instrument=rule.instrument,
+            title=verdict.rule.title, instrument=rule.instrument,
+            message=_message(rule, ctx, anchor, deadline, verdict.related[0]["kind"] if verdict.related else None),
             citations=self._citations(rule.citations), liability=self._citations(rule.liability),
             grounds=verdict.rule.grounds, events=tuple(self._event_ref(ctx, e) for e in events),
             fields=_field_refs(verdict.rule, ctx, anchor), deadline=deadline,
@@ -368,14 +369,15 @@ class Evaluator:
         act = _day(anchor["day"])
         entry = self.ruleset.in_force.get(rule.instrument)
         reading = entry.until_reading if entry is not None else None
-        reading_zh = f"（解读 {reading}）" if reading else ""
+        # Chinese prose names the reading by its title, never by its identifier.
+        reading_zh = f"（适用口径：{self._readings[reading].title.zh}）" if reading in self._readings else ""
         reading_en = f" (reading {reading})" if reading else ""
         return out.Finding(
             rule_id=rule.id, rule_name=rule.name, severity="notice",
             title=out.Bilingual(zh=f"{cited_zh}对{_zh_date(until + dt.timedelta(days=1))}以后的行为是否适用不能确定",
                                 en=f"Whether {cited_en} applies to acts after {until.isoformat()} is uncertain"),
             message=out.Bilingual(
-                zh=(f"{_zh_date(act)}的行为属于{cited_zh}所规定的情形（规则 {rule.id}）。本工具只对"
+                zh=(f"{_zh_date(act)}的行为属于{cited_zh}所规定的情形。本工具只对"
                     f"{_zh_date(rule.effective_from)}至{_zh_date(until)}的行为适用该规定{reading_zh}，"
                     f"所存文本不能确定该规定此后是否继续适用；该行为只按全国规则检查，请法务人员核实该规定的效力。"),
                 en=(f"The act of {act.isoformat()} falls under {cited_en} (rule {rule.id}). The tool applies that "
@@ -622,7 +624,7 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
     day = _day(anchor["day"])
     kind = anchor["kind"]
     act_zh = _ACT_ZH.get(kind) or kind_label(kind, "zh")
-    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{day.year}年{day.month}月{day.day}日{act_zh}。{zh_tail}"
+    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{_zh_date(day)}{act_zh}。{zh_tail}"
     en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {kind_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
 
@@ -692,21 +694,39 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+# The status that ends a deadline finding's message; zh dates are given as 2025年6月3日, en dates as ISO.
 _STATUS = {
-    "late": ("逾期{days}日完成（实际完成日 {actual}）", "done {days} day(s) late (on {actual})"),
-    "overdue": ("截至 {as_of} 仍未完成，已逾期{days}日", "still not done on {as_of}: {days} day(s) overdue"),
-    "met_by_roll_over": ("于 {actual} 完成，仅因期限顺延而未逾期（严格期限为 {strict}）",
+    "late": ("逾期{days}日完成（实际完成日为{actual}）", "done {days} late (on {actual})"),
+    "overdue": ("截至{as_of}仍未完成，已逾期{days}日", "still not done on {as_of}: {days} overdue"),
+    "met_by_roll_over": ("于{actual}完成，因期限顺延而未逾期",
                          "done on {actual}: in time only because the due date rolled over (strict due date {strict})"),
+}
+# An act that is not the completion of a task (a decision to extend, a petitioner's request) is worded as what it is.
+_STATUS_BY_KIND = {
+    ("extension", "late"): ("延期决定于{actual}作出，晚于届满日{days}日",
+                            "the extension was granted on {actual}, {days} after the due date"),
+    ("review_requested", "late"): ("复查请求于{actual}提出，晚于届满日{days}日",
+                                   "review was requested on {actual}, {days} after the due date"),
+    ("review_requested", "met_by_roll_over"): ("复查请求于{actual}提出，因期限顺延而未超过期间",
+                                               "review was requested on {actual}: in time only thanks to the roll-over"),
+    ("rereview_requested", "late"): ("复核请求于{actual}提出，晚于届满日{days}日",
+                                     "re-review was requested on {actual}, {days} after the due date"),
+    ("rereview_requested", "met_by_roll_over"): ("复核请求于{actual}提出，因期限顺延而未超过期间",
+                                                 "re-review was requested on {actual}: in time only thanks to the roll-over"),
 }
 
 
-def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadline | None) -> out.Bilingual:
-    zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
+def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadline | None,
+             done_kind: str | None = None) -> out.Bilingual:
+    """The rule's message with its placeholders filled; ``done_kind`` is the kind of the act that was due."""
+    zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": _zh_date(ctx.as_of)}
+    en_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
     if anchor is not None:
-        zh_values["date"] = _day(anchor["day"]).isoformat()
+        zh_values["date"] = _zh_date(_day(anchor["day"]))
+        en_values["date"] = _day(anchor["day"]).isoformat()
     if deadline is not None:
-        zh_values["due"] = deadline.effective_due.isoformat()
-    en_values = dict(zh_values)
+        zh_values["due"] = _zh_date(deadline.effective_due)
+        en_values["due"] = deadline.effective_due.isoformat()
     for key in ("agency", "to"):
         if anchor is not None and key in anchor:
             zh_values[key] = _agency_name(ctx.case, anchor[key], "zh")
@@ -714,13 +734,49 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
     zh = rule.message.zh.format_map(zh_values)
     en = rule.message.en.format_map(en_values)
     if deadline is not None and deadline.status in _STATUS:
-        tail_zh, tail_en = _STATUS[deadline.status]
-        args = {"days": deadline.days_late, "actual": deadline.actual, "as_of": deadline.as_of,
-                "strict": deadline.strict_due}
-        zh += f"期限自 {deadline.start} 起算，至 {deadline.effective_due} 届满；" + tail_zh.format(**args) + "。"
-        en += (f" The period runs from {deadline.start} and ends on {deadline.effective_due}; "
-               + tail_en.format(**args) + ".")
+        tail_zh, tail_en = _STATUS_BY_KIND.get((done_kind or "", deadline.status), _STATUS[deadline.status])
+
+        def zh_day(day: dt.date | None) -> str:
+            return _zh_date(day) if day is not None else ""
+        zh_args = {"days": deadline.days_late, "actual": zh_day(deadline.actual), "as_of": zh_day(deadline.as_of),
+                   "strict": zh_day(deadline.strict_due)}
+        late = deadline.days_late
+        en_args = {"days": None if late is None else f"{late} day{'' if late == 1 else 's'}",
+                   "actual": deadline.actual, "as_of": deadline.as_of,
+                   "strict": deadline.strict_due}
+        zh += _period_zh(deadline) + tail_zh.format(**zh_args) + "。"
+        en += " " + _period_en(deadline) + tail_en.format(**en_args) + "."
     return out.Bilingual(zh=zh, en=en)
+
+
+def _period_zh(deadline: out.Deadline) -> str:
+    """期限自2025年6月3日起算，15日，至2025年6月18日届满； (with extension and roll-over written out)."""
+    if deadline.amount is None:
+        length = "办理期限由交办机关指定"
+    else:
+        length = f"{deadline.amount}个工作日" if deadline.unit == "working_days" else f"{deadline.amount}日"
+        if deadline.extension_days:
+            length += f"，延长{deadline.extension_days}日"
+    if deadline.rolled_due is not None:
+        end = f"原届满日（未顺延）为{_zh_date(deadline.strict_due)}，顺延至{_zh_date(deadline.rolled_due)}"
+    else:
+        end = f"至{_zh_date(deadline.effective_due)}届满"
+    return f"期限自{_zh_date(deadline.start)}起算，{length}，{end}；"
+
+
+def _period_en(deadline: out.Deadline) -> str:
+    if deadline.amount is None:
+        length = "set by the assigning body"
+    else:
+        unit = "working day" if deadline.unit == "working_days" else "day"
+        length = f"{deadline.amount} {unit}{'' if deadline.amount == 1 else 's'}"
+        if deadline.extension_days:
+            length += f", extended by {deadline.extension_days} day{'' if deadline.extension_days == 1 else 's'}"
+    if deadline.rolled_due is not None:
+        end = f"ends on {deadline.strict_due}, rolled over to {deadline.rolled_due}"
+    else:
+        end = f"ends on {deadline.effective_due}"
+    return f"The period runs from {deadline.start} ({length}) and {end}; "
 
 
 def _agency_name(case: Case, agency_id: str, lang: str = "zh") -> str:
