@@ -1,17 +1,29 @@
-"""The field tables of the officer's guide, generated from the case model and docs/case-fields.yaml.
+"""The generated parts of the officer's guide: field tables and quoted reports.
 
-The guides (docs/guide.zh.md, docs/guide.en.md) hold the tables between the markers
-``<!-- case-fields:begin -->`` and ``<!-- case-fields:end -->``. Run
+The guides (docs/guide.zh.md, docs/guide.en.md) hold two kinds of generated text:
 
-    PYTHONPATH=src python docs/case_fields.py
+- the field tables, between ``<!-- case-fields:begin -->`` and ``<!-- case-fields:end -->``, made
+  from the case model and the names in docs/case-fields.yaml;
+- quoted reports, between ``<!-- report: ARGS -->`` and ``<!-- report:end -->``: the output and
+  exit code of ``legalcheck ARGS`` run from the project root.
 
-to rewrite them after the case model or the names change; tests/test_guide.py fails while a
-guide's tables differ from what this script writes, or while the names miss a field or value.
+Run
+
+    PYTHONPATH=src python docs/make_guide.py
+
+to rewrite them after the case model, the names, the rules or the report wording change;
+tests/test_guide.py fails while a guide differs from what this script writes, or while the names
+miss a field, value or event kind of the model.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import os
+import re
+import shlex
+import subprocess
 import sys
 import types
 import typing
@@ -26,7 +38,9 @@ from legalcheck import Case
 DOCS = Path(__file__).resolve().parent
 NAMES = DOCS / "case-fields.yaml"
 GUIDES = {"zh": DOCS / "guide.zh.md", "en": DOCS / "guide.en.md"}
+ROOT = DOCS.parent
 BEGIN, END = "<!-- case-fields:begin -->", "<!-- case-fields:end -->"
+REPORT = re.compile(r"<!-- report: (?P<args>[^>]*?) -->\n.*?<!-- report:end -->", re.DOTALL)
 EVENT_COMMON = ("id", "date", "agency", "note")
 
 
@@ -143,7 +157,7 @@ def _cell(text: str) -> str:
 HEAD = {
     "zh": ("字段", "中文名称", "必填", "取值（中文名称）", "未记载时", "是", "否",
            "事件类型（kind）", "何时记载"),
-    "en": ("Field", "Name", "Required", "Values (Chinese name)", "If not recorded", "yes", "no",
+    "en": ("Field", "Name (Chinese)", "Required", "Values (Chinese name)", "If not recorded", "yes", "no",
            "Event kind", "When to record it"),
 }
 
@@ -164,7 +178,8 @@ def render(lang: str, names: dict[str, Any]) -> str:
             values = separator.join(f"`{v}` {n[lang]}" + (f" ({n[other]})" if lang == "en" else "")
                                     for v, n in (entry.get("values") or {}).items())
             absent = (entry.get("absent") or {}).get(lang, "")
-            lines.append(f"| `{path}` | {_cell(entry[lang])} | {yes if _required(path) else no} | "
+            name = entry["zh"] if lang == "zh" else f"{entry['en']} ({entry['zh']})"
+            lines.append(f"| `{path}` | {_cell(name)} | {yes if _required(path) else no} | "
                          f"{_cell(values)} | {_cell(absent)} |")
 
     model = model_fields()
@@ -178,7 +193,8 @@ def render(lang: str, names: dict[str, Any]) -> str:
     lines.append("|---|---|---|")
     for kind in event_kinds():
         entry = names["event_kinds"][kind]
-        lines.append(f"| `{kind}` | {_cell(entry[lang])} | {_cell(entry['when'][lang])} |")
+        name = entry["zh"] if lang == "zh" else f"{entry['en']} ({entry['zh']})"
+        lines.append(f"| `{kind}` | {_cell(name)} | {_cell(entry['when'][lang])} |")
     lines.append("")
     lines.append("#### " + ("每个事件都有的字段" if lang == "zh" else "Fields of every event"))
     lines.append("")
@@ -188,7 +204,7 @@ def render(lang: str, names: dict[str, Any]) -> str:
         if not own:
             continue
         lines.append("")
-        title = names["event_kinds"][kind][lang]
+        title = names["event_kinds"][kind]["zh"]
         lines.append("#### " + (f"`{kind}`（{title}）的字段" if lang == "zh" else f"Fields of `{kind}` ({title})"))
         lines.append("")
         table(own)
@@ -196,10 +212,30 @@ def render(lang: str, names: dict[str, Any]) -> str:
 
 
 def splice(text: str, table: str) -> str:
-    """``text`` with the part between the markers replaced by ``table``."""
+    """``text`` with the part between the field-table markers replaced by ``table``."""
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{BEGIN}\n{table}{END}{tail}"
+
+
+@functools.cache
+def run(args: str) -> str:
+    """The quoted session of ``legalcheck ARGS`` run from the project root: command, output, exit code."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "legalcheck", *shlex.split(args)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, encoding="utf-8", check=False)
+    return f"$ legalcheck {args}\n{result.stdout}$ echo $?\n{result.returncode}\n"
+
+
+def quote_reports(text: str) -> str:
+    """``text`` with every quoted report replaced by the current output of its command."""
+    return REPORT.sub(lambda m: f"<!-- report: {m['args']} -->\n```text\n{run(m['args'])}```\n<!-- report:end -->",
+                      text)
+
+
+def generate(text: str, lang: str, names: dict[str, Any]) -> str:
+    """The guide ``text`` in ``lang`` with its generated parts brought up to date."""
+    return quote_reports(splice(text, render(lang, names)))
 
 
 def main() -> int:
@@ -209,7 +245,7 @@ def main() -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     for lang, guide in GUIDES.items():
-        guide.write_text(splice(guide.read_text(encoding="utf-8"), render(lang, names)), encoding="utf-8")
+        guide.write_text(generate(guide.read_text(encoding="utf-8"), lang, names), encoding="utf-8")
     return 0
 
 
