@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import dask.bag as db
 import fsspec
@@ -435,17 +435,34 @@ def check_shards(paths: Sequence[str | Path], out_dir: str | Path, options: Opti
     else:
         futures = client.compute(tasks)
         if progress:
-            from distributed import progress as show_progress
-
-            # distributed draws on stdout; stderr when stdout is not the terminal (a redirected report).
-            terminal = sys.stdout if sys.stdout.isatty() or not sys.stderr.isatty() else sys.stderr
-            with contextlib.redirect_stdout(terminal):
-                # The bar follows this run's scheduler, not that of the process's first client.
-                show_progress(futures, scheduler=client.scheduler_info()["address"])
+            # stdout, or stderr when stdout is not the terminal (a redirected report).
+            _show_progress(futures, sys.stdout if sys.stdout.isatty() or not sys.stderr.isatty() else sys.stderr)
         parts = client.gather(futures) if timeout is None else _gather(client, futures, timeout)
     result = merge(parts)
     finish_output(out_dir, result)
     return result
+
+
+def _show_progress(futures: list[Any], stream: TextIO) -> None:
+    """A bar over the parts as they complete. Drawn here from ``as_completed`` rather than by
+    distributed's own progress widget, which runs a second scheduler connection and was seen to
+    wait forever after the run it followed had finished."""
+    from distributed import as_completed
+
+    total = len(futures)
+    width = 40
+
+    def draw(done: int) -> None:
+        filled = width * done // total if total else width
+        percent = 100 * done // total if total else 100
+        stream.write(f"\r[{'#' * filled}{' ' * (width - filled)}] | {percent}% Completed | {done}/{total} parts")
+        stream.flush()
+
+    draw(0)
+    for done, _future in enumerate(as_completed(futures), start=1):
+        draw(done)
+    stream.write("\n")
+    stream.flush()
 
 
 def _gather(client: Client, futures: list[Any], timeout: float) -> list[PartSummary]:
