@@ -28,11 +28,11 @@ pytest.importorskip("distributed")
 from distributed import Client, LocalCluster, wait  # noqa: E402
 
 from legalcheck import BatchItem, check_paths  # noqa: E402
-from legalcheck._case_loader import case_from_json  # noqa: E402
-from legalcheck._batch import Options, Rendering, Summary, map_paths  # noqa: E402
-from legalcheck._engines import available_engines  # noqa: E402
-from legalcheck._paths import data_dir  # noqa: E402
-from legalcheck._rules import load_ruleset  # noqa: E402
+from legalcheck._model.loader import case_from_json  # noqa: E402
+from legalcheck._batch.pool import Options, Rendering, Summary, map_paths  # noqa: E402
+from legalcheck._engines.protocol import available_engines  # noqa: E402
+from legalcheck._core.paths import data_dir  # noqa: E402
+from legalcheck._law.rules import load_ruleset  # noqa: E402
 from legalcheck.dask import check_bag, check_shards, plan_shards, read_shards, worker_evaluator  # noqa: E402
 from legalcheck._dask import finish_output, merge, part_tasks, prepare_output  # noqa: E402
 

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from legalcheck._batch import BatchItem, Options, Summary, check_paths
-from legalcheck._case import Received
-from legalcheck._errors import InputError
-from legalcheck._ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
+from legalcheck._batch.pool import BatchItem, Options, Summary, check_paths
+from legalcheck._model.case import Received
+from legalcheck._core.errors import InputError
+from legalcheck._model.ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "ledger"

@@ -15,14 +15,14 @@ from hypothesis import assume, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Evaluator
-from legalcheck._batch import BatchItem
-from legalcheck._case import Case
+from legalcheck._batch.pool import BatchItem
+from legalcheck._model.case import Case
 from legalcheck._cli import cli
-from legalcheck._errors import CaseError, Location
-from legalcheck._findings import FieldRef
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
-from legalcheck._redact import LANDLINE, MOBILE, Masker, redact_item
+from legalcheck._core.errors import CaseError, Location
+from legalcheck._model.findings import FieldRef
+from legalcheck._core.paths import data_dir
+from legalcheck._law.rules import load_ruleset
+from legalcheck._report.redact import LANDLINE, MOBILE, Masker, redact_item
 
 FORMATS = ("text", "json", "jsonl", "markdown", "html")
 AS_OF = "2025-12-01"
