@@ -49,7 +49,8 @@ from typing import Any
 import yaml
 
 from legalcheck import Case, Evaluator, _batch
-from legalcheck._batch.pool import Options, Rendering, check_paths, map_paths
+from legalcheck._batch.pool import Options, check_paths, map_paths
+from legalcheck._report.rendering import Rendering
 from legalcheck._dates.calendar import Calendar
 from legalcheck._model.loader import case_from_json, iter_cases
 from legalcheck._engines.protocol import available_engines

@@ -26,12 +26,13 @@ from hypothesis import strategies as st
 from legalcheck import Evaluator
 from legalcheck._batch import pool as _batch
 from legalcheck._batch.pool import (
-    BatchItem, Options, Progress, Rendering, Summary, check_paths, map_paths, reason_of,
+    BatchItem, Options, Progress, Summary, check_paths, map_paths, reason_of,
 )
 from legalcheck._model.loader import CaseInput, Job, iter_case_files
 from legalcheck._engines.protocol import available_engines
 from legalcheck._core.errors import CalendarDataError, InputError
 from legalcheck._core.safe_yaml import DEFAULT_LIMITS, parse_yaml
+from legalcheck._report.rendering import Rendering
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("_"))

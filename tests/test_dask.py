@@ -29,7 +29,8 @@ from distributed import Client, LocalCluster, wait  # noqa: E402
 
 from legalcheck import BatchItem, check_paths  # noqa: E402
 from legalcheck._model.loader import case_from_json  # noqa: E402
-from legalcheck._batch.pool import Options, Rendering, Summary, map_paths  # noqa: E402
+from legalcheck._batch.pool import Options, Summary, map_paths
+from legalcheck._report.rendering import Rendering  # noqa: E402
 from legalcheck._engines.protocol import available_engines  # noqa: E402
 from legalcheck._core.paths import data_dir  # noqa: E402
 from legalcheck._law.rules import load_ruleset  # noqa: E402

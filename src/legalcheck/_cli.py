@@ -21,12 +21,15 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 import click
 
 from ._batch.pool import (
-    BatchItem, CaseIds, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths,
+    BatchItem, CaseIds, Options, Output, Progress, Summary, check_paths, default_jobs, map_paths,
 )
 from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._core.errors import InputError, LegalcheckError
 from ._model.findings import Undetermined
 from ._core.version import __version__
+from ._report.registry import Destination, lookup
+from ._report.registry import names as report_formats
+from ._report.rendering import Rendering
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # 130, 143: the shell's convention
@@ -43,7 +46,7 @@ def _raise_terminated(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 
-FORMATS = ("text", "json", "jsonl", "markdown", "html", "xlsx")
+FORMATS = report_formats()
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -115,8 +118,9 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    reporter = lookup(fmt)
+    if reporter.writes_file and output is None:
+        raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
     if cluster is not None:
@@ -131,7 +135,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     repeats = _RepeatedIds(redact=redact)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
     items: Iterator[BatchItem] | Iterator[Output]
-    if fmt in ("text", "jsonl"):
+    if reporter.streams:
         # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
         rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
         items = repeats.watch(map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(),
@@ -147,12 +151,10 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
-        if fmt == "xlsx":
-            from ._report.reporters.xlsx import write_xlsx
-
-            assert output is not None
-            write_xlsx(items, summary, output, lang, paths=[Path(p) for p in paths],  # type: ignore[arg-type]
-                       mapping=mapping, redact=redact, progress=progress)
+        if reporter.writes_file:
+            reporter.write(items, summary, Destination(  # type: ignore[arg-type]
+                lang, output=output, paths=tuple(Path(p) for p in paths),  # type: ignore[arg-type]
+                mapping=mapping, redact=redact, progress=progress))
         else:
             with _open_output(output) as stream:
                 _emit(items, summary, fmt, lang, stream, verbose, progress)
@@ -238,11 +240,10 @@ def _summary_text(summary: Summary, lang: str) -> str:
 
 def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: str, lang: Any, stream: TextIO,
           verbose: bool, progress: Progress | None = None) -> None:
-    if fmt in ("text", "jsonl"):
+    reporter = lookup(fmt)
+    if reporter.streams:
         # Streaming formats: each item is written and dropped, so memory stays flat for any input size.
-        from ._report.reporters.text import render_summary
-
-        rendering = Rendering(fmt, lang, verbose=verbose)  # type: ignore[arg-type]
+        rendering = Rendering(fmt, lang, verbose=verbose)
         # Outputs are UTF-8 already: a UTF-8 stream takes them as they are, without decoding and encoding again.
         binary: BinaryIO | None = getattr(stream, "buffer", None)
         if binary is not None and codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "utf-8":
@@ -258,19 +259,13 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
                 stream.flush()
             if progress is not None:
                 progress.update(summary)
-        if fmt == "text":
-            stream.write(render_summary(summary, lang))
-            if summary.reasons:
-                stream.write(summary.reasons_text(lang) + "\n")
-            if summary.skipped:  # every directory entry is accounted for: checked, rejected or skipped
-                stream.write(summary.skipped_text(lang) + "\n")
+        reporter.write_end(summary, lang, stream)
         return
-    if fmt == "json":
-        from ._report.reporters.json import write_json
-
-        write_json(_counted(items, summary, progress), summary, stream)  # written as it goes: memory stays flat
+    destination = Destination(lang, stream=stream)
+    if not reporter.collects:
+        reporter.write(_counted(items, summary, progress), summary, destination)  # written as it goes
         return
-    collected = []  # markdown and html rank and tabulate every case before the first one is written
+    collected = []  # e.g. markdown and html rank and tabulate every case before the first one is written
     for item in _counted(items, summary, progress):
         collected.append(item)
         if len(collected) > MAX_DOCUMENT_INPUTS:
@@ -279,14 +274,7 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
                                    "split the inputs")
     if progress is not None:
         progress.close()
-    if fmt == "markdown":
-        from ._report.reporters.markdown import render_markdown
-
-        stream.write(render_markdown(collected, summary, lang))
-    else:
-        from ._report.reporters.html import render_html
-
-        stream.write(render_html(collected, summary, lang))
+    reporter.write(collected, summary, destination)
 
 
 def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,

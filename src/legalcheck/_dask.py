@@ -4,7 +4,7 @@
   installation reads), or a group of single-case files. One shard is one task and one
   output file, ``DIR/part-NNNNN.jsonl``, whose lines are in the shard's input order.
 * Each record goes through the local batch's own code (``_batch._process`` and
-  :class:`~legalcheck._batch.pool.Rendering`), so a cluster run writes the bytes a local
+  :class:`~legalcheck._report.rendering.Rendering`), so a cluster run writes the bytes a local
   run writes, and a broken line is rejected with its shard name and line number.
 * Nothing lost, nothing twice: a task streams its shard into a hidden temporary file and
   renames it to its part name at the end. Dask re-runs the tasks of a worker that dies;
@@ -43,7 +43,6 @@ from distributed import Client, KilledWorker, LocalCluster
 from ._batch.pool import (
     BatchItem,
     Options,
-    Rendering,
     Summary,
     _ci,
     _keep,
@@ -51,6 +50,7 @@ from ._batch.pool import (
     default_jobs,
 )
 from ._model.case import Case
+from ._report.rendering import Rendering
 from ._model.loader import CaseInput, Job, _skip_line, iter_case_files, iter_jobs
 from ._core.errors import CaseError, InputError, LegalcheckError
 from ._evaluation.evaluator import Evaluator
@@ -235,7 +235,7 @@ def map_bag(records: db.Bag, options: Options, function: Callable[[BatchItem], A
             limits: Limits = DEFAULT_LIMITS) -> db.Bag:
     """Like :func:`check_bag`, but each element is ``function(item)``, computed where it was checked.
 
-    Pass a :class:`~legalcheck._batch.pool.Rendering` to move only text between processes:
+    Pass a :class:`~legalcheck._report.rendering.Rendering` to move only text between processes:
     a report's pydantic objects cost as much to pickle as the check itself.
     """
     parts = records.to_delayed()

@@ -79,7 +79,7 @@ class BatchItem:
 
 @dataclass(frozen=True)
 class Output:
-    """One input rendered by the worker that checked it (see :func:`map_paths` and :class:`Rendering`).
+    """One input rendered by the worker that checked it (see :func:`map_paths` and :class:`~legalcheck._report.rendering.Rendering`).
 
     Only this text and the counts cross the process boundary: pickling a report's
     hundred-odd pydantic objects costs as much as checking the case. The text travels
@@ -97,41 +97,6 @@ class Output:
     @property
     def text(self) -> str:
         return self.data.decode("utf-8")
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """How the CLI's streaming formats render one item; picklable, so it can run in a worker."""
-
-    fmt: Literal["text", "jsonl"]
-    lang: Literal["zh", "en"] = "zh"
-    verbose: bool = False
-    redact: bool = False
-
-    def __call__(self, item: BatchItem) -> Output:
-        try:
-            text = self._render(item)
-        except Exception as exc:  # noqa: BLE001 - a renderer bug loses this item's report, not the batch
-            item = BatchItem(item.source, error=_internal(exc))
-            text = self._render(item)
-        return Output(item.source, text.encode("utf-8"),
-                      item.report.counts.violation if item.report is not None else 0, item.error,
-                      item.report.counts.undetermined if item.report is not None else 0,
-                      item.report.case_id if item.report is not None else None)
-
-    def _render(self, item: BatchItem) -> str:
-        # Imported here: the renderers import this module.
-        if self.redact:
-            from .._report.redact import redact_item
-
-            item = redact_item(item, with_case=False)  # text and JSON Lines show the report, not the case
-        if self.fmt == "text":
-            from .._report.reporters.text import render_item
-
-            return render_item(item, self.lang, verbose=self.verbose)
-        from .._report.reporters.json import render_jsonl_item
-
-        return render_jsonl_item(item)
 
 
 # --- the summary --------------------------------------------------------------------------
@@ -471,7 +436,7 @@ def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[
     This is the way to scale: with several workers only ``function``'s result crosses
     processes, not the report (pickling a report's hundred-odd pydantic objects costs
     about as much as checking the case, so ``check_paths`` gains little from workers
-    with the native engine). The CLI passes a :class:`Rendering`, so only output text
+    with the native engine). The CLI passes a :class:`~legalcheck._report.rendering.Rendering`, so only output text
     travels. ``function`` must be picklable when workers are spawned rather than forked.
     """
     local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)

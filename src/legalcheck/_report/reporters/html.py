@@ -24,6 +24,7 @@ from ..._model.case import Case
 from ..._model.findings import Citation, EventRef, Finding, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
+from ..registry import Destination, Reporter
 from .markdown import (
     BatchTables, undetermined_rows, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
 )
@@ -627,3 +628,18 @@ def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str
             '<link rel="icon" href="data:,">\n'  # stops browsers from asking the network for /favicon.ico
             f"<title>{e(word('report_title', lang))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+class HtmlReporter(Reporter):
+    """One self-contained HTML page (no scripts, no external resources)."""
+
+    name = "html"
+    order = 4
+    collects = True
+
+    def write(self, items: Iterable[BatchItem], summary: Summary, destination: Destination) -> None:
+        assert destination.stream is not None
+        destination.stream.write(render_html(list(items), summary, destination.lang))
+
+
+REPORTER = HtmlReporter()

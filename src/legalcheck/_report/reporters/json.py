@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from ..._batch.pool import BatchItem, Summary
 from ..._core.errors import InputError
 from ..._model.findings import REPORT_SCHEMA_ID
+from ..registry import Destination, Reporter
 
 BATCH_SCHEMA_ID = REPORT_SCHEMA_ID.replace("/report/", "/batch/")
 
@@ -80,3 +81,17 @@ def render_json(items: Sequence[BatchItem], summary: Summary) -> str:
     buffer = io.StringIO()
     write_json(items, summary, buffer)
     return buffer.getvalue()
+
+
+class JsonReporter(Reporter):
+    """One JSON document for the batch, written report by report."""
+
+    name = "json"
+    order = 1
+
+    def write(self, items: Iterable[BatchItem], summary: Summary, destination: Destination) -> None:
+        assert destination.stream is not None
+        write_json(items, summary, destination.stream)  # written as it goes: memory stays flat
+
+
+REPORTER = JsonReporter()

@@ -25,6 +25,7 @@ from ..._core.errors import InputError
 from ..._model.findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
+from ..registry import Destination, Reporter
 from ..._core.vocabulary import (
     COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
 )
@@ -491,3 +492,18 @@ def render_markdown(items: Sequence[BatchItem], summary: Summary, lang: Lang) ->
         if item.report is not None:
             lines.extend(_report_md(position, item, item.report, lang))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+class MarkdownReporter(Reporter):
+    """One Markdown document: the batch ranked and tabulated, then each case."""
+
+    name = "markdown"
+    order = 3
+    collects = True
+
+    def write(self, items: Iterable[BatchItem], summary: Summary, destination: Destination) -> None:
+        assert destination.stream is not None
+        destination.stream.write(render_markdown(list(items), summary, destination.lang))
+
+
+REPORTER = MarkdownReporter()

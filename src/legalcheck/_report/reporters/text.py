@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from ..._batch.pool import BatchItem, Summary
 from ..._core.errors import InputError
 from ..._model.findings import Deadline, Finding, PendingObligation, Report, Undetermined
 from ..governance import governing_sentences
 from ..neutral import neutralise
+from ..registry import Reporter
 from ..._core.vocabulary import MARKS, Lang, bi, word
 
 
@@ -121,3 +124,24 @@ def render_summary(summary: Summary, lang: Lang) -> str:
     return (f"{summary.found} case(s): {summary.checked} checked, {summary.rejected} rejected; "
             f"{summary.violations} violation(s)"
             + (f", {summary.undetermined} undetermined" if summary.undetermined else "") + "\n")
+
+
+class TextReporter(Reporter):
+    """Plain text, one block per case, then the batch summary."""
+
+    name = "text"
+    order = 0
+    streams = True
+
+    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
+        return render_item(item, lang, verbose=verbose)
+
+    def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:
+        stream.write(render_summary(summary, lang))
+        if summary.reasons:
+            stream.write(summary.reasons_text(lang) + "\n")
+        if summary.skipped:  # every directory entry is accounted for: checked, rejected or skipped
+            stream.write(summary.skipped_text(lang) + "\n")
+
+
+REPORTER = TextReporter()
