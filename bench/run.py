@@ -50,12 +50,12 @@ import yaml
 
 from legalcheck import Case, Evaluator, _batch
 from legalcheck._batch.pool import Options, check_paths, map_paths
-from legalcheck._report.rendering import Rendering
-from legalcheck._dates.calendar import Calendar
-from legalcheck._model.loader import case_from_json, iter_cases
-from legalcheck._engines.protocol import available_engines
 from legalcheck._core.paths import data_dir
+from legalcheck._dates.calendar import Calendar
+from legalcheck._engines.protocol import available_engines
 from legalcheck._law.rules import load_ruleset
+from legalcheck._model.loader import case_from_json, iter_cases
+from legalcheck._report.rendering import Rendering
 
 AS_OF = dt.date(2025, 12, 1)
 EARLIEST = dt.date(2022, 6, 1)  # after the 2022 regulations took effect; the calendar covers it
@@ -765,7 +765,8 @@ def main() -> None:
     count = args.cases or (400 if args.quick else 3000)
     repeat = 2 if args.quick else 3
     engines = tuple(e for e in ("native", "durable") if e in available_engines())
-    print(f"legalcheck bench: {count} cases, best of {repeat}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+    print(f"legalcheck bench: {count} cases, best of {repeat}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]}, "
           f"engines {', '.join(engines)}, load average {os.getloadavg()[0]:.1f}")
     print(f"  {'measure':<58} {'subject':>16} {'baseline':>16} {'ratio':>8} {'target':>7}")
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:

@@ -26,12 +26,18 @@ from hypothesis import strategies as st
 from legalcheck import Evaluator
 from legalcheck._batch import pool as _batch
 from legalcheck._batch.pool import (
-    BatchItem, Options, Progress, Summary, check_paths, map_paths, reason_of,
+    BatchItem,
+    Options,
+    Progress,
+    Summary,
+    check_paths,
+    map_paths,
+    reason_of,
 )
-from legalcheck._model.loader import CaseInput, Job, iter_case_files
-from legalcheck._engines.protocol import available_engines
 from legalcheck._core.errors import CalendarDataError, InputError
 from legalcheck._core.safe_yaml import DEFAULT_LIMITS, parse_yaml
+from legalcheck._engines.protocol import available_engines
+from legalcheck._model.loader import CaseInput, Job, iter_case_files
 from legalcheck._report.rendering import Rendering
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -427,10 +433,10 @@ def _durable() -> Evaluator:
 
 
 def _rule_example_cases() -> list[Any]:
-    from legalcheck._model.loader import case_from_document
     from legalcheck._core.paths import data_dir
-    from legalcheck._law.rules import load_ruleset
     from legalcheck._core.safe_yaml import Document
+    from legalcheck._law.rules import load_ruleset
+    from legalcheck._model.loader import case_from_document
 
     ruleset = load_ruleset(data_dir("rules"), data_dir("packs"))
     return [case_from_document(Document(e.case, str(c.source), ""), base_dir=c.source.parent)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from legalcheck._dates.calendar import Calendar, default_calendar, load_calendar
 from legalcheck._core.errors import CalendarDataError, InputError
 from legalcheck._core.paths import data_dir
+from legalcheck._dates.calendar import Calendar, default_calendar, load_calendar
 
 FIRST, LAST = date(2004, 1, 1), date(2026, 12, 31)
 

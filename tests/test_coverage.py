@@ -11,13 +11,20 @@ import pytest
 import yaml
 
 from legalcheck._cli import main
+from legalcheck._core.errors import RuleError
+from legalcheck._core.paths import data_dir
 from legalcheck._law.coverage import (
-    ENCODED, LIABILITY_ONLY, MISSING, PARTLY_ENCODED, Coverage, build_coverage, coverage, load_coverage,
+    ENCODED,
+    LIABILITY_ONLY,
+    MISSING,
+    PARTLY_ENCODED,
+    Coverage,
+    build_coverage,
+    coverage,
+    load_coverage,
     render_markdown,
 )
 from legalcheck._law.duties import load_duties
-from legalcheck._core.errors import RuleError
-from legalcheck._core.paths import data_dir
 from legalcheck._law.regulations import load_corpus
 from legalcheck._law.rules import load_ruleset
 

@@ -21,6 +21,8 @@ pytest.importorskip("durable")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from legalcheck._engines.durable import DurableEngine  # noqa: E402
+from legalcheck._engines.native import NativeEngine  # noqa: E402
 from legalcheck._facts.conditions import (  # noqa: E402
     OPS,
     AllOf,
@@ -33,8 +35,6 @@ from legalcheck._facts.conditions import (  # noqa: E402
     Ref,
     Relation,
 )
-from legalcheck._engines.durable import DurableEngine  # noqa: E402
-from legalcheck._engines.native import NativeEngine  # noqa: E402
 from legalcheck._facts.facts import Facts  # noqa: E402
 
 _EXAMPLES = 600

@@ -22,7 +22,11 @@ import pytest
 
 pytest.importorskip("durable")
 
+from legalcheck._core.errors import LegalcheckError  # noqa: E402
 from legalcheck._engines import durable as _engine_durable  # noqa: E402
+from legalcheck._engines.durable import DurableEngine, DurableEngineError  # noqa: E402
+from legalcheck._engines.native import NativeEngine  # noqa: E402
+from legalcheck._engines.protocol import make_engine  # noqa: E402
 from legalcheck._facts.conditions import (  # noqa: E402
     AllOf,
     AnyOf,
@@ -35,10 +39,6 @@ from legalcheck._facts.conditions import (  # noqa: E402
     Ref,
     Relation,
 )
-from legalcheck._engines.durable import DurableEngine, DurableEngineError  # noqa: E402
-from legalcheck._engines.native import NativeEngine  # noqa: E402
-from legalcheck._engines.protocol import make_engine  # noqa: E402
-from legalcheck._core.errors import LegalcheckError  # noqa: E402
 from legalcheck._facts.facts import Facts  # noqa: E402
 
 # --- a realistic query set and realistic cases -----------------------------------------------
@@ -217,7 +217,7 @@ def test_states_are_deleted_after_each_run(engines: tuple[DurableEngine, NativeE
     last_sid = str(next(durable._sids) - 1)
     for handles in runtime.handles.values():
         for handle in handles:
-            with pytest.raises(Exception):  # durable: "sid not found"
+            with pytest.raises(Exception):  # noqa: B017 - durable raises a bare Exception: "sid not found"
                 runtime.native.get_state(handle, last_sid)
 
 

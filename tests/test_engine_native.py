@@ -8,10 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legalcheck._facts.conditions import (
-    OPS, AllOf, AnyOf, Compare, EventPattern, Not, Predicate, Query, QueryMatch, Ref, Relation, holds,
-)
 from legalcheck._engines.native import NativeEngine, compile_predicate
+from legalcheck._facts.conditions import (
+    OPS,
+    AllOf,
+    AnyOf,
+    Compare,
+    EventPattern,
+    Not,
+    Predicate,
+    Query,
+    QueryMatch,
+    Ref,
+    Relation,
+    holds,
+)
 from legalcheck._facts.facts import Facts
 
 FIELDS = ("a", "b", "c", "l")

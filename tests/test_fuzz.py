@@ -33,12 +33,12 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Case, Evaluator, InputError, Report
+from legalcheck._core.safe_yaml import parse_json, parse_yaml
 from legalcheck._dates.calendar import default_calendar
-from legalcheck._model.case import EVENT_KINDS, Event, agency_references
-from legalcheck._model.loader import case_from_document, case_from_json, referenced_agencies
 from legalcheck._engines.protocol import available_engines
 from legalcheck._facts.facts import BARE_EVENT_FIELDS, CASE_FIELDS, EVENT_FIELDS, FactPlan, case_facts
-from legalcheck._core.safe_yaml import parse_json, parse_yaml
+from legalcheck._model.case import EVENT_KINDS, Event, agency_references
+from legalcheck._model.loader import case_from_document, case_from_json, referenced_agencies
 
 SCALE = int(os.environ.get("LEGALCHECK_FUZZ_EXAMPLES", "0")) or None
 

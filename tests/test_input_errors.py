@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from legalcheck import CaseError, Evaluator, InputError
-from legalcheck._model.loader import MAX_PROBLEMS, case_from_json, iter_cases, load_case
 from legalcheck._cli import main
 from legalcheck._core.errors import CalendarDataError, RuleError
 from legalcheck._core.paths import data_dir
 from legalcheck._core.safe_yaml import parse_json, parse_yaml
+from legalcheck._model.loader import MAX_PROBLEMS, case_from_json, iter_cases, load_case
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "examples" / "_agencies.yaml"

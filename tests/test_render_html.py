@@ -17,9 +17,16 @@ from hypothesis import strategies as st
 
 from legalcheck import Evaluator
 from legalcheck._batch.pool import BatchItem, Summary
-from legalcheck._model.case import Case
 from legalcheck._cli import cli
-from legalcheck._report.reporters.html import MAX_LANES, MAX_SPANS, _place_labels, render_html, render_timeline, text_width
+from legalcheck._model.case import Case
+from legalcheck._report.reporters.html import (
+    MAX_LANES,
+    MAX_SPANS,
+    _place_labels,
+    render_html,
+    render_timeline,
+    text_width,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
-from legalcheck._report.reporters import html as _render_html
 from legalcheck._batch.pool import BatchItem, Summary
-from legalcheck._model.loader import load_case
 from legalcheck._core.errors import CaseError, Location
+from legalcheck._model.loader import load_case
 from legalcheck._report.redact import Masker, redact_item
+from legalcheck._report.reporters import html as _render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "violating-late-forward.yaml"

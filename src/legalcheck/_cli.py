@@ -21,12 +21,20 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 import click
 
 from ._batch.pool import (
-    BatchItem, CaseIds, Options, Output, Progress, Summary, check_paths, default_jobs, map_paths,
+    BatchItem,
+    CaseIds,
+    Options,
+    Output,
+    Progress,
+    Summary,
+    check_paths,
+    default_jobs,
+    map_paths,
 )
-from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._core.errors import InputError, LegalcheckError
-from ._model.findings import Undetermined
 from ._core.version import __version__
+from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
+from ._model.findings import Undetermined
 from ._report.registry import Destination, lookup
 from ._report.registry import names as report_formats
 from ._report.rendering import Rendering
@@ -200,8 +208,8 @@ class _RepeatedIds:
             _close(items)
 
     def _warn(self, source: str, case_id: str) -> None:
-        from ._report.neutral import neutralise
         from ._core.safe_yaml import shorten
+        from ._report.neutral import neutralise
 
         self.count += 1
         if not self._redact and self.count <= self.SHOWN:
@@ -471,7 +479,8 @@ def coverage(instruments: tuple[str, ...], fmt: str, output: Path | None) -> Non
 
     Exits 1 when a provision has neither a rule nor a reason, or a reason is stale.
     """
-    from ._law.coverage import coverage as build, render
+    from ._law.coverage import coverage as build
+    from ._law.coverage import render
 
     cov = build(list(instruments) or None)
     with _open_output(output) as stream:

@@ -49,13 +49,13 @@ from ._batch.pool import (
     _process,
     default_jobs,
 )
-from ._model.case import Case
-from ._report.rendering import Rendering
-from ._model.loader import CaseInput, Job, _skip_line, iter_case_files, iter_jobs
 from ._core.errors import CaseError, InputError, LegalcheckError
-from ._evaluation.evaluator import Evaluator
-from ._core.vocabulary import Lang, word
 from ._core.safe_yaml import DEFAULT_LIMITS, Limits
+from ._core.vocabulary import Lang, word
+from ._evaluation.evaluator import Evaluator
+from ._model.case import Case
+from ._model.loader import CaseInput, Job, _skip_line, iter_case_files, iter_jobs
+from ._report.rendering import Rendering
 
 _T = TypeVar("_T")
 
@@ -255,7 +255,8 @@ def check_records(records: Iterable[Any], options: Options, *, name: str = "reco
     """Check records wherever they are iterated (a bag's partition, a Spark partition), in order.
 
     Records are what :func:`check_bag` takes; ``name:N`` is the source of the N-th record
-    that carries none (blank lines are skipped, and counted, as in a JSON Lines file). The evaluator is this process's (:func:`worker_evaluator`).
+    that carries none (blank lines are skipped, and counted, as in a JSON Lines file). The
+    evaluator is this process's (:func:`worker_evaluator`).
     """
     evaluator = worker_evaluator(options)
     for number, record in enumerate(records, 1):

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .._model.loader import CASE_SUFFIXES
 from .._core.errors import LegalcheckError
+from .._model.loader import CASE_SUFFIXES
 
 
 class OutputError(LegalcheckError):

@@ -29,16 +29,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Generic, Literal, TextIO, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
-from .._model.case import Case
-from .._model.loader import CaseInput, Job, SkipCallback, iter_jobs, load_job
-from .._engines.protocol import EngineName
 from .._core.errors import InputError, LegalcheckError
+from .._core.safe_yaml import DEFAULT_LIMITS, Limits
+from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
+from .._model.case import Case
 from .._model.findings import Report
 from .._model.ledger import is_ledger, iter_inputs
-from .._core.safe_yaml import DEFAULT_LIMITS, Limits
+from .._model.loader import CaseInput, Job, SkipCallback, iter_jobs, load_job
 
 _T = TypeVar("_T")
 
@@ -79,7 +79,8 @@ class BatchItem:
 
 @dataclass(frozen=True)
 class Output:
-    """One input rendered by the worker that checked it (see :func:`map_paths` and :class:`~legalcheck._report.rendering.Rendering`).
+    """One input rendered by the worker that checked it (see :func:`map_paths` and
+    :class:`~legalcheck._report.rendering.Rendering`).
 
     Only this text and the counts cross the process boundary: pickling a report's
     hundred-odd pydantic objects costs as much as checking the case. The text travels

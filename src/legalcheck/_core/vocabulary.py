@@ -6,7 +6,8 @@ from typing import Literal
 
 Lang = Literal["zh", "en"]
 SEVERITIES: tuple[str, ...] = ("violation", "warning", "notice")
-COUNT_HEADINGS = ("violation_h", "warning_h", "notice_h", "pending_h", "undetermined_h")  # column headings of the counts
+# The column headings of the counts.
+COUNT_HEADINGS = ("violation_h", "warning_h", "notice_h", "pending_h", "undetermined_h")
 COUNT_KEYS = (*SEVERITIES, "pending", "undetermined")  # the Counts fields those headings show
 MARKS = {"violation": "✗", "warning": "!", "notice": "i"}
 
@@ -111,7 +112,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "internal_error": ("内部错误", "internal error"),
     "timeline": ("时间线", "Timeline"),
     "chronology": ("事件经过", "Chronology"),
-    "later_events": ("另有 {n} 个事件晚于截至日期，未纳入检查", "{n} later event(s) after the as-of date not considered"),
+    "later_events": ("另有 {n} 个事件晚于截至日期，未纳入检查",
+                     "{n} later event(s) after the as-of date not considered"),
     "contents": ("目录", "Contents"),
     "events_short": ("相关事件", "events"),
     "deadline_short": ("期限", "deadline"),

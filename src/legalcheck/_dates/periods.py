@@ -160,7 +160,8 @@ def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, d
         steps.append(Bilingual(f"第 {amount} 日：{start} + {amount} 日 + {len(skipped)} 日（排除）= {d}",
                           f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {d}"))
     else:
-        steps.append(Bilingual(f"第 {amount} 日：{start} + {amount} 日 = {d}", f"day {amount}: {start} + {amount} = {d}"))
+        steps.append(Bilingual(f"第 {amount} 日：{start} + {amount} 日 = {d}",
+                               f"day {amount}: {start} + {amount} = {d}"))
     return d, skipped
 
 

@@ -35,8 +35,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from .._facts.conditions import AllOf, AnyOf, Compare, Not, Predicate, Query, QueryMatch, Ref
 from .._core.errors import LegalcheckError
+from .._facts.conditions import AllOf, AnyOf, Compare, Not, Predicate, Query, QueryMatch, Ref
 from .._facts.facts import Facts
 
 
@@ -539,8 +539,8 @@ class _Compiled:
 _Pattern = tuple[tuple[str, Any], dict[str, Any], int]
 
 
-def _rule_patterns(group: int, when: list[_Linear] | None, events: list[tuple[str, str, list[_Linear], dict[str, Any] | None]]
-                   ) -> list[_Pattern]:
+def _rule_patterns(group: int, when: list[_Linear] | None,
+                   events: list[tuple[str, str, list[_Linear], dict[str, Any] | None]]) -> list[_Pattern]:
     """The patterns of one rule: case fact ``group`` as "c" (when needed), then event patterns.
 
     ``when`` holds the chains of the case condition (None: no case pattern unless an event

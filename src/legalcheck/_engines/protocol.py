@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from .._facts.conditions import Query, QueryMatch
 from .._core.errors import EngineUnavailable
+from .._facts.conditions import Query, QueryMatch
 from .._facts.facts import Facts
 
 EngineName = Literal["durable", "native"]

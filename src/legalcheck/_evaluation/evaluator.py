@@ -15,23 +15,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._model import findings as out
-from .._dates.calendar import Calendar, load_calendar
 from .._core.bilingual import Bilingual
-from .._model.case import Case
-from .._model.loader import require_validated
-from .._facts.conditions import Fact, QueryMatch, case_fields_read, event_fields_read, event_kinds_read, fields_of
 from .._core.errors import CalendarDataError, Location
-from .._engines.protocol import Engine, EngineName, default_engine, make_engine
-from .._facts.facts import FactPlan, Facts, case_facts
 from .._core.paths import data_dir
-from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
-from .._law.regulations import Corpus, load_corpus
-from .._law.rules import (
-    PERIOD, SEVERITY_ORDER, CitationSpec, CompiledRule, DesignatedPeriod, Rule, RuleSet, Selection, load_ruleset,
-)
 from .._core.version import __version__
 from .._core.vocabulary import kind_label
+from .._dates.calendar import Calendar, load_calendar
+from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
+from .._engines.protocol import Engine, EngineName, default_engine, make_engine
+from .._facts.conditions import Fact, QueryMatch, case_fields_read, event_fields_read, event_kinds_read, fields_of
+from .._facts.facts import FactPlan, Facts, case_facts
+from .._law.regulations import Corpus, load_corpus
+from .._law.rules import (
+    PERIOD,
+    SEVERITY_ORDER,
+    CitationSpec,
+    CompiledRule,
+    DesignatedPeriod,
+    Rule,
+    RuleSet,
+    Selection,
+    load_ruleset,
+)
+from .._model import findings as out
+from .._model.case import Case
+from .._model.loader import require_validated
 
 ROLL_OVER_READING = "roll-over-rest-day"
 BY_DATE_OF_ACT_READING = "instrument-by-date-of-act"
@@ -379,7 +387,8 @@ class Evaluator:
                     f"{_zh_date(rule.effective_from)}至{_zh_date(until)}的行为适用该规定{reading_zh}，"
                     f"所存文本不能确定该规定此后是否继续适用；该行为只按全国规则检查，请法务人员核实该规定的效力。"),
                 en=(f"The act of {act.isoformat()} falls under {cited_en} (rule {rule.id}). The tool applies that "
-                    f"provision to acts from {rule.effective_from.isoformat()} to {until.isoformat()} only{reading_en}; "
+                    f"provision to acts from {rule.effective_from.isoformat()} to {until.isoformat()} "
+                    f"only{reading_en}; "
                     f"the texts held cannot settle whether it still applies after that. The act is checked by the "
                     f"national rules alone; legal staff should verify the provision's status.")),
             instrument=rule.instrument, citations=citations, liability=(), grounds=verdict.rule.grounds,
@@ -452,7 +461,8 @@ class Evaluator:
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,
             ruleset_version=self.ruleset.version, ruleset_sha256=self.ruleset.fingerprint,
-            instruments=instruments, regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
+            instruments=instruments,
+            regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
             counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
             verdict=verdict, compliant=verdict == "compliant", governing=governing,

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from .._model.case import Agency, Case, agency_index
+from .._model.case import Case, agency_index
 from .conditions import Fact
+
 
 @dataclass(frozen=True, slots=True)
 class _CaseField:
@@ -105,7 +106,8 @@ EVENT_FIELDS: dict[str, str] = {
 # agency (references and messages), hearing ends (excluded spans), report-back dates (designated
 # periods) and extension days.
 # Agency fields that depend on the case (its competent, involved and accused agencies).
-_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")  # in _AGENCY_FIELDS order
+# In _AGENCY_FIELDS order.
+_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")
 
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",

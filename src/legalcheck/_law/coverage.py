@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._core.bilingual import Bilingual
-from .duties import DutyCoverage, DutySpec, check_duties, load_duties
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
+from .._core.safe_yaml import Document, PathKey, load_document
+from .duties import DutyCoverage, DutySpec, check_duties, load_duties
 from .regulations import Corpus, Instrument
 from .rules import RuleSet
-from .._core.safe_yaml import Document, PathKey, load_document
 
 SCHEMA = "legalcheck/coverage/1"
 ENCODED = "encoded"
@@ -477,7 +477,8 @@ def render_markdown(cov: Coverage) -> str:
         "| code | 说明 | meaning |",
         "|---|---|---|",
         f"| `{ENCODED}` | 有规则在 citations 中引用 | cited by a rule's citations |",
-        f"| `{PARTLY_ENCODED}` | 有规则引用，但其中的义务未全部检查 | cited by rules, but not all of its duties are checked |",
+        f"| `{PARTLY_ENCODED}` | 有规则引用，但其中的义务未全部检查 "
+        "| cited by rules, but not all of its duties are checked |",
         f"| `{LIABILITY_ONLY}` | 仅被规则作为责任条款引用 | named only as a liability provision by rules |",
     ]
     lines += [f"| `{code}` | {_md(note.zh)} | {_md(note.en)} |" for code, note in cov.reasons.items()]

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
+from .._core.safe_yaml import Document, load_document
 from .regulations import Corpus, Instrument
 from .rules import RuleSet
-from .._core.safe_yaml import Document, load_document
 
 SCHEMA = "legalcheck/duties/1"
 DutyStatus = Literal["encoded", "partly-encoded", "not-encoded", "not-checkable"]

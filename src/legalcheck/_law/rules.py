@@ -25,12 +25,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .._facts.conditions import (
-    OPS, AllOf, AnyOf, Compare, EventPattern, Not, Predicate, Query, Ref, Relation, Value, fields_of,
-)
 from .._core.errors import InputError, Location, RuleError
-from .._facts.facts import CASE_FIELDS, EVENT_FIELDS
 from .._core.safe_yaml import Document, load_document
+from .._facts.conditions import (
+    OPS,
+    AllOf,
+    AnyOf,
+    Compare,
+    EventPattern,
+    Not,
+    Predicate,
+    Query,
+    Ref,
+    Relation,
+    Value,
+)
+from .._facts.facts import CASE_FIELDS, EVENT_FIELDS
 from .._model.case import EVENT_KINDS
 
 RULE_ID = re.compile(r"^LC\d{4}$")
@@ -552,10 +562,12 @@ def compile_undetermined(rule: Rule) -> tuple[Query, ...]:
 # --- loading ----------------------------------------------------------------------------
 
 
-def _validation_problems(exc: ValidationError, doc: Document, prefix: tuple[str | int, ...] = ()) -> list[tuple[Location, str]]:
+def _validation_problems(exc: ValidationError, doc: Document,
+                         prefix: tuple[str | int, ...] = ()) -> list[tuple[Location, str]]:
     problems = []
     for error in exc.errors():
-        loc = prefix + tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+        loc = prefix + tuple(part for part in error["loc"]
+                             if not (isinstance(part, str) and part.startswith("function-")))
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}" + _suggest(str(loc[-1]), _ALL_RULE_KEYS)
@@ -640,9 +652,11 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
     for item in compiled:
         rule, where = item.rule, item.source
         if rule.id in seen:
-            problems.append((Location(str(where), 1, None, "id"), f"duplicate rule id {rule.id} (also {seen[rule.id]})"))
+            problems.append((Location(str(where), 1, None, "id"),
+                             f"duplicate rule id {rule.id} (also {seen[rule.id]})"))
         if rule.name in names:
-            problems.append((Location(str(where), 1, None, "name"), f"duplicate rule name {rule.name} (also {names[rule.name]})"))
+            problems.append((Location(str(where), 1, None, "name"),
+                             f"duplicate rule name {rule.name} (also {names[rule.name]})"))
         if rule.id in retired_ids:
             problems.append((Location(str(where), 1, None, "id"), f"rule id {rule.id} is retired and never reused"))
         for reading in rule.readings:
@@ -655,7 +669,8 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
     for item in compiled:
         for target in item.rule.overrides:
             if target not in known_ids:
-                problems.append((Location(str(item.source), None, None, "overrides"), f"overrides unknown rule {target}"))
+                problems.append((Location(str(item.source), None, None, "overrides"),
+                                 f"overrides unknown rule {target}"))
     in_force = _instruments_in_force(rules_dir / "ruleset.yaml", compiled, readings, packs, problems)
     if problems:
         raise RuleError(problems)
@@ -693,7 +708,8 @@ def _instruments_in_force(path: Path, compiled: Sequence[CompiledRule], readings
             if rule.instrument not in missing:  # one problem per instrument, not per rule
                 missing.add(rule.instrument)
                 problems.append((Location(str(path), None, None, f"instruments.{rule.instrument}"),
-                                 f"rule {rule.id} belongs to {rule.instrument}, which has no entry under 'instruments'"))
+                                 f"rule {rule.id} belongs to {rule.instrument}, "
+                                 "which has no entry under 'instruments'"))
         elif rule.effective_until is not None and grounds.until_source is None and grounds.until_reading is None:
             problems.append((doc.locate(("instruments", rule.instrument)),
                              f"rule {rule.id} ends on {rule.effective_until}; give until_source or until_reading "

@@ -223,7 +223,8 @@ class Notified(_Event):
         "redirect",  # 向有权处理的机关、单位提出
         "acceptance_decision",  # 是否受理
         "extension_reason",  # 延期理由
-        "legal_explanation",  # 释法明理，引导向有关政法部门反映 (第二十二条第二款, a visit raising a litigation problem)
+        # 释法明理，引导向有关政法部门反映 (第二十二条第二款, a visit raising a litigation problem)
+        "legal_explanation",
         "other",
     ]
     written: bool
@@ -456,7 +457,8 @@ class Case(_Model):
 
     @property
     def no_petitioner_notifiable(self) -> bool:
-        """The 第二十三条第二款 exception: petitioners are recorded and every one's name or address is recorded unclear."""
+        """The 第二十三条第二款 exception: petitioners are recorded and every one's name or address
+        is recorded unclear."""
         return bool(self.petitioners) and all(_unclear(p) for p in self.petitioners)
 
     @property
@@ -472,8 +474,8 @@ class Case(_Model):
     @property
     def petitioner_particulars_unrecorded(self) -> bool:
         """No petitioner is recorded, or one's name or address is neither entered nor recorded as unclear."""
-        return not self.petitioners or any((not p.name and not p.name_unclear) or (not p.address and not p.address_unclear)
-                                           for p in self.petitioners)
+        return not self.petitioners or any(
+            (not p.name and not p.name_unclear) or (not p.address and not p.address_unclear) for p in self.petitioners)
 
     def agency(self, agency_id: str) -> Agency | None:
         return agency_index(self.agencies).get(agency_id)

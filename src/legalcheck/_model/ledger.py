@@ -37,10 +37,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .case import EVENT_KINDS, Agency, Case
-from .loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc, _describe, iter_jobs
 from .._core.errors import CaseError, InputError, Location
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits, decode, parse_yaml, read_bytes, shorten
+from .case import EVENT_KINDS, Agency, Case
+from .loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc, _describe, iter_jobs
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_PROBLEMS = 50

@@ -33,12 +33,21 @@ from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
-from .case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
 from .._core.errors import CaseError, InputError, Location, UnvalidatedCaseError
 from .._core.safe_yaml import (
-    DEFAULT_LIMITS, Document, Limits, decode, format_path, has_duplicate_keys, parse, parse_json, parse_yaml, read_bytes,
+    DEFAULT_LIMITS,
+    Document,
+    Limits,
+    decode,
+    format_path,
+    has_duplicate_keys,
+    parse,
+    parse_json,
+    parse_yaml,
+    read_bytes,
     shorten,
 )
+from .case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")

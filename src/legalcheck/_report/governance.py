@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .._model.findings import GoverningInstrument, Report
 from .._core.vocabulary import Lang
+from .._model.findings import GoverningInstrument, Report
 
 
 def zh_date(day: dt.date) -> str:
@@ -32,7 +32,8 @@ def governing_sentence(item: GoverningInstrument, lang: Lang) -> str:
             grounds.append(f"截止日依据解读 {item.until_reading}，所存文本未作规定")
         ground = f"（{'；'.join(grounds)}）" if grounds else ""
         acts = (f"本案有{item.acts}项行为在此期间（{zh_date(item.first_act)}至{zh_date(item.last_act)}）"
-                if item.first_act != item.last_act else f"本案有{item.acts}项行为在此期间（均在{zh_date(item.first_act)}）")
+                if item.first_act != item.last_act
+                else f"本案有{item.acts}项行为在此期间（均在{zh_date(item.first_act)}）")
         return f"{name}：其规则适用于{span}的行为{ground}；{acts}。"
     name = f"{item.title.en} ({item.instrument}" + (f", pack {item.pack})" if item.pack else ")")
     span = (f"from {item.in_force_from} to {item.in_force_until}" if item.in_force_until

@@ -30,8 +30,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .._batch.pool import BatchItem
-from .._model.case import Case, Category, Petitioner
 from .._core.errors import InputError, LegalcheckError
+from .._model.case import Case, Category, Petitioner
 from .._model.findings import Bilingual, FieldRef, Finding, Report
 
 # Digits next to letters or digits are part of something else (a hash, a longer number).

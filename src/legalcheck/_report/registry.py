@@ -39,7 +39,8 @@ class Reporter(ABC):
     A streaming format renders each item on its own, in the worker that checked it
     (``render_item``), then writes a trailer (``write_end``). A document format gets every
     item in order (``write``); when ``collects`` is set, the CLI gathers them first, within
-    its limit of inputs per document. A ``writes_file`` format counts the items into the summary itself and writes ``Destination.output``.
+    its limit of inputs per document. A ``writes_file`` format counts the items into the
+    summary itself and writes ``Destination.output``.
     """
 
     name: ClassVar[str]
@@ -51,7 +52,7 @@ class Reporter(ABC):
     def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
         raise TypeError(f"--format {self.name} is not rendered item by item")
 
-    def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:
+    def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:  # noqa: B027 - optional hook
         """What a streaming format writes after the last item (nothing by default)."""
 
     def write(self, items: Iterable[BatchItem], summary: Summary, destination: Destination) -> None:

@@ -17,8 +17,8 @@ import yaml
 
 from .._evaluation.evaluator import citation
 from .._law.regulations import Corpus
-from .reporters.markdown import md
 from .._law.rules import CitationSpec, CompiledRule, RuleSet
+from .reporters.markdown import md
 
 Lang = Literal["zh", "en"]
 
@@ -137,7 +137,8 @@ def render_rule_page(compiled: CompiledRule, ruleset: RuleSet, corpus: Corpus) -
     if rule.undetermined:
         lines += ["## 无法确定 When it cannot decide", "",
                   "案卷缺少下列事实时，规则报告为“无法确定”，并指明应当补记的内容。 "
-                  "Where the file lacks these facts, the rule reports the duty as undetermined and says what to record.",
+                  "Where the file lacks these facts, the rule reports the duty as undetermined "
+                  "and says what to record.",
                   ""]
         for clause in rule.undetermined:
             lines.append(f"- {md(clause.record.zh)} / {md(clause.record.en)}: "

@@ -32,10 +32,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .._batch.pool import BatchItem, Progress, Summary, reason_of
 from .._core.errors import InputError
+from .._core.vocabulary import Lang, bi, word
 from .._model.findings import Finding
 from .._model.ledger import Cell, LedgerMapping, is_ledger, load_mapping, read_ledger
 from .reporters.markdown import agency_label, period_label, tabulate
-from .._core.vocabulary import Lang, bi, word
 
 _FILLS = {
     "violation": PatternFill("solid", fgColor="FFC7CE"),

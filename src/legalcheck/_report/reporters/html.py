@@ -20,15 +20,31 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..._batch.pool import BatchItem, Summary
+from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, Lang, bi, kind_label, status_label, word
 from ..._model.case import Case
 from ..._model.findings import Citation, EventRef, Finding, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
 from ..registry import Destination, Reporter
 from .markdown import (
-    BatchTables, undetermined_rows, ErrorRow, agency_label, as_of_dates, case_anchor, chronology, deadline_rows, due_text, event_text, findings_by_severity, instruments_text, particulars_rows, period_label, receipt_rows, summary_text, tabulate,
+    BatchTables,
+    ErrorRow,
+    agency_label,
+    as_of_dates,
+    case_anchor,
+    chronology,
+    deadline_rows,
+    due_text,
+    event_text,
+    findings_by_severity,
+    instruments_text,
+    particulars_rows,
+    period_label,
+    receipt_rows,
+    summary_text,
+    tabulate,
+    undetermined_rows,
 )
-from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, bi, kind_label, Lang, status_label, word
 
 
 def e(text: object) -> str:
@@ -290,10 +306,10 @@ def _place_labels(anchors: Sequence[float], widths: Sequence[float], right_edge:
         left, right = (x, x + width) if anchor == "start" else (x - width, x)
 
         def free(lane: int) -> bool:
-            return lane == len(lane_right) or lane_right[lane] + gap <= left
+            return lane == len(lane_right) or lane_right[lane] + gap <= left  # noqa: B023 - used in this iteration
 
         def clear(lane: int) -> bool:  # the connector from the axis up to ``lane`` crosses no label below
-            return all(taken <= x - half for taken in lane_right[:lane])
+            return all(taken <= x - half for taken in lane_right[:lane])  # noqa: B023 - used in this iteration
 
         # The lowest lane that is free with a clear connector; when a label below covers this
         # point whatever the lane, the lowest free one (the label's white halo hides the line).
@@ -458,7 +474,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def _citation(citation: Citation, heading: str, lang: Lang) -> str:
-    quotes = [f'<blockquote lang="zh-CN">' + (f'<span class="lang">{e(word("original", lang))}</span>'
+    quotes = ['<blockquote lang="zh-CN">' + (f'<span class="lang">{e(word("original", lang))}</span>'
                                               if lang == "en" else "") + f"{e(citation.text_zh)}</blockquote>"]
     if lang == "en" and citation.text_en:
         quotes.append(f'<blockquote lang="en"><span class="lang">{e(word("translation", lang))}</span>'

@@ -20,15 +20,26 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..._batch.pool import BatchItem, Summary
-from ..._model.case import Case
 from ..._core.errors import InputError
+from ..._core.vocabulary import (
+    COUNT_HEADINGS,
+    COUNT_KEYS,
+    MARKS,
+    SEVERITIES,
+    Lang,
+    bi,
+    category_label,
+    channel_label,
+    kind_label,
+    status_label,
+    word,
+)
+from ..._model.case import Case
 from ..._model.findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
 from ..registry import Destination, Reporter
-from ..._core.vocabulary import (
-    COUNT_HEADINGS, COUNT_KEYS, MARKS, SEVERITIES, WORDS, Lang, bi, category_label, channel_label, kind_label, status_label, word,
-)
+
 
 def agency_label(event: EventRef) -> str:
     return event.agency_name or event.agency
@@ -280,7 +291,8 @@ def as_of_dates(items: Sequence[BatchItem]) -> list[dt.date]:
 def summary_text(summary: Summary, lang: Lang) -> str:
     if lang == "zh":
         return (f"共 {summary.found} 个输入：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项" + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else ""))
+                f"违规 {summary.violations} 项"
+                + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else ""))
     return (f"{summary.found} input(s): {summary.checked} checked, {summary.rejected} rejected; "
             f"{summary.violations} violation(s)"
             + (f", {summary.undetermined} undetermined" if summary.undetermined else ""))

@@ -6,11 +6,11 @@ from typing import TextIO
 
 from ..._batch.pool import BatchItem, Summary
 from ..._core.errors import InputError
+from ..._core.vocabulary import MARKS, Lang, bi, word
 from ..._model.findings import Deadline, Finding, PendingObligation, Report, Undetermined
 from ..governance import governing_sentences
 from ..neutral import neutralise
 from ..registry import Reporter
-from ..._core.vocabulary import MARKS, Lang, bi, word
 
 
 def _deadline_line(deadline: Deadline, lang: Lang) -> str:
@@ -119,8 +119,8 @@ def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
 def render_summary(summary: Summary, lang: Lang) -> str:
     if lang == "zh":
         return (f"共 {summary.found} 个案件：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项" + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else "")
-                + "\n")
+                f"违规 {summary.violations} 项"
+                + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else "") + "\n")
     return (f"{summary.found} case(s): {summary.checked} checked, {summary.rejected} rejected; "
             f"{summary.violations} violation(s)"
             + (f", {summary.undetermined} undetermined" if summary.undetermined else "") + "\n")
