@@ -8,9 +8,8 @@ coverage notes — uses this.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Lang = Literal["zh", "en"]
+from .vocabulary import Lang
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 Lang = Literal["zh", "en"]
+Severity = Literal["violation", "warning", "notice"]
 SEVERITIES: tuple[str, ...] = ("violation", "warning", "notice")
 # The column headings of the counts.
 COUNT_HEADINGS = ("violation_h", "warning_h", "notice_h", "pending_h", "undetermined_h")
@@ -138,15 +139,6 @@ _CATEGORY = {"suggestion": ("建议意见类", "suggestion"), "accusation": ("�
              "complaint": ("申诉求决类", "complaint or claim")}
 _CHANNEL = {"letter": ("书信", "letter"), "online": ("信息网络", "online"), "phone": ("电话", "phone"),
             "fax": ("传真", "fax"), "email": ("电子邮件", "email"), "visit": ("走访", "visit")}
-_EVENT_KIND = {
-    "received": "收到", "registered": "登记", "forwarded": "转送", "assigned": "交办", "notified": "告知",
-    "objection": "提出异议", "accepted": "受理", "refused": "不予受理", "routed": "导入法定程序",
-    "extension": "延长期限", "hearing": "听证", "opinion_issued": "出具处理意见书", "reply_delivered": "送达答复",
-    "supervision": "督促执行", "concluded": "办结", "agreement": "调解或和解", "review_requested": "请求复查",
-    "review_opinion": "复查意见", "rereview_requested": "请求复核", "rereview_opinion": "复核意见",
-    "completion_report": "提交办结报告", "urgent_report": "报告重大紧急事项", "recusal": "回避",
-    "disclosed": "透露或转给材料", "consultation": "协商受理",
-}
 
 
 def word(key: str, lang: Lang) -> str:
@@ -172,10 +164,3 @@ def category_label(value: str, lang: Lang) -> str:
 def channel_label(value: str, lang: Lang) -> str:
     zh, en = _CHANNEL.get(value, (value, value))
     return zh if lang == "zh" else en
-
-
-def kind_label(kind: str, lang: Lang) -> str:
-    """An event kind in words; kinds added later fall back to their id rather than failing."""
-    if lang == "zh":
-        return _EVENT_KIND.get(kind, kind)
-    return kind.replace("_", " ")

@@ -27,11 +27,11 @@ from .._core.bilingual import Bilingual
 from .._core.errors import CalendarDataError, InputError, Location
 from .._core.paths import data_dir
 from .._core.safe_yaml import Document, PathKey, load_document
+from .._core.vocabulary import Lang
 
 SCHEMA = "legalcheck/calendar/1"
 PACKAGE = "chinesecalendar"
 
-Lang = Literal["zh", "en"]
 
 
 WEEKEND = Bilingual("周末", "weekend")

@@ -19,7 +19,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from .._core.bilingual import Bilingual
-from .calendar import Calendar, Lang
+from .._core.vocabulary import Lang
+from .calendar import Calendar
 
 Unit = Literal["calendar_days", "working_days"]
 Status = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]

@@ -19,7 +19,6 @@ from .._core.bilingual import Bilingual
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
-from .._core.vocabulary import kind_label
 from .._dates.calendar import Calendar, load_calendar
 from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
 from .._engines.protocol import Engine, EngineName, default_engine, make_engine
@@ -38,7 +37,7 @@ from .._law.rules import (
     load_ruleset,
 )
 from .._model import findings as out
-from .._model.case import Case
+from .._model.case import Case, event_label
 from .._model.loader import require_validated
 
 ROLL_OVER_READING = "roll-over-rest-day"
@@ -631,9 +630,9 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
         return out.Bilingual(zh=f"本规则适用于本案。{zh_tail}", en=f"The rule applies to this case. {en_tail}")
     day = _day(anchor["day"])
     kind = anchor["kind"]
-    act_zh = _ACT_ZH.get(kind) or kind_label(kind, "zh")
+    act_zh = _ACT_ZH.get(kind) or event_label(kind, "zh")
     zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{day.year}年{day.month}月{day.day}日{act_zh}。{zh_tail}"
-    en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {kind_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
+    en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {event_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .._core.errors import InputError, Location, RuleError
 from .._core.safe_yaml import Document, load_document
+from .._core.vocabulary import Severity
 from .._facts.conditions import (
     OPS,
     AllOf,
@@ -211,7 +212,6 @@ class Example(_Schema):
     case: dict[str, Any]
 
 
-Severity = Literal["violation", "warning", "notice"]
 SEVERITY_ORDER: dict[str, int] = {"violation": 0, "warning": 1, "notice": 2}
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .._core.bilingual import Bilingual
+from .._core.vocabulary import Lang
 
 CASE_SCHEMA_ID = "legalcheck/case/1"
 
@@ -171,6 +174,14 @@ class StaffInterest(_Model):
 
 
 class _Event(_Model):
+    """What every event has. Each kind declares, on its class and nowhere else, its ``kind``, its
+    ``label`` in words and its ``free_text`` fields: the ones holding someone's own words, which
+    redaction masks (tests/test_event_kinds.py checks that no kind lacks any of them).
+    """
+
+    label: ClassVar[Bilingual]
+    free_text: ClassVar[tuple[str, ...]] = ()
+
     id: str | None = None
     date: dt.date
     agency: str
@@ -181,6 +192,7 @@ class Received(_Event):
     """收到信访事项: directly from the petitioner, or forwarded/assigned by another body."""
 
     kind: Literal["received"]
+    label: ClassVar[Bilingual] = Bilingual("收到", "received")
     via: Literal["direct", "forwarded", "assigned"] = "direct"
     from_agency: str | None = None
     same_facts_as_concluded: bool = False  # the same facts and reasons as a matter already re-reviewed
@@ -194,15 +206,18 @@ class Received(_Event):
 
 class Registered(_Event):
     kind: Literal["registered"]
+    label: ClassVar[Bilingual] = Bilingual("登记", "registered")
 
 
 class Forwarded(_Event):
     kind: Literal["forwarded"]
+    label: ClassVar[Bilingual] = Bilingual("转送", "forwarded")
     to: str
 
 
 class Assigned(_Event):
     kind: Literal["assigned"]
+    label: ClassVar[Bilingual] = Bilingual("交办", "assigned")
     to: str
     report_by: dt.date  # 指定办理期限
 
@@ -217,6 +232,7 @@ class Notified(_Event):
     """告知信访人."""
 
     kind: Literal["notified"]
+    label: ClassVar[Bilingual] = Bilingual("告知", "notified")
     subject: Literal[
         "receipt_and_route",  # 接收情况以及处理途径和程序
         "forward_destination",  # 转送、交办去向
@@ -235,6 +251,8 @@ class Objection(_Event):
     """异议 to a forwarded or assigned matter outside the agency's competence."""
 
     kind: Literal["objection"]
+    label: ClassVar[Bilingual] = Bilingual("提出异议", "objection")
+    free_text: ClassVar[tuple[str, ...]] = ("reasons",)
     to: str
     reasons: str | None = None
     approved: bool | None = None
@@ -242,10 +260,12 @@ class Objection(_Event):
 
 class Accepted(_Event):
     kind: Literal["accepted"]
+    label: ClassVar[Bilingual] = Bilingual("受理", "accepted")
 
 
 class Refused(_Event):
     kind: Literal["refused"]
+    label: ClassVar[Bilingual] = Bilingual("不予受理", "refused")
     reason: Literal[
         "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure",
         "late_request",  # a 复查/复核 request made after its 30 days (第三十五条、第三十六条第一款)
@@ -257,6 +277,7 @@ class Routed(_Event):
     """导入相应程序 (第三十一条第一至五项)."""
 
     kind: Literal["routed"]
+    label: ClassVar[Bilingual] = Bilingual("导入法定程序", "routed")
     procedure: StatutoryProcedure
 
 
@@ -264,6 +285,8 @@ class Extension(_Event):
     """延长办理期限 (第三十四条)."""
 
     kind: Literal["extension"]
+    label: ClassVar[Bilingual] = Bilingual("延长期限", "extension")
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
     days: Annotated[int, Field(ge=1, le=3650)]
     approved_by_head: bool
     petitioner_told_reason: bool
@@ -277,6 +300,7 @@ class Hearing(_Event):
     """听证, from ``date`` to ``end`` inclusive."""
 
     kind: Literal["hearing"]
+    label: ClassVar[Bilingual] = Bilingual("听证", "hearing")
     end: dt.date
 
     @model_validator(mode="after")
@@ -290,6 +314,7 @@ class OpinionIssued(_Event):
     """信访处理意见书 (第三十一条第六项, 第三十二条)."""
 
     kind: Literal["opinion_issued"]
+    label: ClassVar[Bilingual] = Bilingual("出具处理意见书", "opinion issued")
     states_request: bool
     states_facts_and_reasons: bool
     states_opinion: bool
@@ -302,6 +327,7 @@ class ReplyDelivered(_Event):
     """书面答复 received by the petitioner: starts the 30 days to request review."""
 
     kind: Literal["reply_delivered"]
+    label: ClassVar[Bilingual] = Bilingual("送达答复", "reply delivered")
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     petitioner_consented_to_oral: bool = False  # 经信访人同意 口头告知、答复 (北京市信访条例第四十五条)
 
@@ -310,17 +336,20 @@ class Supervision(_Event):
     """督促有关机关、单位执行 (第三十二条第二款)."""
 
     kind: Literal["supervision"]
+    label: ClassVar[Bilingual] = Bilingual("督促执行", "supervision")
     to: str | None = None
 
 
 class Concluded(_Event):
     kind: Literal["concluded"]
+    label: ClassVar[Bilingual] = Bilingual("办结", "concluded")
 
 
 class Agreement(_Event):
     """调解、和解达成一致意见 (第三十三条)."""
 
     kind: Literal["agreement"]
+    label: ClassVar[Bilingual] = Bilingual("调解或和解", "agreement")
     type: Literal["mediation", "settlement"]
     document_made: bool
 
@@ -329,19 +358,23 @@ class ReviewRequested(_Event):
     """复查请求, dated the day the reviewing body received it; ``agency`` is the reviewing body."""
 
     kind: Literal["review_requested"]
+    label: ClassVar[Bilingual] = Bilingual("请求复查", "review requested")
 
 
 class ReviewOpinion(_Event):
     kind: Literal["review_opinion"]
+    label: ClassVar[Bilingual] = Bilingual("复查意见", "review opinion")
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class RereviewRequested(_Event):
     kind: Literal["rereview_requested"]
+    label: ClassVar[Bilingual] = Bilingual("请求复核", "rereview requested")
 
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
+    label: ClassVar[Bilingual] = Bilingual("复核意见", "rereview opinion")
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
@@ -349,6 +382,7 @@ class CompletionReport(_Event):
     """办结报告 to the assigning body (第二十二条第一款第三项)."""
 
     kind: Literal["completion_report"]
+    label: ClassVar[Bilingual] = Bilingual("提交办结报告", "completion report")
     to: str
 
 
@@ -356,6 +390,7 @@ class UrgentReport(_Event):
     """报告 of a major or urgent matter (第二十五条)."""
 
     kind: Literal["urgent_report"]
+    label: ClassVar[Bilingual] = Bilingual("报告重大紧急事项", "urgent report")
     to: tuple[
         Literal[
             "party_committee", "government", "competent_department", "joint_conference_office",
@@ -367,6 +402,7 @@ class UrgentReport(_Event):
 
 class Recusal(_Event):
     kind: Literal["recusal"]
+    label: ClassVar[Bilingual] = Bilingual("回避", "recusal")
     person: str
 
 
@@ -378,6 +414,7 @@ class ImprovementSuggestion(_Event):
     """
 
     kind: Literal["improvement_suggestion"]
+    label: ClassVar[Bilingual] = Bilingual("提出改进建议", "improvement suggestion")
     to: str
 
 
@@ -385,6 +422,8 @@ class SuggestionFeedback(_Event):
     """反馈 on an improvement suggestion, by the agency that received it, to the bureau (``to``)."""
 
     kind: Literal["suggestion_feedback"]
+    label: ClassVar[Bilingual] = Bilingual("反馈改进建议采纳情况", "suggestion feedback")
+    free_text: ClassVar[tuple[str, ...]] = ("reasons",)
     to: str
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     adopted: bool  # 采纳 (false: not, or not wholly, adopted)
@@ -395,6 +434,7 @@ class Disclosed(_Event):
     """透露、转给 accusation materials or information to someone."""
 
     kind: Literal["disclosed"]
+    label: ClassVar[Bilingual] = Bilingual("透露或转给材料", "disclosed")
     to: str | None = None  # an agency id
     to_person: str | None = None
 
@@ -403,6 +443,7 @@ class Consultation(_Event):
     """协商受理 among the agencies involved, or a decision by their common superior (第二十四条)."""
 
     kind: Literal["consultation"]
+    label: ClassVar[Bilingual] = Bilingual("协商受理", "consultation")
     outcome: Literal["agreed", "disputed", "decided_by_superior", "coordinated_by_joint_conference"]
     handling_agency: str | None = None
 
@@ -417,9 +458,22 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 
-EVENT_KINDS: tuple[str, ...] = tuple(
-    get_args(cls.model_fields["kind"].annotation)[0] for cls in get_args(get_args(Event)[0])
-)
+EVENT_CLASSES: tuple[type[_Event], ...] = get_args(get_args(Event)[0])
+EVENT_KINDS: tuple[str, ...] = tuple(get_args(cls.model_fields["kind"].annotation)[0] for cls in EVENT_CLASSES)
+_BY_KIND: dict[str, type[_Event]] = dict(zip(EVENT_KINDS, EVENT_CLASSES))
+
+
+def event_label(kind: str, lang: Lang) -> str:
+    """An event kind in words, as its class declares it; an unknown kind is shown as its id."""
+    cls = _BY_KIND.get(kind)
+    if cls is not None:
+        return cls.label.get(lang)
+    return kind if lang == "zh" else kind.replace("_", " ")
+
+
+def event_free_text(event: BaseModel) -> tuple[str, ...]:
+    """The fields of ``event`` that hold someone's own words (masked by redaction)."""
+    return event.free_text if isinstance(event, _Event) else ()
 
 
 # --- the case -------------------------------------------------------------------------

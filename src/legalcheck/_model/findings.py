@@ -10,9 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from .._core.vocabulary import Severity
+
 REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
 
-Severity = Literal["violation", "warning", "notice"]
 DeadlineStatus = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
 
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from .._batch.pool import BatchItem
 from .._core.errors import InputError, LegalcheckError
-from .._model.case import Case, Category, Petitioner
+from .._model.case import Case, Category, Petitioner, event_free_text
 from .._model.findings import Bilingual, FieldRef, Finding, Report
 
 # Digits next to letters or digits are part of something else (a hash, a longer number).
@@ -162,10 +162,9 @@ def _event(masker: Masker, event: BaseModel) -> BaseModel:
     for attr in ("person", "to_person"):
         if isinstance(value := values.get(attr), str):
             update[attr] = masker.token(value, "人员")
-    # Free text: an objection's reasons, an extension's reason (a refusal's reason is a fixed vocabulary).
-    free_text = {"objection": "reasons", "extension": "reason"}.get(str(values.get("kind", "")))
-    if free_text is not None and isinstance(value := values.get(free_text), str):
-        update[free_text] = masker.text(value)
+    for free_text in event_free_text(event):  # as the event's class declares them
+        if isinstance(value := values.get(free_text), str):
+            update[free_text] = masker.text(value)
     return event.model_copy(update=update)
 
 

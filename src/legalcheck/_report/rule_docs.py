@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from functools import partial
 from pathlib import Path
-from typing import Literal
 
 import yaml
 
+from .._core.vocabulary import Lang
 from .._evaluation.evaluator import citation
 from .._law.regulations import Corpus
 from .._law.rules import CitationSpec, CompiledRule, RuleSet
 from .reporters.markdown import md
-
-Lang = Literal["zh", "en"]
 
 _HEADINGS = {
     "zh": ("严重程度", "有效期", "依据", "责任条款", "条文依据", "说明", "解释", "取代", "示例", "至今",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..._batch.pool import BatchItem, Summary
-from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, Lang, bi, kind_label, status_label, word
-from ..._model.case import Case
+from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, Lang, bi, status_label, word
+from ..._model.case import Case, event_label
 from ..._model.findings import Citation, EventRef, Finding, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
@@ -202,7 +202,7 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
 
 
 def _event_label(ref: EventRef, lang: Lang) -> str:
-    return f"{ref.date:%m-%d} {kind_label(ref.kind, lang)} · {agency_label(ref)}"
+    return f"{ref.date:%m-%d} {event_label(ref.kind, lang)} · {agency_label(ref)}"
 
 
 def _span_label(rule_id: str, mark: str, deadline_text: str, outcome: str) -> str:
@@ -496,7 +496,7 @@ def _finding(finding: Finding, lang: Lang, fid: str) -> str:
         parts.append(f"<h5>{e(word('evidence', lang))}</h5>")
     if finding.events:
         parts.append(_table([e(word(k, lang)) for k in ("path", "event", "date", "agency")],
-                            ([f"<code>{e(ev.path)}</code>", e(kind_label(ev.kind, lang)), e(ev.date),
+                            ([f"<code>{e(ev.path)}</code>", e(event_label(ev.kind, lang)), e(ev.date),
                               e(agency_label(ev))] for ev in finding.events)))
     if finding.fields:
         parts.append(_table([e(word("field", lang)), e(word("value", lang))],

@@ -30,11 +30,10 @@ from ..._core.vocabulary import (
     bi,
     category_label,
     channel_label,
-    kind_label,
     status_label,
     word,
 )
-from ..._model.case import Case
+from ..._model.case import Case, event_label
 from ..._model.findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
 from ..governance import governing_sentences
 from ..neutral import neutralise_inline
@@ -134,7 +133,7 @@ def due_text(pending: PendingObligation, lang: Lang) -> tuple[str, str]:
 
 
 def event_text(event: EventRef, lang: Lang) -> str:
-    return f"{event.path} {kind_label(event.kind, lang)} {event.date} {agency_label(event)}"
+    return f"{event.path} {event_label(event.kind, lang)} {event.date} {agency_label(event)}"
 
 
 def findings_by_severity(report: Report) -> list[tuple[str, list[Finding]]]:
@@ -191,7 +190,7 @@ def chronology(case: Case, as_of: dt.date, lang: Lang) -> tuple[list[ChronologyR
         if event.date > as_of:
             continue
         target = getattr(event, "to", None)
-        kind = kind_label(event.kind, lang) + (f" → {name(target)}" if isinstance(target, str) else "")
+        kind = event_label(event.kind, lang) + (f" → {name(target)}" if isinstance(target, str) else "")
         rows.append(((event.date, index), ChronologyRow(f"events[{index}]", event.date, kind, name(event.agency),
                                                         event.note or "")))
     rows.sort(key=lambda r: r[0])
@@ -366,7 +365,7 @@ def _finding_md(finding: Finding, lang: Lang) -> list[str]:
         lines += [f"**{word('evidence', lang)}**", ""]
     if finding.events:
         lines.extend(_table([word(k, lang) for k in ("path", "event", "date", "agency")],
-                            ([code(e.path), md(kind_label(e.kind, lang)), str(e.date), md(agency_label(e))]
+                            ([code(e.path), md(event_label(e.kind, lang)), str(e.date), md(agency_label(e))]
                              for e in finding.events)))
     if finding.fields:
         lines.extend(_table([word("field", lang), word("value", lang)],
