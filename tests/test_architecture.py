@@ -111,3 +111,13 @@ def test_formats_come_from_the_registry() -> None:
         assert isinstance(reporter, Reporter) and reporter.name == name
     assert [name for name in names() if lookup(name).streams] == ["text", "jsonl"]
     assert [name for name in names() if lookup(name).writes_file] == ["xlsx"]
+
+
+def test_the_readme_map_lists_every_module() -> None:
+    readme = (PACKAGE.parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## How it works", 1)[1].split("\n\n", 3)[2]
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if path.name == "__init__.py" and path.parent != PACKAGE:
+            relative = path.parent.relative_to(PACKAGE).as_posix() + "/"
+        assert f"`{relative}`" in table, f"README's map does not list {relative}"
