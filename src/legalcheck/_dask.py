@@ -3,7 +3,7 @@
 * The unit of work is a *shard*: one JSON Lines file (a local path, or any fsspec URL the
   installation reads), or a group of single-case files. One shard is one task and one
   output file, ``DIR/part-NNNNN.jsonl``, whose lines are in the shard's input order.
-* Each record goes through the local batch's own code (``_batch._process`` and
+* Each record goes through the local batch's own code (``_batch.pool._process`` and
   :class:`~legalcheck._report.rendering.Rendering`), so a cluster run writes the bytes a local
   run writes, and a broken line is rejected with its shard name and line number.
 * Nothing lost, nothing twice: a task streams its shard into a hidden temporary file and
@@ -146,7 +146,7 @@ def shard_units(shard: Shard, limits: Limits = DEFAULT_LIMITS) -> Iterator[Job |
 
 
 def _url_jobs(url: str, limits: Limits) -> Iterator[Job | CaseInput]:
-    """``_case_loader._jsonl_jobs`` for a file that fsspec opens: one job per non-blank line."""
+    """``legalcheck._model.loader._jsonl_jobs`` for a file that fsspec opens: one job per non-blank line."""
     try:
         handle = fsspec.open(url, "rb").open()
     except (OSError, ValueError) as exc:

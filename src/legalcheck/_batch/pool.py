@@ -64,7 +64,7 @@ class Options:
     roll_over: bool = True
     packs: tuple[str, ...] | None = None
     calendar_files: tuple[Path, ...] = ()
-    mapping: Path | None = None  # how ledgers (.xlsx, .csv) map to cases; see _ledger.py
+    mapping: Path | None = None  # how ledgers (.xlsx, .csv) map to cases; see _model/ledger.py
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ _INTERNAL = ("internal error", "内部错误")
 _ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1], _INTERNAL[0]: _INTERNAL[1]}
 
 
-# Why a directory entry was skipped (see ``_case_loader._classify``), in Chinese.
+# Why a directory entry was skipped (see ``legalcheck._model.loader._classify``), in Chinese.
 _SKIP_ZH = {"hidden": "隐藏文件", "shared (_*), e.g. an agency registry": "以下划线开头（共享文件，如机关名录）",
             "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）"}
 

@@ -1,6 +1,6 @@
 """A text in Chinese (authoritative) and English (ours): the one value type for data-side texts.
 
-(Report models use the pydantic ``_findings.Bilingual`` so that they serialise and have a
+(Report models use the pydantic ``legalcheck._model.findings.Bilingual`` so that they serialise and have a
 JSON Schema; everything else — regulation titles, holiday names, explanation steps,
 coverage notes — uses this.)
 """

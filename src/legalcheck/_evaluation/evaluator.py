@@ -1,8 +1,8 @@
 """The evaluator: select rules by the case's dates, run an engine, judge its matches.
 
-Engines only say which events stand in which relation (``_conditions.py``). What a
+Engines only say which events stand in which relation (``_facts/conditions.py``). What a
 match means in law is decided here, once, for every engine: whether a rule was in
-force on the date of the act, the deadline arithmetic (``_periods.py``), and the
+force on the date of the act, the deadline arithmetic (``_dates/periods.py``), and the
 finding with its citations, evidence and explanation.
 """
 

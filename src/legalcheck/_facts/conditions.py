@@ -1,7 +1,7 @@
 """The engine-neutral form of a rule's condition: predicates, event patterns, queries.
 
 A rule file's ``when`` / ``check`` compile to a :class:`Query`. Every engine answers
-the same question for a query over a case's facts (see ``_facts.py``):
+the same question for a query over a case's facts (see ``_facts/facts.py``):
 
     for each *anchor* (an event matching ``anchor``, or the case itself when
     ``anchor`` is None) such that the case fact satisfies ``when``, which events
@@ -9,7 +9,7 @@ the same question for a query over a case's facts (see ``_facts.py``):
 
 and returns one :class:`QueryMatch` per anchor. Everything legal that follows (which
 match is a violation, deadline arithmetic, validity in time) is done once, in
-``_evaluator.py``, so engines cannot disagree about it.
+``_evaluation/evaluator.py``, so engines cannot disagree about it.
 
 Semantics shared by all engines (the differential tests hold them to it):
 - a comparison on a field the fact does not have is false, whatever the operator

@@ -1,8 +1,8 @@
 """The rule language: one YAML file per rule, validated at load, compiled to queries.
 
 A rule file is data only (no Python, no eval). Its schema is :class:`Rule`; its
-``when`` and ``check`` are parsed into the engine-neutral IR of ``_conditions.py``
-and checked against the fact vocabulary of ``_facts.py``, so a misspelt field is an
+``when`` and ``check`` are parsed into the engine-neutral IR of ``_facts/conditions.py``
+and checked against the fact vocabulary of ``_facts/facts.py``, so a misspelt field is an
 error at load time that names the file, the line and the field.
 
 Rule files live in ``rules/<instrument>/`` and in ``packs/<pack>/``. Beside them:
