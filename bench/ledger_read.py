@@ -27,7 +27,7 @@ from openpyxl import Workbook, load_workbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from legalcheck._ledger import load_mapping, read_ledger  # noqa: E402
+from legalcheck._model.ledger import load_mapping, read_ledger  # noqa: E402
 
 
 def _sample_rows() -> tuple[tuple[str, ...], list[list[object]]]:

@@ -49,12 +49,13 @@ from typing import Any
 import yaml
 
 from legalcheck import Case, Evaluator, _batch
-from legalcheck._batch import Options, Rendering, check_paths, map_paths
-from legalcheck._calendar import Calendar
-from legalcheck._case_loader import case_from_json, iter_cases
-from legalcheck._engines import available_engines
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
+from legalcheck._batch.pool import Options, check_paths, map_paths
+from legalcheck._core.paths import data_dir
+from legalcheck._dates.calendar import Calendar
+from legalcheck._engines.protocol import available_engines
+from legalcheck._law.rules import load_ruleset
+from legalcheck._model.loader import case_from_json, iter_cases
+from legalcheck._report.rendering import Rendering
 
 AS_OF = dt.date(2025, 12, 1)
 EARLIEST = dt.date(2022, 6, 1)  # after the 2022 regulations took effect; the calendar covers it
@@ -687,7 +688,7 @@ def hostile_case(target_bytes: int) -> dict[str, Any]:
     """The late-forwarding example grown to about ``target_bytes`` of JSON: supervision notes that
     repeat the petitioner's name, and give a new phone and ID-card number each (what redaction
     must find), and an agency registry inlined."""
-    from legalcheck._case_loader import load_case
+    from legalcheck._model.loader import load_case
 
     case: dict[str, Any] = json.loads(load_case(Path(__file__).resolve().parent.parent / "examples"
                                                 / "violating-late-forward.yaml")
@@ -718,8 +719,8 @@ def bench_hostile(repeat: int) -> None:
     report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, jsonl with --redact vs without",
                f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
 
-    from legalcheck._redact import redact_item
-    from legalcheck._render_markdown import render_markdown
+    from legalcheck._report.redact import redact_item
+    from legalcheck._report.reporters.markdown import render_markdown
 
     def markdown(redact: bool) -> object:  # the case itself is shown, so its 1 MB of notes is masked too
         case = case_from_json(raw, "big.json")
@@ -732,7 +733,7 @@ def bench_hostile(repeat: int) -> None:
     report(Row(f"{len(raw) / 1e6:.1f} MB case: load, check, markdown with --redact vs without",
                f"{subject * 1000:,.0f} ms", f"{baseline * 1000:,.0f} ms", subject / baseline, "<=5x"))
 
-    from legalcheck._render_html import render_html
+    from legalcheck._report.reporters.html import render_html
 
     small = Case.model_validate_json(json.dumps(hostile_case(0)))
     agencies = tuple(a.model_copy(update={"name": "临江市河西区信访局" * 3_556}) if a.id == "hx-pb" else a
@@ -764,7 +765,8 @@ def main() -> None:
     count = args.cases or (400 if args.quick else 3000)
     repeat = 2 if args.quick else 3
     engines = tuple(e for e in ("native", "durable") if e in available_engines())
-    print(f"legalcheck bench: {count} cases, best of {repeat}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+    print(f"legalcheck bench: {count} cases, best of {repeat}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]}, "
           f"engines {', '.join(engines)}, load average {os.getloadavg()[0]:.1f}")
     print(f"  {'measure':<58} {'subject':>16} {'baseline':>16} {'ratio':>8} {'target':>7}")
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:

@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from legalcheck import Evaluator
 from legalcheck._cli import main
-from legalcheck._engines import available_engines
+from legalcheck._engines.protocol import available_engines
 
 ENGINES = available_engines()
 

@@ -24,14 +24,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Evaluator
-from legalcheck import _batch
-from legalcheck._batch import (
-    BatchItem, Options, Progress, Rendering, Summary, check_paths, map_paths, reason_of,
+from legalcheck._batch import pool as _batch
+from legalcheck._batch.pool import (
+    BatchItem,
+    Options,
+    Progress,
+    Summary,
+    check_paths,
+    map_paths,
+    reason_of,
 )
-from legalcheck._case_loader import CaseInput, Job, iter_case_files
-from legalcheck._engines import available_engines
-from legalcheck._errors import CalendarDataError, InputError
-from legalcheck._yaml import DEFAULT_LIMITS, parse_yaml
+from legalcheck._core.errors import CalendarDataError, InputError
+from legalcheck._core.safe_yaml import DEFAULT_LIMITS, parse_yaml
+from legalcheck._engines.protocol import available_engines
+from legalcheck._model.loader import CaseInput, Job, iter_case_files
+from legalcheck._report.rendering import Rendering
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("_"))
@@ -421,15 +428,15 @@ durable_only = pytest.mark.skipif("durable" not in available_engines(), reason="
 
 
 def _durable() -> Evaluator:
-    pytest.importorskip("legalcheck._engine_durable")
+    pytest.importorskip("legalcheck._engines.durable")
     return Evaluator(engine="durable")
 
 
 def _rule_example_cases() -> list[Any]:
-    from legalcheck._case_loader import case_from_document
-    from legalcheck._paths import data_dir
-    from legalcheck._rules import load_ruleset
-    from legalcheck._yaml import Document
+    from legalcheck._core.paths import data_dir
+    from legalcheck._core.safe_yaml import Document
+    from legalcheck._law.rules import load_ruleset
+    from legalcheck._model.loader import case_from_document
 
     ruleset = load_ruleset(data_dir("rules"), data_dir("packs"))
     return [case_from_document(Document(e.case, str(c.source), ""), base_dir=c.source.parent)
@@ -478,7 +485,7 @@ def test_durable_shared_by_threads(native: Evaluator) -> None:
 @durable_only
 @pytest.mark.slow
 def test_durable_in_worker_processes_beyond_1024_cases_each(tmp_path: Path, native: Evaluator) -> None:
-    pytest.importorskip("legalcheck._engine_durable")
+    pytest.importorskip("legalcheck._engines.durable")
     path = tmp_path / "cases.jsonl"
     write_jsonl(path, [good_case(i) for i in range(2200)])
     durable_opts = Options(as_of=AS_OF, engine="durable")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from legalcheck._calendar import Calendar, default_calendar, load_calendar
-from legalcheck._errors import CalendarDataError, InputError
-from legalcheck._paths import data_dir
+from legalcheck._core.errors import CalendarDataError, InputError
+from legalcheck._core.paths import data_dir
+from legalcheck._dates.calendar import Calendar, default_calendar, load_calendar
 
 FIRST, LAST = date(2004, 1, 1), date(2026, 12, 31)
 
@@ -378,7 +378,7 @@ def test_calendar_can_be_shared_between_threads(cal: Calendar) -> None:
 
 
 def test_import_loads_no_data() -> None:
-    code = "import sys, legalcheck._calendar, legalcheck._periods; print('chinese_calendar' in sys.modules)"
+    code = "import sys, legalcheck._dates.calendar, legalcheck._dates.periods; print('chinese_calendar' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -11,15 +11,22 @@ import pytest
 import yaml
 
 from legalcheck._cli import main
-from legalcheck._coverage import (
-    ENCODED, LIABILITY_ONLY, MISSING, PARTLY_ENCODED, Coverage, build_coverage, coverage, load_coverage,
+from legalcheck._core.errors import RuleError
+from legalcheck._core.paths import data_dir
+from legalcheck._law.coverage import (
+    ENCODED,
+    LIABILITY_ONLY,
+    MISSING,
+    PARTLY_ENCODED,
+    Coverage,
+    build_coverage,
+    coverage,
+    load_coverage,
     render_markdown,
 )
-from legalcheck._duties import load_duties
-from legalcheck._errors import RuleError
-from legalcheck._paths import data_dir
-from legalcheck._regulations import load_corpus
-from legalcheck._rules import load_ruleset
+from legalcheck._law.duties import load_duties
+from legalcheck._law.regulations import load_corpus
+from legalcheck._law.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "coverage.md"

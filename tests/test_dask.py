@@ -27,16 +27,16 @@ pytest.importorskip("distributed")
 
 from distributed import Client, LocalCluster, wait  # noqa: E402
 
-from legalcheck import BatchItem, check_paths  # noqa: E402
-from legalcheck._case_loader import case_from_json  # noqa: E402
-from legalcheck._batch import Options, Rendering, Summary, map_paths  # noqa: E402
-from legalcheck._engines import available_engines  # noqa: E402
-from legalcheck._paths import data_dir  # noqa: E402
-from legalcheck._rules import load_ruleset  # noqa: E402
-from legalcheck.dask import check_bag, check_shards, plan_shards, read_shards, worker_evaluator  # noqa: E402
-from legalcheck._dask import finish_output, merge, part_tasks, prepare_output  # noqa: E402
-
 from conftest import CliRun  # noqa: E402
+from legalcheck import BatchItem, check_paths  # noqa: E402
+from legalcheck._batch.pool import Options, Summary, map_paths
+from legalcheck._core.paths import data_dir  # noqa: E402
+from legalcheck._dask import finish_output, merge, part_tasks, prepare_output  # noqa: E402
+from legalcheck._engines.protocol import available_engines  # noqa: E402
+from legalcheck._law.rules import load_ruleset  # noqa: E402
+from legalcheck._model.loader import case_from_json  # noqa: E402
+from legalcheck._report.rendering import Rendering  # noqa: E402
+from legalcheck.dask import check_bag, check_shards, plan_shards, read_shards, worker_evaluator  # noqa: E402
 
 AS_OF = dt.date(2025, 12, 1)
 TIMEOUT = 240  # seconds for any one run on the cluster: a hang fails, it never blocks CI

@@ -21,7 +21,9 @@ pytest.importorskip("durable")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from legalcheck._conditions import (  # noqa: E402
+from legalcheck._engines.durable import DurableEngine  # noqa: E402
+from legalcheck._engines.native import NativeEngine  # noqa: E402
+from legalcheck._facts.conditions import (  # noqa: E402
     OPS,
     AllOf,
     AnyOf,
@@ -33,9 +35,7 @@ from legalcheck._conditions import (  # noqa: E402
     Ref,
     Relation,
 )
-from legalcheck._engine_durable import DurableEngine  # noqa: E402
-from legalcheck._engine_native import NativeEngine  # noqa: E402
-from legalcheck._facts import Facts  # noqa: E402
+from legalcheck._facts.facts import Facts  # noqa: E402
 
 _EXAMPLES = 600
 _CASES_PER_QUERY_SET = 25

@@ -22,8 +22,12 @@ import pytest
 
 pytest.importorskip("durable")
 
-from legalcheck import _engine_durable  # noqa: E402
-from legalcheck._conditions import (  # noqa: E402
+from legalcheck._core.errors import LegalcheckError  # noqa: E402
+from legalcheck._engines import durable as _engine_durable  # noqa: E402
+from legalcheck._engines.durable import DurableEngine, DurableEngineError  # noqa: E402
+from legalcheck._engines.native import NativeEngine  # noqa: E402
+from legalcheck._engines.protocol import make_engine  # noqa: E402
+from legalcheck._facts.conditions import (  # noqa: E402
     AllOf,
     AnyOf,
     Compare,
@@ -35,11 +39,7 @@ from legalcheck._conditions import (  # noqa: E402
     Ref,
     Relation,
 )
-from legalcheck._engine_durable import DurableEngine, DurableEngineError  # noqa: E402
-from legalcheck._engine_native import NativeEngine  # noqa: E402
-from legalcheck._engines import make_engine  # noqa: E402
-from legalcheck._errors import LegalcheckError  # noqa: E402
-from legalcheck._facts import Facts  # noqa: E402
+from legalcheck._facts.facts import Facts  # noqa: E402
 
 # --- a realistic query set and realistic cases -----------------------------------------------
 
@@ -217,7 +217,7 @@ def test_states_are_deleted_after_each_run(engines: tuple[DurableEngine, NativeE
     last_sid = str(next(durable._sids) - 1)
     for handles in runtime.handles.values():
         for handle in handles:
-            with pytest.raises(Exception):  # durable: "sid not found"
+            with pytest.raises(Exception):  # noqa: B017 - durable raises a bare Exception: "sid not found"
                 runtime.native.get_state(handle, last_sid)
 
 
@@ -508,7 +508,7 @@ def test_values_durable_would_compare_across_types() -> None:
 
 
 def test_importing_the_module_does_not_import_durable() -> None:
-    code = "import sys, legalcheck._engine_durable; print('durable' in sys.modules)"
+    code = "import sys, legalcheck._engines.durable; print('durable' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
 

@@ -8,11 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legalcheck._conditions import (
-    OPS, AllOf, AnyOf, Compare, EventPattern, Not, Predicate, Query, QueryMatch, Ref, Relation, holds,
+from legalcheck._engines.native import NativeEngine, compile_predicate
+from legalcheck._facts.conditions import (
+    OPS,
+    AllOf,
+    AnyOf,
+    Compare,
+    EventPattern,
+    Not,
+    Predicate,
+    Query,
+    QueryMatch,
+    Ref,
+    Relation,
+    holds,
 )
-from legalcheck._engine_native import NativeEngine, compile_predicate
-from legalcheck._facts import Facts
+from legalcheck._facts.facts import Facts
 
 FIELDS = ("a", "b", "c", "l")
 VALUES = st.one_of(st.sampled_from(["x", "y", ""]), st.integers(-2, 2), st.booleans())

@@ -33,12 +33,12 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Case, Evaluator, InputError, Report
-from legalcheck._calendar import default_calendar
-from legalcheck._case import EVENT_KINDS, Event, agency_references
-from legalcheck._case_loader import case_from_document, case_from_json, referenced_agencies
-from legalcheck._engines import available_engines
-from legalcheck._facts import BARE_EVENT_FIELDS, CASE_FIELDS, EVENT_FIELDS, FactPlan, case_facts
-from legalcheck._yaml import parse_json, parse_yaml
+from legalcheck._core.safe_yaml import parse_json, parse_yaml
+from legalcheck._dates.calendar import default_calendar
+from legalcheck._engines.protocol import available_engines
+from legalcheck._facts.facts import BARE_EVENT_FIELDS, CASE_FIELDS, EVENT_FIELDS, FactPlan, case_facts
+from legalcheck._model.case import EVENT_KINDS, Event, agency_references
+from legalcheck._model.loader import case_from_document, case_from_json, referenced_agencies
 
 SCALE = int(os.environ.get("LEGALCHECK_FUZZ_EXAMPLES", "0")) or None
 
@@ -268,7 +268,7 @@ def native() -> Evaluator:
 def durable() -> Evaluator:
     if "durable" not in available_engines():
         pytest.skip("durable-rules not importable here")
-    pytest.importorskip("legalcheck._engine_durable")
+    pytest.importorskip("legalcheck._engines.durable")
     return Evaluator(engine="durable")
 
 

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliRun
 
+from conftest import CliRun
 from legalcheck import Evaluator
-from legalcheck._case import Case
-from legalcheck._case_loader import case_from_document
-from legalcheck._errors import RuleError
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
-from legalcheck._yaml import Document
+from legalcheck._core.errors import RuleError
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._law.rules import load_ruleset
+from legalcheck._model.case import Case
+from legalcheck._model.loader import case_from_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = str(ROOT / "examples" / "compliant-direct-letter.yaml")

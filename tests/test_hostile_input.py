@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from legalcheck import CaseError, InputError
-from legalcheck._batch import Options, check_paths
-from legalcheck._case_loader import MAX_EVENTS, case_from_json, iter_cases, load_case
-from legalcheck._errors import CalendarDataError
-from legalcheck._calendar import load_calendar
-from legalcheck._yaml import DEFAULT_LIMITS, Limits, load_document, parse_json, parse_yaml
+from legalcheck._batch.pool import Options, check_paths
+from legalcheck._core.errors import CalendarDataError
+from legalcheck._core.safe_yaml import DEFAULT_LIMITS, Limits, load_document, parse_json, parse_yaml
+from legalcheck._dates.calendar import load_calendar
+from legalcheck._model.loader import MAX_EVENTS, case_from_json, iter_cases, load_case
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "examples" / "_agencies.yaml"

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Case, Evaluator
-from legalcheck._batch import BatchItem, Summary
-from legalcheck._case_loader import load_case
-from legalcheck._render_html import render_html
-from legalcheck._render_json import render_json, render_jsonl_item
-from legalcheck._render_markdown import render_markdown
-from legalcheck._render_text import render_item, render_summary
+from legalcheck._batch.pool import BatchItem, Summary
+from legalcheck._model.loader import load_case
+from legalcheck._report.reporters.html import render_html
+from legalcheck._report.reporters.json import render_json, render_jsonl_item
+from legalcheck._report.reporters.markdown import render_markdown
+from legalcheck._report.reporters.text import render_item, render_summary
 
 AS_OF = dt.date(2025, 12, 1)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "violating-late-forward.yaml"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from legalcheck import CaseError, Evaluator, InputError
-from legalcheck._case_loader import MAX_PROBLEMS, case_from_json, iter_cases, load_case
 from legalcheck._cli import main
-from legalcheck._errors import CalendarDataError, RuleError
-from legalcheck._paths import data_dir
-from legalcheck._yaml import parse_json, parse_yaml
+from legalcheck._core.errors import CalendarDataError, RuleError
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import parse_json, parse_yaml
+from legalcheck._model.loader import MAX_PROBLEMS, case_from_json, iter_cases, load_case
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "examples" / "_agencies.yaml"
@@ -254,7 +254,7 @@ def test_jsonl_errors_name_the_line_of_the_file(tmp_path: Path) -> None:
 
 def test_json_fast_path_and_slow_path_agree(tmp_path: Path) -> None:
     text = GOOD_YAML  # a YAML document, converted: the same case must come out of both paths
-    from legalcheck._case_loader import case_from_document
+    from legalcheck._model.loader import case_from_document
 
     doc = parse_yaml(text, "a.yaml")
     assert case_from_json(json.dumps(doc.data), "a.json") == case_from_document(doc)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from legalcheck import Evaluator, Report
-from legalcheck._case import Case
-from legalcheck._case_loader import case_from_document
-from legalcheck._paths import data_dir
-from legalcheck._yaml import Document
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._model.case import Case
+from legalcheck._model.loader import case_from_document
 
 
 @pytest.fixture(scope="module")

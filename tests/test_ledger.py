@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from legalcheck._batch import BatchItem, Options, Summary, check_paths
-from legalcheck._case import Received
-from legalcheck._errors import InputError
-from legalcheck._ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
+from legalcheck._batch.pool import BatchItem, Options, Summary, check_paths
+from legalcheck._core.errors import InputError
+from legalcheck._model.case import Received
+from legalcheck._model.ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "ledger"
@@ -356,7 +356,7 @@ def test_every_row_is_checked_or_rejected_alone(tmp_path: Path, rows: list[tuple
     faults = [fault for _, _, fault in rows if fault != "blank"]
     assert summary.found == len(faults) == summary.checked + summary.rejected
     assert [item.report is None for item in items] == [fault != "ok" for fault in faults]
-    for item, (day, delay, fault) in zip(items, [r for r in rows if r[2] != "blank"], strict=True):
+    for item, (_day, delay, _fault) in zip(items, [r for r in rows if r[2] != "blank"], strict=True):
         if item.report is not None:  # LC1003: the bureau forwards within 15 days (rolled over a rest day)
             late = any(f.rule_id == "LC1003" and f.severity == "violation" for f in item.report.findings)
             if delay <= 15:

@@ -33,12 +33,12 @@ from typing import Any, get_args
 import pytest
 
 from legalcheck import Evaluator
-from legalcheck._case import Case, Event, Flags
-from legalcheck._case_loader import case_from_document
-from legalcheck._errors import CaseError
-from legalcheck._paths import data_dir
-from legalcheck._rules import CompiledRule, Example, load_ruleset
-from legalcheck._yaml import Document
+from legalcheck._core.errors import CaseError
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._law.rules import CompiledRule, Example, load_ruleset
+from legalcheck._model.case import Case, Event, Flags
+from legalcheck._model.loader import case_from_document
 
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 VIOLATING = [(compiled, example) for compiled in RULESET.rules if compiled.rule.severity == "violation"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legalcheck._calendar import Calendar, default_calendar, load_calendar
-from legalcheck._errors import CalendarDataError
-from legalcheck._periods import (
+from legalcheck._core.errors import CalendarDataError
+from legalcheck._dates.calendar import Calendar, default_calendar, load_calendar
+from legalcheck._dates.periods import (
     DueDate,
     Period,
     classify,

@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import assume, HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Evaluator
-from legalcheck._batch import BatchItem
-from legalcheck._case import Case
+from legalcheck._batch.pool import BatchItem
 from legalcheck._cli import cli
-from legalcheck._errors import CaseError, Location
-from legalcheck._findings import FieldRef
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
-from legalcheck._redact import LANDLINE, MOBILE, Masker, redact_item
+from legalcheck._core.errors import CaseError, Location
+from legalcheck._core.paths import data_dir
+from legalcheck._law.rules import load_ruleset
+from legalcheck._model.case import Case
+from legalcheck._model.findings import FieldRef
+from legalcheck._report.redact import LANDLINE, MOBILE, Masker, redact_item
 
 FORMATS = ("text", "json", "jsonl", "markdown", "html")
 AS_OF = "2025-12-01"
@@ -121,8 +121,8 @@ def test_redacted_item_is_a_consistent_case(case_file: Path, native: Evaluator) 
     assert masked.petitioners[0].name == "〔信访人1〕" and masked.representatives[0] == "〔信访人1〕"
     assert masked.petitioners[1].name == "〔信访人2〕"  # an organisation, but the accuser in an accusation
     assert masked.accused.persons == ("〔被反映人1〕",)
-    assert getattr(masked.events[2], "to_person") == "〔被反映人1〕"
-    assert getattr(masked.events[1], "person") == masked.staff_interests[0].person == "〔工作人员1〕"
+    assert masked.events[2].to_person == "〔被反映人1〕"
+    assert masked.events[1].person == masked.staff_interests[0].person == "〔工作人员1〕"
     assert masked.petitioners[0].phone == "〔电话1〕" and "〔电话1〕" in (masked.events[0].note or "")
     assert masked.petitioners[0].id_number == "〔身份证号1〕" and "〔身份证号1〕" in (masked.content.request or "")
     assert masked.id == "JB-2025-〔信访人1〕-01" and item.report.case_id == masked.id

@@ -11,10 +11,17 @@ from typing import Any
 
 import pytest
 
-from legalcheck._errors import RegulationError
-from legalcheck._paths import data_dir
-from legalcheck._regulations import (
-    Corpus, Instrument, Provision, chinese_numeral, default_corpus, load_corpus, parse_chinese_numeral, parse_label_zh,
+from legalcheck._core.errors import RegulationError
+from legalcheck._core.paths import data_dir
+from legalcheck._law.regulations import (
+    Corpus,
+    Instrument,
+    Provision,
+    chinese_numeral,
+    default_corpus,
+    load_corpus,
+    parse_chinese_numeral,
+    parse_label_zh,
 )
 
 REGULATIONS = data_dir("regulations")

@@ -16,10 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legalcheck import Evaluator
-from legalcheck._batch import BatchItem, Summary
-from legalcheck._case import Case
+from legalcheck._batch.pool import BatchItem, Summary
 from legalcheck._cli import cli
-from legalcheck._render_html import MAX_LANES, MAX_SPANS, _place_labels, render_html, render_timeline, text_width
+from legalcheck._model.case import Case
+from legalcheck._report.reporters.html import (
+    MAX_LANES,
+    MAX_SPANS,
+    _place_labels,
+    render_html,
+    render_timeline,
+    text_width,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

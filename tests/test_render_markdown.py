@@ -13,9 +13,9 @@ import yaml
 from click.testing import CliRunner
 
 from legalcheck._cli import cli
-from legalcheck._paths import data_dir
-from legalcheck._render_markdown import md
-from legalcheck._rules import load_ruleset
+from legalcheck._core.paths import data_dir
+from legalcheck._law.rules import load_ruleset
+from legalcheck._report.reporters.markdown import md
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -57,7 +57,7 @@ def _expected() -> tuple[list[tuple[str, str, str]], int, int]:
     """(case, rule, severity) of every finding, pending and violation counts, from the library itself."""
     import datetime as dt
 
-    from legalcheck._batch import Options, check_paths
+    from legalcheck._batch.pool import Options, check_paths
 
     findings, pending, violations = [], 0, 0
     for item in check_paths([LEDGER], Options(as_of=dt.date(2025, 12, 1), engine="native", mapping=MAPPING)):

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from legalcheck._cli import cli
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
+from legalcheck._core.paths import data_dir
+from legalcheck._law.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
-from legalcheck import _render_html
-from legalcheck._batch import BatchItem, Summary
-from legalcheck._case_loader import load_case
-from legalcheck._errors import CaseError, Location
-from legalcheck._redact import Masker, redact_item
+from legalcheck._batch.pool import BatchItem, Summary
+from legalcheck._core.errors import CaseError, Location
+from legalcheck._model.loader import load_case
+from legalcheck._report.redact import Masker, redact_item
+from legalcheck._report.reporters import html as _render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "violating-late-forward.yaml"
@@ -88,7 +88,7 @@ def test_a_failed_run_leaves_the_previous_report_and_no_temporary_file(cli: CliR
     report = tmp_path / "out" / "report.json"
     report.parent.mkdir()
     report.write_text("previous report\n")
-    from legalcheck import _render_json
+    from legalcheck._report.reporters import json as _render_json
 
     def broken(*_args: object) -> None:
         raise OSError(28, "No space left on device")
@@ -101,7 +101,7 @@ def test_a_failed_run_leaves_the_previous_report_and_no_temporary_file(cli: CliR
 
 
 def test_out_of_memory_is_a_message_not_a_traceback(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
-    from legalcheck import _render_json
+    from legalcheck._report.reporters import json as _render_json
 
     def exhausted(*_args: object) -> None:
         raise MemoryError()
@@ -291,7 +291,7 @@ def test_integers_over_the_limit_are_refused_at_load_by_both_engines(cli: CliRun
 
 
 def test_redaction_compiles_the_pattern_of_known_values_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from legalcheck import _redact
+    from legalcheck._report import redact as _redact
 
     compiled = []
     real_compile = re.compile
@@ -393,7 +393,7 @@ def test_jsonl_escapes_unicode_line_separators(cli: CliRun, tmp_path: Path) -> N
 
 
 def test_json_report_is_written_as_the_items_come() -> None:
-    from legalcheck._render_json import write_json
+    from legalcheck._report.reporters.json import write_json
 
     stream = io.StringIO()
     report = _one_report()
@@ -464,6 +464,6 @@ def test_deadline_usage_errors_exit_2_without_traceback(cli: CliRun, args: tuple
     (b"not json", False),
 ])
 def test_duplicate_key_detection_is_exact_on_both_paths(text: str | bytes, repeated: bool) -> None:
-    from legalcheck._yaml import has_duplicate_keys
+    from legalcheck._core.safe_yaml import has_duplicate_keys
 
     assert has_duplicate_keys(text) is repeated

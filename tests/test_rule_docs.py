@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from legalcheck._cli import cli
-from legalcheck._evaluator import citation
-from legalcheck._paths import data_dir
-from legalcheck._regulations import load_corpus
-from legalcheck._render_markdown import md
-from legalcheck._rule_docs import GENERATED_MARK, INDEX_NAME, render_rule_docs, rule_page_name, write_rule_docs
-from legalcheck._rules import RuleSet, load_ruleset
+from legalcheck._core.paths import data_dir
+from legalcheck._evaluation.evaluator import citation
+from legalcheck._law.regulations import load_corpus
+from legalcheck._law.rules import RuleSet, load_ruleset
+from legalcheck._report.reporters.markdown import md
+from legalcheck._report.rule_docs import GENERATED_MARK, INDEX_NAME, render_rule_docs, rule_page_name, write_rule_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"

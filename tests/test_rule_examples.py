@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from legalcheck import Evaluator
-from legalcheck._case_loader import case_from_document
-from legalcheck._paths import data_dir
-from legalcheck._rules import CompiledRule, Example, load_ruleset
-from legalcheck._yaml import Document
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._law.rules import CompiledRule, Example, load_ruleset
+from legalcheck._model.loader import case_from_document
 
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 CASES = [(compiled, example) for compiled in RULESET.rules for example in compiled.rule.examples]

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from legalcheck import Evaluator
-from legalcheck._case_loader import case_from_document
-from legalcheck._facts import case_facts
-from legalcheck._paths import data_dir
-from legalcheck._rules import CompiledRule, load_ruleset
-from legalcheck._yaml import Document
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._facts.facts import case_facts
+from legalcheck._law.rules import CompiledRule, load_ruleset
+from legalcheck._model.loader import case_from_document
 
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 MINE = [r for r in RULESET.rules if r.pack is None and r.rule.id[:3] in ("LC2", "LC3")

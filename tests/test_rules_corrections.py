@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from legalcheck import CaseError, Evaluator
-from legalcheck._case_loader import case_from_document
-from legalcheck._facts import EVERY_FACT, case_facts
-from legalcheck._paths import data_dir
-from legalcheck._yaml import Document
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._facts.facts import EVERY_FACT, case_facts
+from legalcheck._model.loader import case_from_document
 
 RULE_DIR = data_dir("rules") / "xfgz-2022"
 

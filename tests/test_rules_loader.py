@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from legalcheck._errors import RuleError
-from legalcheck._paths import data_dir
-from legalcheck._regulations import load_corpus
-from legalcheck._rules import load_ruleset
+from legalcheck._core.errors import RuleError
+from legalcheck._core.paths import data_dir
+from legalcheck._law.regulations import load_corpus
+from legalcheck._law.rules import load_ruleset
 
 RULES = data_dir("rules")
 RULESET = load_ruleset(RULES, data_dir("packs"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +20,10 @@ from pydantic import ValidationError
 
 import legalcheck
 from legalcheck import Evaluator, Report, UnvalidatedCaseError
-from legalcheck._errors import RuleError
-from legalcheck._findings import Counts
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
-
+from legalcheck._core.errors import RuleError
+from legalcheck._core.paths import data_dir
+from legalcheck._law.rules import load_ruleset
+from legalcheck._model.findings import Counts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from legalcheck import Evaluator, Finding, Report, load_case
-from legalcheck._case_loader import case_from_document
-from legalcheck._paths import data_dir
-from legalcheck._rules import load_ruleset
-from legalcheck._yaml import Document
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
+from legalcheck._law.rules import load_ruleset
+from legalcheck._model.loader import case_from_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))

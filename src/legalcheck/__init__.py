@@ -10,13 +10,13 @@ input, in input order, with a report or the error that rejected it; memory stays
 """
 
 from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
-from ._batch import BatchItem, check_paths
-from ._batch import Options as BatchOptions
-from ._case import Case
-from ._errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
-from ._evaluator import Evaluator
-from ._findings import Finding, Report, Undetermined
-from ._version import __version__
+from ._batch.pool import BatchItem, check_paths
+from ._batch.pool import Options as BatchOptions
+from ._core.errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
+from ._core.version import __version__
+from ._evaluation.evaluator import Evaluator
+from ._model.case import Case
+from ._model.findings import Finding, Report, Undetermined
 
 __all__ = [
     "BatchItem",

@@ -8,12 +8,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._case import Case
-from ._case_loader import case_from_dict as _case_from_dict
-from ._case_loader import load_case as _load_case
-from ._engines import EngineName
-from ._evaluator import Evaluator
-from ._findings import Finding, Report
+from ._engines.protocol import EngineName
+from ._evaluation.evaluator import Evaluator
+from ._model.case import Case
+from ._model.findings import Finding, Report
+from ._model.loader import case_from_dict as _case_from_dict
+from ._model.loader import load_case as _load_case
 
 
 @functools.lru_cache(maxsize=4)

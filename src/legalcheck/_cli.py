@@ -20,13 +20,24 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 
 import click
 
-from ._batch import (
-    BatchItem, CaseIds, Options, Output, Progress, Rendering, Summary, check_paths, default_jobs, map_paths,
+from ._batch.pool import (
+    BatchItem,
+    CaseIds,
+    Options,
+    Output,
+    Progress,
+    Summary,
+    check_paths,
+    default_jobs,
+    map_paths,
 )
-from ._engines import ENGINE_NAMES, available_engines, durable_unavailable_reason
-from ._errors import InputError, LegalcheckError
-from ._findings import Undetermined
-from ._version import __version__
+from ._core.errors import InputError, LegalcheckError
+from ._core.version import __version__
+from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
+from ._model.findings import Undetermined
+from ._report.registry import Destination, lookup
+from ._report.registry import names as report_formats
+from ._report.rendering import Rendering
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # 130, 143: the shell's convention
@@ -43,7 +54,7 @@ def _raise_terminated(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 
-FORMATS = ("text", "json", "jsonl", "markdown", "html", "xlsx")
+FORMATS = report_formats()
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -81,7 +92,7 @@ _engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), defau
 
 def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextIO]:
     """The report file (written beside it and renamed into place when complete), or stdout (never closed)."""
-    from ._output import atomic_output
+    from ._batch.output import atomic_output
 
     return atomic_output(output) if output else contextlib.nullcontext(sys.stdout)
 
@@ -115,8 +126,9 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    reporter = lookup(fmt)
+    if reporter.writes_file and output is None:
+        raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
     options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
     if cluster is not None:
@@ -124,14 +136,14 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     if output is not None:
         if output.is_dir():
             raise click.BadParameter(f"{output} is a directory (a directory is for --cluster)", param_hint="--output")
-        from ._output import refuse_output_among_inputs
+        from ._batch.output import refuse_output_among_inputs
 
         refuse_output_among_inputs(output, [Path(p) for p in paths])
     summary = Summary()
     repeats = _RepeatedIds(redact=redact)
     # The evaluator is built before the first case: a bad rule or --calendar file is one error (exit 2).
     items: Iterator[BatchItem] | Iterator[Output]
-    if fmt in ("text", "jsonl"):
+    if reporter.streams:
         # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
         rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
         items = repeats.watch(map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(),
@@ -141,18 +153,16 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
         # costs about what checking the case does (docs/performance.md): one process unless asked.
         items = repeats.watch(check_paths(list(paths), options, jobs=jobs or 1, on_skip=summary.skip))
         if redact:
-            from ._redact import redact_item
+            from ._report.redact import redact_item
 
             items = (redact_item(item) for item in items)
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
-        if fmt == "xlsx":
-            from ._render_xlsx import write_xlsx
-
-            assert output is not None
-            write_xlsx(items, summary, output, lang, paths=[Path(p) for p in paths],  # type: ignore[arg-type]
-                       mapping=mapping, redact=redact, progress=progress)
+        if reporter.writes_file:
+            reporter.write(items, summary, Destination(  # type: ignore[arg-type]
+                lang, output=output, paths=tuple(Path(p) for p in paths),  # type: ignore[arg-type]
+                mapping=mapping, redact=redact, progress=progress))
         else:
             with _open_output(output) as stream:
                 _emit(items, summary, fmt, lang, stream, verbose, progress)
@@ -198,8 +208,8 @@ class _RepeatedIds:
             _close(items)
 
     def _warn(self, source: str, case_id: str) -> None:
-        from ._neutral import neutralise
-        from ._yaml import shorten
+        from ._core.safe_yaml import shorten
+        from ._report.neutral import neutralise
 
         self.count += 1
         if not self._redact and self.count <= self.SHOWN:
@@ -231,18 +241,17 @@ def _check_on_cluster(paths: tuple[str, ...], options: Options, fmt: str, lang: 
 
 
 def _summary_text(summary: Summary, lang: str) -> str:
-    from ._render_text import render_summary
+    from ._report.reporters.text import render_summary
 
     return render_summary(summary, lang).rstrip()  # type: ignore[arg-type]
 
 
 def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: str, lang: Any, stream: TextIO,
           verbose: bool, progress: Progress | None = None) -> None:
-    if fmt in ("text", "jsonl"):
+    reporter = lookup(fmt)
+    if reporter.streams:
         # Streaming formats: each item is written and dropped, so memory stays flat for any input size.
-        from ._render_text import render_summary
-
-        rendering = Rendering(fmt, lang, verbose=verbose)  # type: ignore[arg-type]
+        rendering = Rendering(fmt, lang, verbose=verbose)
         # Outputs are UTF-8 already: a UTF-8 stream takes them as they are, without decoding and encoding again.
         binary: BinaryIO | None = getattr(stream, "buffer", None)
         if binary is not None and codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "utf-8":
@@ -258,19 +267,13 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
                 stream.flush()
             if progress is not None:
                 progress.update(summary)
-        if fmt == "text":
-            stream.write(render_summary(summary, lang))
-            if summary.reasons:
-                stream.write(summary.reasons_text(lang) + "\n")
-            if summary.skipped:  # every directory entry is accounted for: checked, rejected or skipped
-                stream.write(summary.skipped_text(lang) + "\n")
+        reporter.write_end(summary, lang, stream)
         return
-    if fmt == "json":
-        from ._render_json import write_json
-
-        write_json(_counted(items, summary, progress), summary, stream)  # written as it goes: memory stays flat
+    destination = Destination(lang, stream=stream)
+    if not reporter.collects:
+        reporter.write(_counted(items, summary, progress), summary, destination)  # written as it goes
         return
-    collected = []  # markdown and html rank and tabulate every case before the first one is written
+    collected = []  # e.g. markdown and html rank and tabulate every case before the first one is written
     for item in _counted(items, summary, progress):
         collected.append(item)
         if len(collected) > MAX_DOCUMENT_INPUTS:
@@ -279,14 +282,7 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
                                    "split the inputs")
     if progress is not None:
         progress.close()
-    if fmt == "markdown":
-        from ._render_markdown import render_markdown
-
-        stream.write(render_markdown(collected, summary, lang))
-    else:
-        from ._render_html import render_html
-
-        stream.write(render_html(collected, summary, lang))
+    reporter.write(collected, summary, destination)
 
 
 def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
@@ -324,7 +320,7 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
     for item in check_paths(list(paths), options, jobs=1):
         summary.add(item)
         if item.report is None:
-            from ._render_text import render_item
+            from ._report.reporters.text import render_item
 
             click.echo(render_item(item, lang).rstrip(), err=True)  # type: ignore[arg-type]
             continue
@@ -375,8 +371,8 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
 def deadline(start: dt.date, period: str, roll_over: bool, excluded: tuple[str, ...], extension_days: int,
              actual: dt.date | None, as_of: dt.date | None, calendar_files: tuple[Path, ...], lang: str) -> None:
     """Compute a due date and show the day-by-day reasoning: START PERIOD (e.g. 2025-09-26 5wd)."""
-    from ._calendar import load_calendar
-    from ._periods import classify, compute_due, explain, parse_period
+    from ._dates.calendar import load_calendar
+    from ._dates.periods import classify, compute_due, explain, parse_period
 
     try:
         length = parse_period(period)
@@ -434,7 +430,7 @@ def rules_list(fmt: str, lang: str) -> None:
 @_lang_option
 def rules_show(rule_id: str, lang: str) -> None:
     from ._api import default_evaluator
-    from ._rule_docs import render_rule_text
+    from ._report.rule_docs import render_rule_text
 
     evaluator = default_evaluator("native")
     try:
@@ -451,7 +447,7 @@ def rules_show(rule_id: str, lang: str) -> None:
 def rules_docs(output: Path) -> None:
     """Write one Markdown page per rule, and an index, into OUTPUT (committed as docs/rules/)."""
     from ._api import default_evaluator
-    from ._rule_docs import write_rule_docs
+    from ._report.rule_docs import write_rule_docs
 
     evaluator = default_evaluator("native")
     written, removed = write_rule_docs(evaluator.ruleset, evaluator.corpus, output)
@@ -464,9 +460,9 @@ def rules_docs(output: Path) -> None:
 @click.option("--mapping", is_flag=True, help="The JSON Schema of ledger mapping files instead of case files.")
 def schema(report: bool, mapping: bool) -> None:
     """Print the JSON Schema of case files (or of reports, or of ledger mappings)."""
-    from ._case import Case
-    from ._findings import Report
-    from ._ledger import LedgerMapping
+    from ._model.case import Case
+    from ._model.findings import Report
+    from ._model.ledger import LedgerMapping
 
     model = Report if report else LedgerMapping if mapping else Case
     document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
@@ -483,7 +479,8 @@ def coverage(instruments: tuple[str, ...], fmt: str, output: Path | None) -> Non
 
     Exits 1 when a provision has neither a rule nor a reason, or a reason is stale.
     """
-    from ._coverage import coverage as build, render
+    from ._law.coverage import coverage as build
+    from ._law.coverage import render
 
     cov = build(list(instruments) or None)
     with _open_output(output) as stream:

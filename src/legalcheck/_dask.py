@@ -3,8 +3,8 @@
 * The unit of work is a *shard*: one JSON Lines file (a local path, or any fsspec URL the
   installation reads), or a group of single-case files. One shard is one task and one
   output file, ``DIR/part-NNNNN.jsonl``, whose lines are in the shard's input order.
-* Each record goes through the local batch's own code (``_batch._process`` and
-  :class:`~legalcheck._batch.Rendering`), so a cluster run writes the bytes a local
+* Each record goes through the local batch's own code (``_batch.pool._process`` and
+  :class:`~legalcheck._report.rendering.Rendering`), so a cluster run writes the bytes a local
   run writes, and a broken line is rejected with its shard name and line number.
 * Nothing lost, nothing twice: a task streams its shard into a hidden temporary file and
   renames it to its part name at the end. Dask re-runs the tasks of a worker that dies;
@@ -40,22 +40,22 @@ from dask.base import compute
 from dask.delayed import Delayed, delayed
 from distributed import Client, KilledWorker, LocalCluster
 
-from ._batch import (
+from ._batch.pool import (
     BatchItem,
     Options,
-    Rendering,
     Summary,
     _ci,
     _keep,
     _process,
     default_jobs,
 )
-from ._case import Case
-from ._case_loader import CaseInput, Job, iter_case_files, iter_jobs, jsonl_jobs_from
-from ._errors import CaseError, InputError, LegalcheckError
-from ._evaluator import Evaluator
-from ._vocabulary import Lang, word
-from ._yaml import DEFAULT_LIMITS, Limits
+from ._core.errors import CaseError, InputError, LegalcheckError
+from ._core.safe_yaml import DEFAULT_LIMITS, Limits
+from ._core.vocabulary import Lang, word
+from ._evaluation.evaluator import Evaluator
+from ._model.case import Case
+from ._model.loader import CaseInput, Job, iter_case_files, iter_jobs, jsonl_jobs_from
+from ._report.rendering import Rendering
 
 _T = TypeVar("_T")
 
@@ -185,7 +185,7 @@ def worker_evaluator(options: Options) -> Evaluator:
 def read_shards(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> db.Bag:
     """A bag of the records under ``paths``: one partition per shard, records in input order.
 
-    Elements are :class:`~legalcheck._case_loader.Job` (one JSON Lines line with its shard
+    Elements are :class:`~legalcheck._model.loader.Job` (one JSON Lines line with its shard
     and line number, or one case file) or a ``CaseInput`` holding the error that stopped
     a read; :func:`check_bag` takes them as they are.
     """
@@ -216,7 +216,7 @@ def map_bag(records: db.Bag, options: Options, function: Callable[[BatchItem], A
             limits: Limits = DEFAULT_LIMITS) -> db.Bag:
     """Like :func:`check_bag`, but each element is ``function(item)``, computed where it was checked.
 
-    Pass a :class:`~legalcheck._batch.Rendering` to move only text between processes:
+    Pass a :class:`~legalcheck._report.rendering.Rendering` to move only text between processes:
     a report's pydantic objects cost as much to pickle as the check itself.
     """
     parts = records.to_delayed()
@@ -236,7 +236,8 @@ def check_records(records: Iterable[Any], options: Options, *, name: str = "reco
     """Check records wherever they are iterated (a bag's partition, a Spark partition), in order.
 
     Records are what :func:`check_bag` takes; ``name:N`` is the source of the N-th record
-    that carries none (blank lines are skipped, and counted, as in a JSON Lines file). The evaluator is this process's (:func:`worker_evaluator`).
+    that carries none (blank lines are skipped, and counted, as in a JSON Lines file). The
+    evaluator is this process's (:func:`worker_evaluator`).
     """
     evaluator = worker_evaluator(options)
     for number, record in enumerate(records, 1):
@@ -500,7 +501,7 @@ def connect(cluster: str) -> tuple[Client, LocalCluster | None]:
 def run_cli(paths: Sequence[str], out_dir: Path, options: Options, rendering: Rendering, cluster: str,
             lang: Lang) -> int:
     """``legalcheck check --cluster``: run, print the counts to stderr, return the local run's exit code."""
-    from ._render_text import render_summary
+    from ._report.reporters.text import render_summary
 
     client, local = connect(cluster)
     try:

@@ -12,8 +12,18 @@ See docs/cluster.md for running on a real cluster.
 """
 
 from ._dask import (
-    ClusterError, ClusterSummary, PartSummary, Shard, check_bag, check_records, check_shards, jsonl_line, map_bag,
-    plan_shards, read_shards, worker_evaluator,
+    ClusterError,
+    ClusterSummary,
+    PartSummary,
+    Shard,
+    check_bag,
+    check_records,
+    check_shards,
+    jsonl_line,
+    map_bag,
+    plan_shards,
+    read_shards,
+    worker_evaluator,
 )
 
 __all__ = ["ClusterError", "ClusterSummary", "PartSummary", "Shard", "check_bag", "check_records", "check_shards",

@@ -1,0 +1,1 @@
+"""Many inputs over worker processes, in input order, with the summary; the report file."""

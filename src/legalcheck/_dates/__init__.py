@@ -1,0 +1,1 @@
+"""The Chinese legal calendar and deadline arithmetic."""

@@ -1,0 +1,330 @@
+"""Period arithmetic that explains itself: when does "15日内" or "5个工作日内" end?
+
+Legal basis (民法典, general rules unless a law provides otherwise, art. 204):
+  * art. 201: the day of the triggering act is not counted; counting starts the next day.
+  * art. 203: if the last day is a statutory rest day, the day after the rest ends is the
+    last day. Chinese judicial practice reads 法定休假日 as including ordinary weekends
+    (公休日), so any non-working day rolls over; see docs/calendar.md.
+
+Calendar-day counting needs no calendar data; working-day counting and roll-over do,
+and raise ``CalendarDataError`` for years without data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from .._core.bilingual import Bilingual
+from .._core.vocabulary import Lang
+from .calendar import Calendar
+
+Unit = Literal["calendar_days", "working_days"]
+Status = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
+
+MAX_AMOUNT = 10_000  # longer than any period in the regulations; bounds the day-by-day loops
+_ONE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Period:
+    amount: int
+    unit: Unit
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or not 1 <= self.amount <= MAX_AMOUNT:
+            raise ValueError(f"a period needs a whole number of days from 1 to {MAX_AMOUNT}, got {self.amount!r}")
+        if self.unit not in ("calendar_days", "working_days"):
+            raise ValueError(f"unit must be 'calendar_days' or 'working_days', got {self.unit!r}")
+
+    def describe(self, lang: Lang = "zh") -> str:
+        if self.unit == "working_days":
+            return f"{self.amount}个工作日" if lang == "zh" else f"{self.amount} working day{_s(self.amount)}"
+        return f"{self.amount}日" if lang == "zh" else f"{self.amount} day{_s(self.amount)}"
+
+    def __str__(self) -> str:
+        return f"{self.amount}{'wd' if self.unit == 'working_days' else 'd'}"
+
+
+_DIGITS = "[0-9０-９]+"
+_CALENDAR_UNITS = r"d|days?|calendar\s*days?|日|天|个?自然日"
+_WORKING_UNITS = r"wd|working\s*days?|work\s*days?|workdays?|business\s*days?|个?工作日"
+_PERIOD = re.compile(rf"({_DIGITS})\s*(?:(?P<wd>{_WORKING_UNITS})|(?P<cd>{_CALENDAR_UNITS}))\s*(?:内|以内)?",
+                     re.IGNORECASE)
+
+
+def parse_period(text: str) -> Period:
+    """Read "15d", "15日", "15日内", "5wd", "5个工作日", "5 working days" (full-width digits too)."""
+    match = _PERIOD.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"cannot read period {text!r}: write a number and a unit, e.g. "
+                         f"'15d', '15日', '5wd', '5个工作日' or '5 working days'")
+    amount = int(match.group(1))  # int() reads full-width digits
+    return Period(amount, "working_days" if match.group("wd") else "calendar_days")
+
+
+@dataclass(frozen=True)
+class DueDate:
+    start: date
+    period: Period | None  # None for a date fixed by an assigning body
+    excluded_days: tuple[date, ...]
+    extension_days: int
+    strict_due: date  # the Nth counted day, plus any extension
+    rolled_due: date | None  # None when roll-over is off or not needed
+    effective_due: date
+    holidays_crossed: tuple[tuple[date, str], ...]  # listed holidays in (start, effective_due], not weekends
+    roll_over_applied: bool
+    steps: tuple[Bilingual, ...]
+    calendar_fingerprint: str
+
+
+@dataclass(slots=True)  # never changed; not frozen, which costs 4x to build once per obligation checked
+class DeadlineOutcome:
+    status: Status
+    effective_due: date
+    actual: date | None
+    as_of: date
+    days_late: int | None  # calendar days after the effective due date (late / overdue)
+    days_left: int | None  # calendar days until the effective due date (pending)
+
+
+# --------------------------------------------------------------------------- computing
+
+def compute_due(start: date, period: Period, calendar: Calendar, *,
+                excluded: Sequence[tuple[date, date]] = (), extension_days: int = 0,
+                roll_over: bool = True) -> DueDate:
+    """Last day of ``period`` counted from ``start`` (which is not counted).
+
+    ``excluded`` spans (both ends inclusive) do not count, e.g. hearing time under
+    信访工作条例 第三十六条第二款; ``extension_days`` are calendar days added to the
+    strict due date (approved extensions); ``roll_over`` applies 民法典 第二百零三条.
+    """
+    spans = _check_spans(excluded)
+    if isinstance(extension_days, bool) or not isinstance(extension_days, int) or not 0 <= extension_days <= MAX_AMOUNT:
+        raise ValueError(f"extension_days must be a whole number from 0 to {MAX_AMOUNT}, got {extension_days!r}")
+    steps = [Bilingual(f"起算日{_zh_date(start)}不计入，自次日{_zh_date(start + _ONE)}开始计算（民法典第二百零一条）",
+                  f"the start day {start} is not counted; counting begins the next day, "
+                  f"{start + _ONE} (Civil Code art. 201)")]
+    if period.unit == "calendar_days":
+        last, skipped = _count_calendar_days(start, period.amount, spans, steps)
+    else:
+        last, skipped = _count_working_days(start, period.amount, spans, calendar, steps)
+    if extension_days:
+        extended = last + timedelta(days=extension_days)
+        steps.append(Bilingual(f"延长{extension_days}日：自{_zh_date(last)}延长至{_zh_date(extended)}",
+                          f"extended by {extension_days} day{_s(extension_days)}: {last} + {extension_days} "
+                          f"= {extended}"))
+        last = extended
+    return _finish(start, period, last, tuple(skipped), extension_days, calendar, roll_over, steps)
+
+
+def designated_due(start: date, due: date, calendar: Calendar, *, roll_over: bool) -> DueDate:
+    """A due date fixed by the assigning body (信访工作条例 第二十二条第一款第三项)."""
+    if due < start:
+        raise ValueError(f"designated due date {due} is before the start date {start}")
+    steps = [Bilingual(f"交办机关于{_zh_date(start)}交办，指定的办理期限届满日为{_zh_date(due)}",
+                  f"the assigning body set the due date {due} (assigned {start})")]
+    return _finish(start, None, due, (), 0, calendar, roll_over, steps)
+
+
+def _check_spans(excluded: Sequence[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
+    for first, last in excluded:
+        if last < first:
+            raise ValueError(f"excluded span {first}..{last} ends before it begins")
+    return tuple((first, last) for first, last in excluded)
+
+
+def _excluded(d: date, spans: Sequence[tuple[date, date]]) -> tuple[date, date] | None:
+    for first, last in spans:
+        if first <= d <= last:
+            return first, last
+    return None
+
+
+def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, date]],
+                         steps: list[Bilingual]) -> tuple[date, list[date]]:
+    # Day by day so excluded days lengthen the window; touches no calendar data.
+    d, counted, skipped = start, 0, []
+    while counted < amount:
+        d += _ONE
+        if _excluded(d, spans):
+            skipped.append(d)
+        else:
+            counted += 1
+    if skipped:
+        steps.append(Bilingual(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共{len(skipped)}日",
+                          f"days not counted (inside an excluded span): {_dates(skipped, 'en')}, "
+                          f"{len(skipped)} in total"))
+        steps.append(Bilingual(f"第{amount}日为{_zh_date(d)}（另有{len(skipped)}日不计入）",
+                          f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {d}"))
+    else:
+        steps.append(Bilingual(f"第{amount}日为{_zh_date(d)}", f"day {amount}: {start} + {amount} = {d}"))
+    return d, skipped
+
+
+def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, date]], calendar: Calendar,
+                        steps: list[Bilingual]) -> tuple[date, list[date]]:
+    d, counted, skipped = start, 0, []
+    passed: list[tuple[date, str, str]] = []  # days skipped since the last counted day: (day, zh, en)
+    while counted < amount:
+        d += _ONE
+        span = _excluded(d, spans)
+        if span:
+            skipped.append(d)
+            passed.append((d, f"排除期间{_zh_date(span[0])}至{_zh_date(span[1])}",
+                           f"excluded span {span[0]}..{span[1]}"))
+            continue
+        label = calendar.rest_day_label(d)  # raises CalendarDataError for a year without data
+        if label is not None:
+            passed.append((d, label.zh, label.en))
+            continue
+        counted += 1
+        make_up = calendar.make_up_for(d)
+        zh = f"第{counted}个工作日为{_zh_date(d)}" + (f"（{make_up.zh}调休上班日）" if make_up else "")
+        en = f"working day {counted}: {d}" + (f" (make-up working day for {make_up.en})" if make_up else "")
+        if passed:
+            zh += "；跳过" + "、".join(f"{_zh_date(p)}（{z}）" for p, z, _ in passed)
+            en += "; skipped " + ", ".join(f"{p} ({e})" for p, _, e in passed)
+        steps.append(Bilingual(zh, en))
+        passed = []
+    return d, skipped
+
+
+def _finish(start: date, period: Period | None, last: date, skipped: tuple[date, ...], extension_days: int,
+            calendar: Calendar, roll_over: bool, steps: list[Bilingual]) -> DueDate:
+    rolled: date | None = None
+    if roll_over:
+        label = calendar.rest_day_label(last)  # needs data for the last day: raises if missing
+        if label is None:
+            steps.append(Bilingual(f"期间最后一日{_zh_date(last)}为工作日，无需顺延",
+                                   f"the last day {last} is a working day; no roll-over"))
+        else:
+            rolled = calendar.next_working_day(last)
+            kind_zh, kind_en = (("法定休假日", "a statutory rest day") if calendar.is_holiday(last)
+                                else ("休息日", "a rest day"))
+            steps.append(Bilingual(f"原届满日（未顺延）{_zh_date(last)}为{kind_zh}（{label.zh}），顺延至休假日结束的次日"
+                              f"{_zh_date(rolled)}"
+                              f"（民法典第二百零三条）",
+                              f"the last day {last} is {kind_en} ({label.en}); it moves to the day after the "
+                              f"rest ends, {rolled} (Civil Code art. 203)"))
+    else:
+        steps.append(Bilingual(f"本期间不适用顺延，期间最后一日{_zh_date(last)}即为届满日",
+                          f"roll-over does not apply to this period; the last day is {last}"))
+    effective = rolled or last
+    crossed, uncovered = _holidays_between(start, effective, calendar)
+    if crossed:
+        steps.append(Bilingual(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
+                          f"statutory holidays within the period: {_group_names(crossed, 'en')}"))
+    if uncovered:
+        steps.append(Bilingual(f"{'、'.join(f'{year}年' for year in uncovered)}无放假安排数据，未列出该年的节假日",
+                          f"no holiday data for {', '.join(map(str, uncovered))}; holidays of that year "
+                          f"are not listed"))
+    steps.append(Bilingual(f"届满日：{_zh_date(effective)}", f"due date: {effective}"))
+    return DueDate(start, period, skipped, extension_days, last, rolled, effective,
+                   tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint)
+
+
+def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[tuple[date, Bilingual]], list[int]]:
+    crossed: list[tuple[date, Bilingual]] = []
+    uncovered: list[int] = []
+    d = start + _ONE
+    while d <= end:
+        if not calendar.covers(d):  # a strict calendar-day count may run through a year without data
+            if d.year not in uncovered:
+                uncovered.append(d.year)
+        elif calendar.is_holiday(d):
+            name = calendar.rest_day_label(d)
+            assert name is not None  # a listed holiday always has a name
+            crossed.append((d, name))
+        d += _ONE
+    return crossed, uncovered
+
+
+def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:
+    """Runs of consecutive days with the same name, e.g. "2025年10月1日至2025年10月5日（国庆节）"."""
+    runs: list[tuple[date, date, str]] = []
+    for d, label in crossed:
+        name = label.get(lang)
+        if runs and runs[-1][2] == name and runs[-1][1] + _ONE == d:
+            runs[-1] = (runs[-1][0], d, name)
+        else:
+            runs.append((d, d, name))
+    if lang == "zh":
+        return "、".join(f"{_zh_date(a)}（{n}）" if a == b else f"{_zh_date(a)}至{_zh_date(b)}（{n}）"
+                        for a, b, n in runs)
+    return ", ".join(f"{a} ({n})" if a == b else f"{a}..{b} ({n})" for a, b, n in runs)
+
+
+# --------------------------------------------------------------------------- judging
+
+def classify(due: DueDate, actual: date | None, as_of: date) -> DeadlineOutcome:
+    """Was the act done in time (``actual``), or, if not done, is it overdue at ``as_of``?"""
+    effective = due.effective_due
+    if actual is not None:
+        if actual <= due.strict_due:
+            return DeadlineOutcome("met", effective, actual, as_of, None, None)
+        if actual <= effective:  # only possible when the due date rolled over
+            return DeadlineOutcome("met_by_roll_over", effective, actual, as_of, None, None)
+        return DeadlineOutcome("late", effective, actual, as_of, (actual - effective).days, None)
+    if as_of > effective:
+        return DeadlineOutcome("overdue", effective, None, as_of, (as_of - effective).days, None)
+    return DeadlineOutcome("pending", effective, None, as_of, None, (effective - as_of).days)
+
+
+_STATUS_TEXT: dict[Status, tuple[str, str]] = {
+    "met": ("按期完成", "done in time"),
+    "met_by_roll_over": ("按期完成（在顺延后的期限内）", "done in time (within the rolled-over due date)"),
+    "late": ("逾期完成", "done late"),
+    "overdue": ("已逾期，尚未完成", "overdue, not done"),
+    "pending": ("尚在期限内，尚未完成", "not done yet, still within the period"),
+}
+
+
+def explain(due: DueDate, outcome: DeadlineOutcome | None = None, lang: Lang = "zh") -> str:
+    """Text a person reads: what was counted, how, and (with ``outcome``) the verdict."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    zh = lang == "zh"
+    if due.period is None:
+        head = f"指定期限，自{_zh_date(due.start)}起" if zh else f"designated due date, from {due.start}"
+    else:
+        head = (f"期间：{due.period.describe('zh')}，自{_zh_date(due.start)}起算" if zh
+                else f"period: {due.period.describe('en')} from {due.start}")
+    lines = [head]
+    lines += [f"  {i}. {step.get(lang)}" for i, step in enumerate(due.steps, 1)]
+    if outcome is not None:
+        status_zh, status_en = _STATUS_TEXT[outcome.status]
+        if zh:
+            verdict = f"结论：{status_zh}"
+            if outcome.actual is not None:
+                verdict += f"（完成日为{_zh_date(outcome.actual)}）"
+            if outcome.days_late is not None:
+                verdict += f"，超过届满日{outcome.days_late}日"
+            if outcome.days_left is not None:
+                verdict += f"，截至{_zh_date(outcome.as_of)}尚余{outcome.days_left}日"
+        else:
+            verdict = f"result: {status_en}"
+            if outcome.actual is not None:
+                verdict += f" (done {outcome.actual})"
+            if outcome.days_late is not None:
+                verdict += f", {outcome.days_late} day{_s(outcome.days_late)} after the due date"
+            if outcome.days_left is not None:
+                verdict += f", {outcome.days_left} day{_s(outcome.days_left)} left as of {outcome.as_of}"
+        lines.append(verdict)
+    return "\n".join(lines)
+
+
+def _dates(days: Sequence[date], lang: Lang) -> str:
+    return "、".join(map(_zh_date, days)) if lang == "zh" else ", ".join(map(str, days))
+
+
+def _zh_date(day: date) -> str:
+    """A date as Chinese prose writes it: 2025年6月3日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

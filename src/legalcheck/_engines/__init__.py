@@ -1,0 +1,1 @@
+"""The engines that evaluate compiled rules over facts: the protocol and its two implementations."""

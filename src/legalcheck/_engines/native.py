@@ -1,0 +1,179 @@
+"""The native engine: compiled queries evaluated by plain Python.
+
+It is the fast path and the oracle the durable-rules engine is tested against. Each
+predicate is compiled once into a single Python expression with the semantics of
+``_conditions.holds`` (``tests/test_engine_native.py`` holds the two together), so a
+rule costs about what the same test written by hand would. Only the rule's
+structure becomes code: field names and values enter the expression as ``repr``
+literals of str, int and bool (checked here), which cannot be anything but data.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .._facts.conditions import AllOf, AnyOf, Compare, Fact, Predicate, Query, QueryMatch, Ref, _compare
+from .._facts.facts import Facts
+
+Env = dict[str, Fact]
+Test = Callable[[Fact, Env], bool]
+_MISSING = object()
+
+
+def _by_reference(op: str, actual: Any, expected: Any) -> bool:
+    return actual is not _MISSING and expected is not _MISSING and _compare(op, actual, expected)
+
+
+# The only names a compiled expression can see: no builtins.
+_NAMESPACE: dict[str, Any] = {
+    "__builtins__": {}, "_M": _MISSING, "_compare": _compare, "_by_reference": _by_reference,
+    "_isinstance": isinstance, "_sequence": (list, tuple),
+}
+
+
+def _literal(value: Any) -> str:
+    if type(value) in (str, int, bool):
+        return repr(value)
+    if type(value) in (tuple, list) and all(type(v) in (str, int, bool) for v in value):
+        return repr(value)
+    raise TypeError(f"not a rule value: {value!r}")
+
+
+def predicate_source(predicate: Predicate | None) -> str:
+    """The Python expression, over ``fact`` and ``env``, equivalent to ``holds(predicate, fact, env)``."""
+    if predicate is None:
+        return "True"
+    if isinstance(predicate, Compare):
+        return _compare_source(predicate)
+    if isinstance(predicate, AllOf):
+        return "(" + " and ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "True"
+    if isinstance(predicate, AnyOf):
+        return "(" + " or ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "False"
+    return f"(not {predicate_source(predicate.item)})"
+
+
+def _compare_source(cmp: Compare) -> str:
+    name, op, value = _literal(cmp.field), cmp.op, cmp.value
+    if op == "exists":
+        return f"(({name} in fact) is {_literal(bool(value))})"
+    if isinstance(value, Ref):
+        other = f"env[{_literal(value.binding)}].get({_literal(value.field)}, _M)"
+        return f"_by_reference({_literal(op)}, fact.get({name}, _M), {other})"
+    # A missing field is the sentinel _M, which equals nothing and is in no tuple.
+    if op == "eq":
+        return f"(fact.get({name}, _M) == {_literal(value)})"
+    if op == "in" and isinstance(value, tuple):
+        return f"(fact.get({name}, _M) in {_literal(value)})"
+    if op == "contains":
+        return f"(_isinstance(fact.get({name}), _sequence) and {_literal(value)} in fact[{name}])"
+    return f"({name} in fact and _compare({_literal(op)}, fact[{name}], {_literal(value)}))"
+
+
+def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
+    """A function equivalent to ``holds(predicate, fact, env)``."""
+    code = compile(f"lambda fact, env: {predicate_source(predicate)}", f"<{label}>", "eval")
+    test: Test = eval(code, dict(_NAMESPACE))  # noqa: S307 - structure only; values are repr literals
+    return test
+
+
+@dataclass(frozen=True, slots=True)
+class _Relation:
+    role: str
+    kinds: tuple[str, ...]
+    test: Test
+    after: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    rule_id: str
+    when: Test
+    kinds: tuple[str, ...] | None  # None: the case itself is the anchor
+    anchor: Test
+    relations: tuple[_Relation, ...]
+
+
+class _Timeline:
+    """A case's events per kind, each list in ``seq`` order, with the seqs to bisect."""
+
+    __slots__ = ("events", "seqs")
+
+    def __init__(self, facts: Facts) -> None:
+        self.events: dict[str, list[Fact]] = {}
+        for event in facts.events:
+            self.events.setdefault(event["kind"], []).append(event)
+        self.seqs: dict[str, list[int]] = {}  # filled as relations ask
+
+    def of(self, kinds: tuple[str, ...]) -> list[Fact]:
+        if len(kinds) == 1:
+            return self.events.get(kinds[0], [])
+        return sorted((e for kind in kinds for e in self.events.get(kind, ())), key=_seq)
+
+    def around(self, kind: str, seq: int, after: bool) -> list[Fact]:
+        """The events of ``kind`` after (or before) position ``seq``."""
+        events = self.events.get(kind)
+        if not events:
+            return []
+        seqs = self.seqs.get(kind)
+        if seqs is None:
+            seqs = self.seqs[kind] = [e["seq"] for e in events]
+        if after:
+            return events[bisect_right(seqs, seq):]
+        return events[:bisect_left(seqs, seq)]
+
+
+def _seq(fact: Fact) -> int:
+    seq: int = fact["seq"]
+    return seq
+
+
+class NativeEngine:
+    name = "native"
+
+    def __init__(self, queries: Sequence[Query]) -> None:
+        self._queries = tuple(sorted((
+            _Query(q.rule_id, compile_predicate(q.when, f"{q.rule_id} when"),
+                   None if q.anchor is None else q.anchor.kinds,
+                   compile_predicate(None if q.anchor is None else q.anchor.where, f"{q.rule_id} anchor"),
+                   tuple(_Relation(r.role, r.pattern.kinds,
+                                   compile_predicate(r.pattern.where, f"{q.rule_id} {r.role}"), r.order == "after")
+                         for r in q.relations))
+            for q in queries), key=lambda q: q.rule_id))
+        # One query per rule id (as rule sets have) gives matches in order without sorting them.
+        self._interleaved = len({q.rule_id for q in self._queries}) < len(self._queries)
+
+    def run(self, facts: Facts) -> list[QueryMatch]:
+        """Matches in (rule id, anchor seq) order: queries are sorted by rule id, anchors by seq."""
+        matches: list[QueryMatch] = []
+        case = facts.case
+        case_env: Env = {"case": case}
+        timeline = _Timeline(facts)
+        present = timeline.events.keys()
+        for query in self._queries:
+            kinds = query.kinds
+            if kinds is not None and present.isdisjoint(kinds):
+                continue  # no event could anchor it: skip testing the case
+            if not query.when(case, case_env):
+                continue
+            if kinds is None:
+                matches.append(QueryMatch(query.rule_id, None, ()))
+                continue
+            for anchor in timeline.of(kinds):
+                if not query.anchor(anchor, case_env):
+                    continue
+                env = {"case": case, "anchor": anchor}
+                seq = anchor["seq"]
+                related = []
+                for relation in query.relations:
+                    found = [e["seq"] for kind in relation.kinds for e in timeline.around(kind, seq, relation.after)
+                             if relation.test(e, env)]
+                    if len(relation.kinds) > 1:
+                        found.sort()
+                    related.append((relation.role, tuple(found)))
+                matches.append(QueryMatch(query.rule_id, seq, tuple(related)))
+        if self._interleaved:
+            matches.sort(key=lambda m: (m.rule_id, -1 if m.anchor_seq is None else m.anchor_seq))
+        return matches

@@ -1,0 +1,407 @@
+"""Project a :class:`Case` onto flat facts, the only thing engines see.
+
+One case fact and one fact per event. Facts are flat dicts of str, int, bool and
+lists of str, so that every engine (a Python loop, durable-rules' JSON patterns) can
+match them. Dates are proleptic ordinals (``date.toordinal()``) so that engines can
+compare them as integers. A field that does not apply is absent, never ``None``.
+
+Relations that need the agency tree (same level, superior, competent) are derived
+here once, so rules compare plain fields instead of walking the tree.
+
+A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
+selected rules read (and those it reads itself), so that a check of a few rules costs
+about what the same few checks written by hand would. Every field is computed the same
+way whichever plan asks for it (``tests/test_facts.py`` holds plans to ``EVERY_FACT``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .._model.case import Case, agency_index
+from .conditions import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseField:
+    type: str  # "str", "int", "bool"
+    value: Callable[[Case], Any] | None  # None: absent; no getter: computed from the whole timeline
+
+
+# Case field vocabulary. The rule loader rejects a rule that reads a field not listed here.
+_CASE: dict[str, _CaseField] = {
+    "category": _CaseField("str", lambda c: c.category.value),
+    "channel": _CaseField("str", lambda c: c.channel.value),
+    "form": _CaseField("str", lambda c: c.effective_form.value),
+    "headcount": _CaseField("int", lambda c: c.headcount),
+    "representatives_count": _CaseField("int", lambda c: len(c.representatives)),
+    "litigation_related": _CaseField("bool", lambda c: c.flags.litigation_related),
+    "statutory_procedure": _CaseField("str", lambda c: None if c.flags.statutory_procedure in (None, "none")
+                                      else str(c.flags.statutory_procedure)),
+    # Whether the file records the sorting of 第三十一条 at all ("none" included): not assessed is not "none".
+    "statutory_procedure_recorded": _CaseField("bool", lambda c: c.flags.statutory_procedure is not None),
+    "major_urgent": _CaseField("bool", lambda c: c.flags.major_urgent),
+    "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
+    "complex": _CaseField("bool", lambda c: c.flags.complex),
+    # 第二十三条第二款 (2005 第二十二条): "not recorded" and "recorded as unclear" are different facts.
+    "no_petitioner_notifiable": _CaseField("bool", lambda c: c.no_petitioner_notifiable),
+    "petitioner_notifiable": _CaseField("bool", lambda c: c.petitioner_notifiable),
+    "petitioner_particulars_unclear": _CaseField("bool", lambda c: c.petitioner_particulars_unclear),
+    "petitioner_particulars_unrecorded": _CaseField("bool", lambda c: c.petitioner_particulars_unrecorded),
+    "status": _CaseField("str", lambda c: c.status),
+    "province": _CaseField("str", lambda c: c.province),
+    "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
+    "has_competent_agencies": _CaseField("bool", lambda c: bool(c.competent_agencies)),
+    "accused_recorded": _CaseField("bool", lambda c: bool(c.accused.agencies or c.accused.persons)),
+    "states_request": _CaseField("bool", lambda c: bool(c.content.request)),
+    "states_facts_and_reasons": _CaseField("bool", lambda c: bool(c.content.facts or c.content.reasons)),
+    # 第十九条第一款: each element of the petition's content, and whether the file records any of it.
+    "states_facts": _CaseField("bool", lambda c: bool(c.content.facts)),
+    "states_reasons": _CaseField("bool", lambda c: bool(c.content.reasons)),
+    "content_recorded": _CaseField("bool", lambda c: bool(c.content.request or c.content.facts
+                                                          or c.content.reasons)),
+    # 第二十八条第三款: staff_interests with a direct interest and no recusal event (as of the date checked).
+    "unrecused_interested_staff": _CaseField("int", None),
+    # 第二十四条第一款: present when the case lists two or more involved agencies.
+    "involved_have_common_superior": _CaseField("bool", None),
+    # 第二十四条第一款: a 协商 is recorded (as of the date checked), so the matter involves several agencies.
+    "consultation_recorded": _CaseField("bool", None),
+}
+CASE_FIELDS: dict[str, str] = {name: spec.type for name, spec in _CASE.items()}
+
+_AGENCY_FIELDS = {
+    "": "str", "_kind": "str", "_level": "str", "_superior": "str", "_superiors": "list", "_ancestors": "list",
+    "_competent": "bool", "_superior_of_competent": "bool", "_system_competent": "bool", "_involved": "bool",
+    "_accused": "bool",
+}
+
+# 政法部门 under the 2022 Regulations (第二十二条第二款、第二十三条第四款).
+POLITICAL_LEGAL_KINDS = frozenset({"political_legal", "public_security", "justice_administration"})
+
+# Event field vocabulary: name -> type ("str", "int", "bool", "list", "day").
+EVENT_FIELDS: dict[str, str] = {
+    "seq": "int", "index": "int", "kind": "str", "day": "day",
+    **{f"agency{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
+    **{f"to{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
+    "agency_notice_by_other_rules": "bool",
+    "to_same_level": "bool", "to_is_superior": "bool", "to_is_subordinate": "bool",
+    "from_agency": "str", "from_kind": "str", "from_is_superior": "bool",
+    "via": "str", "subject": "str", "written": "bool", "on_the_spot": "bool",
+    "reasons_given": "bool", "approved": "bool", "reason": "str", "procedure": "str",
+    "days": "int", "approved_by_head": "bool", "petitioner_told_reason": "bool",
+    "end_day": "day", "report_by_day": "day",
+    "states_request": "bool", "states_facts_and_reasons": "bool", "states_opinion": "bool",
+    "states_legal_basis": "bool", "assessment": "str", "outcome": "str",
+    "type": "str", "document_made": "bool", "recipients": "list", "person": "str",
+    "person_has_direct_interest": "bool", "to_person": "str", "to_person_is_accused": "bool",
+    "handling_agency": "str", "same_facts_as_concluded": "bool",
+    "approved_by_review_committee": "bool", "petitioner_consented_to_oral": "bool", "adopted": "bool",
+    "agency_common_superior_of_involved": "bool", "reply_to_kind": "str",
+    "days_to_conclusion": "int",
+}
+
+# Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
+# agency (references and messages), hearing ends (excluded spans), report-back dates (designated
+# periods) and extension days.
+# Agency fields that depend on the case (its competent, involved and accused agencies).
+# In _AGENCY_FIELDS order.
+_PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")
+
+
+_TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
+                              "agency_common_superior_of_involved", "reply_to_kind", "consultation_recorded"})
+
+# Events of kinds no selected rule reads are only positions on the timeline.
+BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
+STRUCTURAL_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency", "to", "end_day", "report_by_day",
+                                     "days"})
+
+_COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "procedure", "days",
+           "approved_by_head", "petitioner_told_reason", "states_request", "states_facts_and_reasons",
+           "states_opinion", "states_legal_basis", "assessment", "outcome", "type", "document_made",
+           "person", "to_person", "handling_agency", "same_facts_as_concluded",
+           "approved_by_review_committee", "petitioner_consented_to_oral", "adopted")
+
+
+@dataclass(frozen=True, slots=True)
+class FactPlan:
+    """The fields to compute; every other field is left out of the facts."""
+
+    case_values: dict[str, Callable[[Case], Any]]  # the wanted case fields that have a getter
+    event: frozenset[str]
+    copied: tuple[str, ...]  # event fields copied as they are
+    agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
+    to: tuple[str, ...]  # and under "to"
+    agency_per_case: tuple[str, ...]  # those of them that depend on the case (_PER_CASE_SUFFIXES)
+    to_per_case: tuple[str, ...]
+    notice: bool  # agency_notice_by_other_rules is wanted
+    kinds: frozenset[str] | None  # events of other kinds get only BARE_EVENT_FIELDS; None: every kind
+    timeline: frozenset[str]  # the wanted fields that need the whole timeline (_add_sequence_facts)
+
+    @classmethod
+    def reading(cls, case_fields: Collection[str], event_fields: Collection[str],
+                kinds: Collection[str] | None = None) -> FactPlan:
+        """A plan for rules that read ``case_fields`` and ``event_fields`` of events of ``kinds``
+        (structural fields added)."""
+        unknown = (set(case_fields) - set(CASE_FIELDS)) | (set(event_fields) - set(EVENT_FIELDS))
+        if unknown:
+            raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
+        event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
+        return cls(case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
+                   event=event, copied=tuple(n for n in _COPIED if n in event),
+                   agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
+                   to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
+                   agency_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"agency{s}" in event),
+                   to_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"to{s}" in event),
+                   notice="agency_notice_by_other_rules" in event,
+                   kinds=None if kinds is None else frozenset(kinds),
+                   timeline=(frozenset(case_fields) | event) & _TIMELINE_FIELDS)
+
+
+EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    case: Fact
+    events: tuple[Fact, ...]  # events[i]["seq"] == i: chronological order
+
+
+def chronological(case: Case, until: dt.date | None = None) -> list[int]:
+    """Indexes of ``case.events`` dated up to ``until``, in chronological order (file order breaks ties)."""
+    dates = [e.date for e in case.events]
+    indexes = [i for i, day in enumerate(dates) if until is None or day <= until]
+    return sorted(indexes, key=dates.__getitem__)  # stable: file order breaks ties
+
+
+class _Tree:
+    """The case's agencies, the sets that derived fields test membership of, and the plan.
+
+    Agency fields per (prefix, agency id) and chains of superiors are memoised: a case's
+    events name the same few agencies.
+    """
+
+    __slots__ = ("case", "agencies", "plan", "memo", "chains")
+
+    def __init__(self, case: Case, plan: FactPlan) -> None:
+        self.case = case
+        self.agencies = agency_index(case.agencies)
+        self.plan = plan
+        self.memo: dict[tuple[str, str], Fact] = {}
+        self.chains: dict[str, list[str]] = {}
+
+    def notice_by_other_rules(self, kind: str) -> bool:
+        """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
+        accusations notify under their own provisions, not under 第二十三条."""
+        return ((kind in POLITICAL_LEGAL_KINDS and self.case.flags.litigation_related)
+                or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
+
+    def ancestors(self, agency_id: str) -> list[str]:
+        """Every agency above ``agency_id`` along any superior (双重领导), nearest first: each level
+        of superiors before the next, ``superior`` before ``other_superiors``."""
+        known = self.chains.get(agency_id)
+        if known is not None:
+            return known
+        chain: list[str] = []
+        level = [agency_id]
+        while level:
+            above: list[str] = []
+            for member in level:
+                agency = self.agencies.get(member)
+                for superior in agency.superiors if agency is not None else ():
+                    if superior != agency_id and superior not in chain:
+                        chain.append(superior)
+                        above.append(superior)
+            level = above
+        self.chains[agency_id] = chain
+        return chain
+
+    def fields(self, prefix: str, agency_id: str) -> Fact:
+        """The planned agency fields under ``prefix``; shared between events, so never mutated."""
+        known = self.memo.get((prefix, agency_id))
+        if known is not None:
+            return known
+        plan = self.plan
+        if prefix == "agency":
+            out = self._static_fields(prefix, agency_id, plan.agency)
+            per_case, notice = plan.agency_per_case, plan.notice
+        else:
+            out = self._static_fields(prefix, agency_id, plan.to)
+            per_case, notice = plan.to_per_case, False
+        if per_case or notice:
+            out = dict(out)
+            agency = self.agencies.get(agency_id)
+            competent = self.case.competent_agencies
+            for suffix in per_case:
+                if suffix == "_involved":
+                    out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
+                elif suffix == "_accused":
+                    out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
+                elif suffix == "_competent" and competent:
+                    out[f"{prefix}_competent"] = agency_id in competent
+                elif suffix == "_superior_of_competent" and competent:
+                    out[f"{prefix}_superior_of_competent"] = any(
+                        (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
+                        for c in competent)
+                elif suffix == "_system_competent" and competent:
+                    # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
+                    out[f"{prefix}_system_competent"] = any(
+                        c == agency_id or agency_id in self.ancestors(c) for c in competent)
+            if notice:
+                out["agency_notice_by_other_rules"] = (agency is not None
+                                                       and self.notice_by_other_rules(agency.kind.value))
+        self.memo[(prefix, agency_id)] = out
+        return out
+
+    def _static_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...]) -> Fact:
+        """The fields that depend on the agencies alone: shared by every case of a registry."""
+        key = (prefix, agency_id, wanted)
+        known: Fact | None = self.agencies.derived.get(key)
+        if known is not None:
+            return known
+        agency = self.agencies.get(agency_id)
+        out: Fact = {prefix: agency_id}
+        for suffix in wanted:
+            if suffix == "_ancestors":
+                out[f"{prefix}_ancestors"] = self.ancestors(agency_id)
+            elif agency is None:
+                continue
+            elif suffix == "_kind":
+                out[f"{prefix}_kind"] = agency.kind.value
+            elif suffix == "_level":
+                out[f"{prefix}_level"] = agency.level.value
+            elif suffix == "_superior" and agency.superior is not None:
+                out[f"{prefix}_superior"] = agency.superior
+            elif suffix == "_superiors" and agency.superiors:
+                out[f"{prefix}_superiors"] = list(agency.superiors)
+        self.agencies.derived[key] = out
+        return out
+
+
+def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVERY_FACT) -> Facts:
+    """Facts of ``case`` as known on ``until``: later events are not yet known and left out."""
+    tree = _Tree(case, plan)
+    case_fact: Fact = {}
+    for name, getter in plan.case_values.items():
+        value = getter(case)
+        if value is not None:
+            case_fact[name] = value
+    kinds = plan.kinds
+    timeline = case.events
+    events: list[Fact] = []
+    for seq, index in enumerate(chronological(case, until)):
+        event = timeline[index]
+        if kinds is None or event.kind in kinds:
+            events.append(_event_fact(case, event, index, seq, tree))
+        else:  # a position on the timeline only
+            events.append({"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
+                           "agency": event.agency})
+    if plan.timeline:
+        _add_sequence_facts(case, case_fact, events, tree)
+    return Facts(case_fact, tuple(events))
+
+
+def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _Tree) -> None:
+    """Facts that need the whole (dated) timeline or the whole set of involved agencies."""
+    plan = tree.plan
+    wanted = plan.timeline
+    if "unrecused_interested_staff" in wanted:
+        # 第二十八条第三款: a staff member with a direct interest counts as recused once any recusal
+        # event names that person (events after the date checked are not known yet).
+        recused = {event.person for event in (case.events[e["index"]] for e in events)
+                   if event.kind == "recusal"}
+        case_fact["unrecused_interested_staff"] = sum(
+            1 for s in case.staff_interests if s.direct_interest and s.person not in recused)
+    if "consultation_recorded" in wanted:
+        case_fact["consultation_recorded"] = any(fact["kind"] == "consultation" for fact in events)
+    involved = sorted(set(case.involved_agencies)) if ("involved_have_common_superior" in wanted
+                                              or "agency_common_superior_of_involved" in wanted) else []
+    if len(involved) >= 2:
+        # 第二十四条第一款 共同的上一级机关、单位: the nearest agency in the superior chain of every
+        # involved agency (agency registry), when two or more are involved.
+        chains = [tree.ancestors(a) for a in involved]
+        common = next((c for c in chains[0] if all(c in chain for chain in chains[1:])), None)
+        if "involved_have_common_superior" in wanted:
+            case_fact["involved_have_common_superior"] = common is not None
+        if "agency_common_superior_of_involved" in wanted:
+            for fact in events:
+                if plan.kinds is None or fact["kind"] in plan.kinds:
+                    fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
+    if "reply_to_kind" in wanted and (plan.kinds is None or "reply_delivered" in plan.kinds):
+        # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
+        latest: str | None = None
+        for fact in events:
+            if fact["kind"] in ("opinion_issued", "review_opinion", "rereview_opinion"):
+                latest = fact["kind"]
+            elif fact["kind"] == "reply_delivered" and latest is not None:
+                fact["reply_to_kind"] = latest
+
+
+def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fact:
+    plan = tree.plan
+    # Read fields from the model's __dict__: getattr() on a field another event kind lacks makes
+    # pydantic raise and catch AttributeError, which cost more than everything else here.
+    data: dict[str, Any] = event.__dict__
+    fact: Fact = {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
+                  **tree.fields("agency", event.agency)}
+    to = data.get("to")
+    if isinstance(to, str):
+        fact.update(tree.fields("to", to))
+        if "to_same_level" in plan.event:
+            to_agency = tree.agencies.get(to)
+            acting = tree.agencies.get(event.agency)
+            if to_agency is not None and acting is not None:
+                fact["to_same_level"] = to_agency.level == acting.level
+        if "to_is_superior" in plan.event:
+            acting = tree.agencies.get(event.agency)
+            fact["to_is_superior"] = acting is not None and to in acting.superiors
+        if "to_is_subordinate" in plan.event:
+            fact["to_is_subordinate"] = event.agency in tree.ancestors(to)
+    elif isinstance(to, tuple) and "recipients" in plan.event:
+        fact["recipients"] = list(to)
+    origin = data.get("from_agency")
+    if origin is not None:
+        if "from_agency" in plan.event:
+            fact["from_agency"] = origin
+        if "from_kind" in plan.event and (origin_agency := tree.agencies.get(origin)) is not None:
+            fact["from_kind"] = origin_agency.kind.value
+        if "from_is_superior" in plan.event:
+            fact["from_is_superior"] = origin in tree.ancestors(event.agency)
+    for name in plan.copied:
+        value = data.get(name)
+        if value is not None:
+            fact[name] = value.value if isinstance(value, Enum) else value
+    kind = event.kind
+    if kind == "hearing":
+        fact["end_day"] = event.end.toordinal()
+    elif kind == "assigned":
+        fact["report_by_day"] = event.report_by.toordinal()
+    elif kind in ("objection", "suggestion_feedback"):
+        if "reasons_given" in plan.event:
+            fact["reasons_given"] = bool((event.reasons or "").strip())
+    elif kind == "disclosed":
+        if event.to_person is not None and "to_person_is_accused" in plan.event:
+            fact["to_person_is_accused"] = event.to_person in case.accused.persons
+    elif kind == "reply_delivered":
+        if "days_to_conclusion" in plan.event:
+            _add_days_to_conclusion(case, event, fact)
+    elif kind == "recusal":
+        if "person_has_direct_interest" in plan.event:
+            fact["person_has_direct_interest"] = any(
+                s.person == event.person and s.direct_interest for s in case.staff_interests)
+    return fact
+
+
+def _add_days_to_conclusion(case: Case, reply: Any, fact: Fact) -> None:
+    """Days from the replying agency's first receipt of the matter to its first conclusion
+    (concluded or opinion_issued) up to the reply: 自收到信访请求之日起15日内已经办结 (北京市信访条例第四十五条)."""
+    received = [e.date for e in case.events if e.kind == "received" and e.agency == reply.agency
+                and e.date <= reply.date]
+    concluded = [e.date for e in case.events if e.kind in ("concluded", "opinion_issued")
+                 and e.agency == reply.agency and e.date <= reply.date]
+    if received and concluded and min(concluded) >= min(received):
+        fact["days_to_conclusion"] = (min(concluded) - min(received)).days

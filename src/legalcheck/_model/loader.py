@@ -1,0 +1,662 @@
+"""Reading case files: YAML, JSON and JSON Lines, with errors that point at the field.
+
+Every problem becomes a :class:`CaseError` naming the file, the line, the column and
+the field path (``cases/a.yaml:14:11: events[3].date: invalid date '2025-02-30'``),
+with a "did you mean" for misspelt keys (among the keys valid at that place), event
+kinds and enumerated values. No traceback for bad input.
+
+Work is split so that batches can spread it over processes: :func:`iter_jobs` only
+lists what is to be read (a file, or one line of a JSON Lines file, read by the
+caller so that a bad line is reported by its number), and :func:`load_job` reads,
+parses and validates one job wherever it runs.
+
+JSON is validated straight from its bytes by pydantic; only when that fails is the
+document parsed again the slow way, to say where and why.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, Union
+
+from pydantic import BaseModel, ValidationError
+
+from .._core.errors import CaseError, InputError, Location, UnvalidatedCaseError
+from .._core.safe_yaml import (
+    DEFAULT_LIMITS,
+    Document,
+    Limits,
+    decode,
+    format_path,
+    has_duplicate_keys,
+    parse,
+    parse_json,
+    parse_yaml,
+    read_bytes,
+    shorten,
+)
+from .case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_MARKER = ".legalcheck-skip"  # a directory walk leaves out the directory holding this file
+MAX_EVENTS = 10_000
+MAX_PROBLEMS = 50  # per file: enough to fix a file in one go, not a 10 MB error report
+
+_T = TypeVar("_T")
+
+
+# --- describing validation errors --------------------------------------------------------
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    if len(word) > 100:  # nobody misspells a key that long; difflib would only burn time
+        return ""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` -> X, ``X | None`` -> X (a union of several models stays a union)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _keys_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys valid in the mapping that ``loc`` (pydantic's, event tags included) lies in."""
+    current: Any = root
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {f.alias or name: f for name, f in current.model_fields.items()}
+            if part not in fields:
+                return None
+            current = fields[part].annotation
+        elif typing.get_origin(current) is tuple and isinstance(part, int):
+            current = typing.get_args(current)[0]
+        elif typing.get_origin(current) in (Union, types.UnionType) and isinstance(part, str):
+            tagged = [m for m in typing.get_args(current) if isinstance(m, type) and issubclass(m, BaseModel)
+                      and "kind" in m.model_fields and typing.get_args(m.model_fields["kind"].annotation) == (part,)]
+            if not tagged:
+                return None
+            current = tagged[0]
+        else:
+            return None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return None
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _describe(error: Any, root: type[BaseModel]) -> str:
+    kind, loc, value = error["type"], error["loc"], error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        keys = _keys_at(root, loc)
+        return f"unknown key {shorten(loc[-1])}" + _suggest(str(loc[-1]), keys if keys is not None else [])
+    if kind == "union_tag_invalid":
+        tag = str(ctx.get("tag", ""))
+        return f"unknown event kind {shorten(tag)}" + _suggest(tag, EVENT_KINDS)
+    if kind == "union_tag_not_found":
+        return "event has no 'kind' (received, registered, forwarded, ...)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind.startswith("date"):
+        return f"invalid date {shorten(value)} (expected YYYY-MM-DD)"
+    if kind == "string_unicode":
+        return "text is not valid Unicode (an unpaired surrogate such as \\ud800)"
+    if kind in ("enum", "literal_error") and isinstance(value, str):
+        choices = _QUOTED.findall(str(ctx.get("expected", "")))
+        return f"{shorten(value)} is not one of {', '.join(choices)}" + _suggest(value, choices)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error"):
+        return message
+    return f"{message} (got {shorten(value)})" if not isinstance(value, dict | list) else message
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Drop pydantic's discriminator tags (``events.3.received.date`` -> ``events[3].date``)."""
+    cleaned: list[str | int] = []
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and index > 0 and isinstance(loc[index - 1], int) and part in EVENT_KINDS:
+            continue
+        cleaned.append(part)
+    return tuple(cleaned)
+
+
+def validation_problems(exc: ValidationError, doc: Document,
+                        root: type[BaseModel] = Case) -> list[tuple[Location, str]]:
+    """One ``(Location, message)`` per validation error, at most ``MAX_PROBLEMS``."""
+    errors = exc.errors()
+    problems = []
+    for error in errors[:MAX_PROBLEMS]:
+        path = _clean_loc(error["loc"])
+        if error["type"] == "union_tag_invalid":
+            path += ("kind",)  # point at the misspelt kind, not at the whole event
+        problems.append((doc.locate(path, key=error["type"] == "extra_forbidden"), _describe(error, root)))
+    if len(errors) > MAX_PROBLEMS:
+        problems.append((Location(doc.file), f"... and {len(errors) - MAX_PROBLEMS} more problems"))
+    return problems
+
+
+# --- agency registries ------------------------------------------------------------------
+
+
+class _BadReference(Exception):
+    """The case's ``agency_registry`` cannot be used; the caller says where the case names it."""
+
+
+class _RegistryCache:
+    """Agency registries shared by many case files are read once per file version.
+
+    The hot path is one dict lookup: the file is ``stat``-ed again at most once a
+    second (a registry edited during a run is picked up within a second), and the
+    joined path is remembered, not rebuilt per case. A registry that fails to load is
+    cached as its problems, so a million JSON Lines records naming a broken registry
+    parse it once (each still gets a fresh exception: re-raising one object would grow
+    its traceback without end).
+    """
+
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # (base dir, name as written) -> (path, file version, registry or its problems, last stat)
+        self._items: dict[tuple[str, str], tuple[Path, tuple[int, int, int], _Loaded, float]] = {}
+
+    def get(self, base_dir: Path, name: str) -> _Registry:
+        key = (str(base_dir), name)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._items.get(key)
+        if entry is None or now - entry[3] > self.RECHECK_SECONDS:
+            entry = self._refresh(key, entry, base_dir / name, now)
+        loaded = entry[2]
+        if isinstance(loaded, _Registry):
+            return loaded
+        raise CaseError(list(loaded))
+
+    def _refresh(self, key: tuple[str, str], entry: tuple[Path, tuple[int, int, int], _Loaded, float] | None,
+                 path: Path, now: float) -> tuple[Path, tuple[int, int, int], _Loaded, float]:
+        if path.suffix.lower() not in REGISTRY_SUFFIXES:
+            # Not just any file on the machine: its content would be echoed in error messages.
+            raise _BadReference(f"agency registry must be a {', '.join(REGISTRY_SUFFIXES)} file, not {path}")
+        try:
+            info = os.stat(path)
+        except OSError:
+            raise _BadReference(f"agency registry not found: {path}") from None
+        version = (info.st_ino, info.st_size, info.st_mtime_ns)
+        loaded = entry[2] if entry is not None and entry[1] == version else self._load(path)
+        fresh = (path, version, loaded, now)
+        with self._lock:
+            if len(self._items) >= 256:
+                self._items.clear()
+            self._items[key] = fresh
+        return fresh
+
+    @staticmethod
+    def _load(path: Path) -> _Loaded:
+        try:
+            doc = parse(decode(read_bytes(path), str(path)), path, unique_keys=True)
+        except InputError as exc:
+            return exc.problems
+        try:
+            registry = AgencyRegistry.model_validate_json(json.dumps(doc.data, ensure_ascii=False))
+        except ValidationError as exc:
+            return tuple(validation_problems(exc, doc, AgencyRegistry))
+        return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
+                         frozenset(s for a in registry.agencies for s in a.superiors))
+
+
+@dataclass(frozen=True)
+class _Registry:
+    """A loaded registry plus what every case that uses it would otherwise recompute."""
+
+    agencies: tuple[Agency, ...]
+    ids: frozenset[str]
+    superiors: frozenset[str]
+
+
+_Loaded = Union[_Registry, tuple[tuple[Location, str], ...]]
+_REGISTRIES = _RegistryCache()
+
+
+# --- one case ---------------------------------------------------------------------------
+
+
+def case_from_document(doc: Document, *, base_dir: Path | None = None) -> Case:
+    """Validate a parsed document as a case, merge its agency registry, check references."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise CaseError([(doc.locate(()), "a case file must be a mapping at the top level")])
+    events = data.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:
+        raise CaseError([(doc.locate(("events",)), f"{len(events)} events, over the limit of {MAX_EVENTS}")])
+    try:
+        case = Case.model_validate_json(json.dumps(data, ensure_ascii=False))
+    except ValidationError as exc:
+        bad_text = _find_unpaired_surrogate(data)  # JSON can escape one; pydantic then rejects the whole text
+        if bad_text is not None:
+            raise CaseError([(doc.locate(bad_text), "text is not valid Unicode (an unpaired surrogate such as "
+                                                    "\\ud800)")]) from None
+        raise CaseError(validation_problems(exc, doc)) from None
+    return _resolve_agencies(case, lambda: doc, base_dir if base_dir is not None else _base_dir(doc.file))
+
+
+def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, base_dir: Path | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> Case:
+    """A case from JSON text: validated straight from the bytes, parsed again only to explain a failure."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise CaseError.at(f"file is {size} bytes, over the limit of {limits.max_bytes}", file=file,
+                           line=1 + line_offset if line_offset else None)
+
+    def slow_document() -> Document:
+        text = decode(raw, file, line_offset=line_offset) if isinstance(raw, bytes) else raw
+        return parse_json(text, file, limits=limits, line_offset=line_offset, unique_keys=True)
+
+    try:
+        case = Case.model_validate_json(raw)
+    except ValidationError:
+        # The slow path says where: JSON syntax errors with line and column, then field errors.
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+    if has_duplicate_keys(raw):  # pydantic keeps the last of two equal keys: a date would silently change
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+    if len(case.events) > MAX_EVENTS:
+        raise CaseError([(slow_document().locate(("events",)), f"{len(case.events)} events, over the limit of "
+                                                               f"{MAX_EVENTS}")])
+    return _resolve_agencies(case, slow_document, base_dir if base_dir is not None else _base_dir(file))
+
+
+def _as_case_error(make: Callable[[], _T]) -> _T:
+    """``make()``, with a plain InputError (unreadable file, syntax) raised as the CaseError it is here."""
+    try:
+        return make()
+    except CaseError:
+        raise
+    except InputError as exc:
+        raise CaseError(list(exc.problems)) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _base_dir_of(file: str) -> Path:
+    return Path(file).parent  # cached: a JSON Lines file asks once per record
+
+
+def _base_dir(file: str | None) -> Path:
+    return _base_dir_of(file) if file else Path.cwd()
+
+
+def _unique_event_ids(case: Case, document: Callable[[], Document]) -> None:
+    """Event ids name an event for the report and for other events: two with one id are an error."""
+    ids = [event.id for event in case.events if event.id is not None]
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+    for index, event in enumerate(case.events):
+        if event.id is None:
+            continue
+        earlier = first.setdefault(event.id, index)
+        if earlier != index:
+            raise CaseError([(document().locate(("events", index, "id")),
+                              f"duplicate event id {shorten(event.id)} (first at events[{earlier}])")])
+
+
+def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path) -> Case:
+    """Merge the shared registry and check every agency reference; ``document()`` is only called on error."""
+    _unique_event_ids(case, document)
+    registry: _Registry | None = None
+    if case.agency_registry is not None:
+        try:
+            registry = _REGISTRIES.get(base_dir, case.agency_registry)
+        except _BadReference as exc:
+            raise CaseError([(document().locate(("agency_registry",)), str(exc))]) from None
+    if registry is not None and not case.agencies:  # the usual shape: every agency from the registry
+        case = case.model_copy(update={"agencies": registry.agencies})
+        known = registry.ids
+        references = referenced_agencies(case, with_superiors=False) | registry.superiors
+        duplicate = len(known) != len(registry.agencies)
+    else:
+        if registry is not None:  # the case's own entries win over the registry's
+            own = {a.id for a in case.agencies}
+            case = case.model_copy(update={"agencies": case.agencies + tuple(
+                a for a in registry.agencies if a.id not in own)})
+        known = frozenset(a.id for a in case.agencies)
+        references = referenced_agencies(case)
+        duplicate = len(known) != len(case.agencies)
+    if not duplicate and references <= known:
+        return case  # the common case, decided without building a path per reference
+    bad = [(path, ref) for path, ref in agency_references(case) if ref not in known]
+    doc = document()
+    problems = [(doc.locate(path), f"unknown agency {shorten(ref)}" + _suggest(ref, known)) for path, ref in bad]
+    if duplicate:
+        problems.append((doc.locate(("agencies",)), "agency ids must be unique"))
+    raise CaseError(problems[:MAX_PROBLEMS])
+
+
+# Event fields that name an agency: the same list as ``_case.agency_references`` (a test holds them equal).
+_EVENT_AGENCY_FIELDS = ("agency", "to", "from_agency", "handling_agency")
+
+
+def referenced_agencies(case: Case, *, with_superiors: bool = True) -> set[str]:
+    """The ids ``agency_references(case)`` yields, found faster.
+
+    ``getattr(event, name, None)`` on a pydantic model that lacks ``name`` goes through
+    ``__getattr__`` and a raised AttributeError, which made reference checking cost five
+    times the validation itself; the field values are read from ``__dict__`` here.
+    """
+    ids = {s for a in case.agencies for s in a.superiors} if with_superiors else set()
+    ids.update(case.competent_agencies, case.involved_agencies, case.accused.agencies)
+    ids.update(s.agency for s in case.staff_interests)
+    for event in case.events:
+        values = event.__dict__
+        for name in _EVENT_AGENCY_FIELDS:
+            value = values.get(name)
+            if isinstance(value, str):
+                ids.add(value)
+    return ids
+
+
+def case_from_dict(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Case:
+    """Validate a mapping (e.g. parsed JSON) as a case, as ``load_case`` does a file.
+
+    ``agency_registry`` is resolved against ``base_dir`` (default: the working directory).
+    """
+    return case_from_document(Document(data, None, ""), base_dir=Path(base_dir) if base_dir is not None else None)
+
+
+def require_validated(case: Case) -> None:
+    """Raise :class:`UnvalidatedCaseError` unless every agency the case refers to is one of its agencies.
+
+    That is what the loader guarantees (registry merged, references checked); a ``Case`` built
+    directly from a dict may not satisfy it and would otherwise be checked against no agencies.
+    """
+    index = agency_index(case.agencies)
+    closed = index.derived.get(_CLOSED)
+    if closed is None:  # once per agencies tuple: a registry's tuple is shared by every case using it
+        closed = index.derived[_CLOSED] = len(index) == len(case.agencies) and all(
+            a.superior is None or a.superior in index for a in case.agencies)
+    if closed and referenced_agencies(case, with_superiors=False) <= index.keys():
+        return
+    problems = [(Location(None, None, None, format_path(path)),
+                 f"unknown agency {shorten(ref)}" + _suggest(ref, index)) for path, ref in agency_references(case)
+                if ref not in index]
+    if len(index) != len(case.agencies):
+        problems.append((Location(None, None, None, "agencies"), "agency ids must be unique"))
+    hint = (f"agency_registry {shorten(case.agency_registry)} was not merged; " if case.agency_registry is not None
+            else "")
+    problems.insert(0, (Location(None, None, None, None),
+                        f"case {shorten(case.id)} did not go through validation: {hint}load it with "
+                        "legalcheck.load_case or legalcheck.case_from_dict"))
+    raise UnvalidatedCaseError(problems[:MAX_PROBLEMS])
+
+
+_CLOSED = "agencies_closed_under_superior"
+
+
+def _find_unpaired_surrogate(data: Any) -> tuple[str | int, ...] | None:
+    """Path of the first string (key or value) that cannot be encoded as UTF-8 (JSON allows ``"\\ud800"``)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _encodable(key):
+                    return path + (key,)
+                stack.append((item, path + (key,)))
+        elif isinstance(value, list):
+            stack.extend((item, path + (index,)) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def load_case(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Case:
+    """Load one case file (``.yaml``, ``.yml`` or ``.json``)."""
+    return _load_file(Path(path), limits)[0]
+
+
+def _load_file(path: Path, limits: Limits) -> tuple[Case, str]:
+    """A case file and the sha256 of its bytes (read once for both)."""
+    raw = _as_case_error(lambda: read_bytes(path, limits=limits))
+    digest = hashlib.sha256(raw).hexdigest()
+    if path.suffix.lower() == ".json":
+        return case_from_json(raw, str(path), limits=limits), digest
+    text = _as_case_error(lambda: decode(raw, str(path)))
+    doc = _as_case_error(lambda: parse_yaml(text, str(path), limits=limits, unique_keys=True))
+    return case_from_document(doc), digest
+
+
+# --- many cases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """One case read from a file (or one line of a JSON Lines file), or the error that stopped it."""
+
+    source: str  # "path" or "path:line" for JSON Lines
+    case: Case | None
+    error: InputError | None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One case to read: a whole file, or one line of a JSON Lines file (``text`` holds its bytes)."""
+
+    source: str
+    path: str
+    line: int = 0
+    text: bytes | None = None
+
+
+# Told about each directory entry that is neither checked nor rejected: (path as text, why not).
+SkipCallback = Callable[[str, str], None]
+
+
+def printable_path(path: str | Path) -> str:
+    """``path`` as valid text: bytes that are not UTF-8 (kept by the OS as surrogates) shown as ``\\xff``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _bad_name(path: str | Path) -> InputError | None:
+    if _encodable(str(path)):
+        return None
+    return InputError.at("file name is not UTF-8 (a byte such as \\xff in it); rename the file",
+                         file=printable_path(path))
+
+
+def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None = None,
+                    ) -> Iterator[Path | InputError]:
+    """Case files under ``paths``, directories recursively, in a deterministic order.
+
+    Hidden files and files named ``_*`` (shared agency registries) under a directory
+    are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
+    (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one
+    at a time with sorted entries, so memory is bounded by the largest directory, not by
+    the whole tree; symlinked directories are not followed (no loops). Every entry is
+    accounted for: a case file (yielded), an error (a name that is not UTF-8, a dangling
+    link or a FIFO named like a case file), or skipped with its reason, told to ``on_skip``.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if (bad := _bad_name(path)) is not None:
+            yield bad
+        elif path.is_dir():
+            yield from _walk(path, on_skip or _ignore)
+        elif path.is_file():
+            yield path
+        elif path.exists():
+            yield InputError.at("not a regular file or directory", file=path)
+        else:
+            yield InputError.at("no such file or directory", file=path)
+
+
+def _ignore(_path: str, _reason: str) -> None:
+    pass
+
+
+def _walk(root: Path, on_skip: SkipCallback) -> Iterator[Path | InputError]:
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                listed = list(scan)
+        except OSError as exc:
+            yield InputError.at(f"cannot read directory: {exc.strerror or exc}", file=printable_path(directory))
+            continue
+        if any(e.name == SKIP_MARKER for e in listed):
+            on_skip(printable_path(directory), f"directory marked {SKIP_MARKER}")
+            continue
+        entries = sorted(listed, key=lambda e: e.name)
+        subdirectories = []
+        for entry in entries:
+            try:
+                outcome = _classify(entry)
+            except OSError as exc:
+                outcome = InputError.at(f"cannot read file: {exc.strerror or exc}", file=printable_path(entry.path))
+            if isinstance(outcome, str):
+                on_skip(printable_path(entry.path), outcome)
+            elif outcome is True:
+                subdirectories.append(Path(entry.path))
+            elif outcome is False:
+                yield Path(entry.path)
+            else:
+                yield outcome
+        pending.extend(reversed(subdirectories))  # visit them in name order, depth first
+
+
+def _classify(entry: os.DirEntry[str]) -> bool | str | InputError:
+    """True: a directory to walk; False: a case file; a reason to skip it; or the error that rejects it."""
+    name = entry.name
+    if name.startswith("."):
+        return "hidden"
+    if name.startswith("_"):
+        return "shared (_*), e.g. an agency registry"
+    if entry.is_dir(follow_symlinks=False):
+        return True
+    case_named = os.path.splitext(name)[1].lower() in CASE_SUFFIXES
+    if not case_named:
+        return "directory link (not followed)" if entry.is_dir() else "not a case file (name)"
+    if (bad := _bad_name(entry.path)) is not None:
+        return bad
+    if entry.is_file():
+        return False
+    if entry.is_symlink() and not os.path.exists(entry.path):
+        return InputError.at(f"no such file: a symbolic link to {shorten(os.readlink(entry.path))}, which does "
+                             "not exist", file=entry.path)
+    return InputError.at("not a regular file (a FIFO, socket or device); not read", file=entry.path)
+
+
+def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
+              on_skip: SkipCallback | None = None) -> Iterator[Job | CaseInput]:
+    """What to read under ``paths``, in order; a path that cannot be listed or read yields its error."""
+    for item in iter_case_files(paths, on_skip=on_skip):
+        if isinstance(item, InputError):
+            yield CaseInput(str(item.problems[0][0].file), None, item)
+        elif item.suffix.lower() == ".jsonl":
+            yield from _jsonl_jobs(item, limits)
+        else:
+            yield Job(str(item), str(item))
+
+
+def _jsonl_jobs(path: Path, limits: Limits) -> Iterator[Job | CaseInput]:
+    """One job per non-blank line. Lines are read with a bound, so a 10 GB line costs 5 MB."""
+    name = str(path)
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        yield CaseInput(name, None, CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name))
+        return
+    with handle:
+        yield from jsonl_jobs_from(name, handle, limits)
+
+
+def jsonl_jobs_from(name: str, handle: Any, limits: Limits) -> Iterator[Job | CaseInput]:
+    """The jobs of an open binary JSON Lines stream named ``name`` (a path or a URL), line by line."""
+    number = 0
+    while True:
+        try:
+            line = handle.readline(limits.max_bytes + 1)
+        except OSError as exc:
+            yield CaseInput(f"{name}:{number + 1}", None,
+                            CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name, line=number + 1))
+            return
+        if not line:
+            return
+        number += 1
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if len(line) > limits.max_bytes and not line.endswith(b"\n"):
+            size = len(line) + _skip_line(handle)
+            yield CaseInput(f"{name}:{number}", None, CaseError.at(
+                f"line is {size} bytes, over the limit of {limits.max_bytes}", file=name, line=number))
+            continue
+        if line.strip():
+            yield Job(f"{name}:{number}", name, number, line)
+
+
+def _skip_line(handle: Any) -> int:
+    skipped = 0
+    while chunk := handle.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def load_job(job: Job, *, limits: Limits = DEFAULT_LIMITS) -> CaseInput:
+    """Read, parse and validate one job; bad input becomes the job's error, never an exception."""
+    try:
+        if job.text is not None:
+            # The digest covers the line as stored; the line end is no part of the record.
+            case = case_from_json(job.text.rstrip(b"\r\n"), job.path, line_offset=job.line - 1, limits=limits)
+            return CaseInput(job.source, case, None, hashlib.sha256(job.text).hexdigest())
+        case, digest = _load_file(Path(job.path), limits)
+        return CaseInput(job.source, case, None, digest)
+    except InputError as exc:
+        return CaseInput(job.source, None, exc)
+
+
+def iter_cases(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS) -> Iterator[CaseInput]:
+    """Every case under ``paths``; a bad file yields its error and the rest go on."""
+    for job in iter_jobs(paths, limits=limits):
+        yield job if isinstance(job, CaseInput) else load_job(job, limits=limits)
+
+
+__all__ = ["CaseInput", "Job", "case_from_document", "case_from_json", "format_path", "iter_case_files",
+           "iter_cases", "iter_jobs", "load_case", "load_job"]

@@ -1,0 +1,1 @@
+"""Everything a reader sees: the report formats (one module each in reporters/), redaction, rule pages."""

@@ -1,0 +1,1 @@
+"""One module per report format; each defines REPORTER, found by _report/registry.py."""
