@@ -137,7 +137,8 @@ _ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1]
 
 # Why a directory entry was skipped (see ``legalcheck._model.loader._classify``), in Chinese.
 _SKIP_ZH = {"hidden": "隐藏文件", "shared (_*), e.g. an agency registry": "以下划线开头（共享文件，如机关名录）",
-            "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）"}
+            "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）",
+            "directory marked .legalcheck-skip": "标有 .legalcheck-skip 的目录（如台账及其映射文件）"}
 
 
 def reason_of(error: LegalcheckError | None) -> str:
