@@ -49,7 +49,7 @@ from typing import Any
 import yaml
 
 from legalcheck import Case, Evaluator, _batch
-from legalcheck._batch.pool import Options, check_paths, map_paths
+from legalcheck._batch.pool import BatchOptions, check_paths, map_paths
 from legalcheck._core.paths import data_dir
 from legalcheck._dates.calendar import Calendar
 from legalcheck._engines.protocol import available_engines
@@ -410,7 +410,7 @@ def warm_evaluator(engine: str, cases: list[Case]) -> Evaluator:
 
 
 def _stream(paths: list[Path], engine: str, jobs: int) -> int:
-    options = Options(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
+    options = BatchOptions(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
     sink = 0
     for output in map_paths(paths, options, Rendering("jsonl", "zh"), jobs=jobs, evaluator=_EVALUATORS.get(engine)):
         sink += len(output.data)
@@ -438,7 +438,7 @@ def _pair_of_processes(run: Callable[[], object], together: bool) -> float:
 def bench_end_to_end(inputs: Inputs, engines: tuple[str, ...], repeat: int) -> None:
     print("\nend to end, as the CLI runs: build the evaluator, read, check and render JSON Lines, one process")
     count = len(inputs.lines)
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
 
     def bare_jsonl() -> None:
         with open(inputs.jsonl, "rb") as handle:
@@ -492,7 +492,7 @@ def bench_workers(inputs: Inputs, engines: tuple[str, ...], repeat: int, stream_
         report(Row(f"{engine}: 2 workers vs 1, from CPU times on 2 idle cores", cps(count, two.quiet_wall),
                    cps(count, one.quiet_wall), one.quiet_wall / two.quiet_wall, ">=1.7x"))
     for engine in engines:
-        options = Options(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
+        options = BatchOptions(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
         evaluator = _EVALUATORS[engine]
         two, one = best_timings(lambda: consume(check_paths([jsonl], options, jobs=2, evaluator=evaluator)),
                                 lambda: consume(check_paths([jsonl], options, jobs=1, evaluator=evaluator)),
@@ -545,7 +545,7 @@ def bench_cluster(inputs: Inputs, count: int, shards: int) -> None:
             for index in range(shard * per_shard, min(count, (shard + 1) * per_shard)):
                 handle.write(inputs.lines[index % len(inputs.lines)])
         paths.append(path)
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     warm_evaluator("native", inputs.cases)
 
     def local(jobs: int) -> Timing:
@@ -656,7 +656,7 @@ def bench_long(inputs: Inputs, engines: tuple[str, ...], total: int) -> None:
     with open(big, "wb") as handle:
         for index in range(total):
             handle.write(inputs.lines[index % len(inputs.lines)])
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     start_rss, start, worst_parent, worst_worker, done = rss_mb(), time.perf_counter(), 0.0, 0.0, 0
     for output in map_paths([big], options, Rendering("jsonl"), jobs=2, evaluator=warm_evaluator("native", cases)):
         done += 1

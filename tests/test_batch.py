@@ -27,7 +27,7 @@ from legalcheck import Evaluator
 from legalcheck._batch import pool as _batch
 from legalcheck._batch.pool import (
     BatchItem,
-    Options,
+    BatchOptions,
     Progress,
     Summary,
     check_paths,
@@ -43,7 +43,7 @@ from legalcheck._report.rendering import Rendering
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("_"))
 AS_OF = dt.date(2025, 12, 1)
-NATIVE = Options(as_of=AS_OF, engine="native")
+NATIVE = BatchOptions(as_of=AS_OF, engine="native")
 
 
 def example_data() -> list[dict[str, Any]]:
@@ -266,7 +266,7 @@ def test_the_pool_reads_its_input_lazily(native: Evaluator) -> None:
     assert pulled <= bound
 
 
-def _die_on_poison(evaluator: Evaluator, unit: Job | CaseInput, options: Options, limits: Any) -> BatchItem:
+def _die_on_poison(evaluator: Evaluator, unit: Job | CaseInput, options: BatchOptions, limits: Any) -> BatchItem:
     if unit.source.endswith("poison.yaml"):
         os._exit(70)  # what a segfault in a C extension or the OOM killer looks like from outside
     return _REAL_PROCESS(evaluator, unit, options, limits)
@@ -315,7 +315,7 @@ def test_bad_configuration_fails_at_once_not_per_case(tmp_path: Path) -> None:
     calendar = tmp_path / "c.yaml"
     calendar.write_text("schema: wrong\n", encoding="utf-8")
     with pytest.raises(CalendarDataError):
-        check_paths([tmp_path], Options(as_of=AS_OF, engine="native", calendar_files=(calendar,)))
+        check_paths([tmp_path], BatchOptions(as_of=AS_OF, engine="native", calendar_files=(calendar,)))
 
 
 # --- memory --------------------------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_durable_in_worker_processes_beyond_1024_cases_each(tmp_path: Path, nati
     pytest.importorskip("legalcheck._engines.durable")
     path = tmp_path / "cases.jsonl"
     write_jsonl(path, [good_case(i) for i in range(2200)])
-    durable_opts = Options(as_of=AS_OF, engine="durable")
+    durable_opts = BatchOptions(as_of=AS_OF, engine="durable")
     got = [(o.source, o.violations, o.error is None)
            for o in map_paths([path], durable_opts, Rendering("jsonl"), jobs=2)]
     want = [(o.source, o.violations, o.error is None)
@@ -522,3 +522,10 @@ def test_tasks_start_small_and_grow() -> None:
     sizes = [len(chunk) for chunk in _batch._chunks(units)]
     assert sizes == [32, 64, 128, 256, 256, 256, 8]
     assert [u.source for chunk in _batch._chunks(units) for u in chunk] == [u.source for u in units]
+
+
+def test_batch_options_is_named_as_exported() -> None:
+    import legalcheck
+
+    options = legalcheck.BatchOptions(as_of=dt.date(2025, 12, 1))
+    assert repr(options).startswith("BatchOptions(as_of=datetime.date(2025, 12, 1)")

@@ -29,7 +29,7 @@ from distributed import Client, LocalCluster, wait  # noqa: E402
 
 from conftest import CliRun  # noqa: E402
 from legalcheck import BatchItem, check_paths  # noqa: E402
-from legalcheck._batch.pool import Options, Summary, map_paths
+from legalcheck._batch.pool import BatchOptions, Summary, map_paths
 from legalcheck._core.paths import data_dir  # noqa: E402
 from legalcheck._dask import finish_output, merge, part_tasks, prepare_output  # noqa: E402
 from legalcheck._engines.protocol import available_engines  # noqa: E402
@@ -89,7 +89,7 @@ def write_shards(root: Path, cases: list[dict[str, Any]], shards: int, *, broken
     return paths
 
 
-def local_run(paths: list[str], options: Options) -> tuple[bytes, Summary]:
+def local_run(paths: list[str], options: BatchOptions) -> tuple[bytes, Summary]:
     summary = Summary()
     chunks = []
     for output in map_paths(paths, options, Rendering("jsonl"), jobs=1):
@@ -118,7 +118,7 @@ def test_cluster_run_writes_what_a_local_run_writes(client: Client, tmp_path: Pa
         (yaml_dir / f"case-{index:03d}.json").write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
     (yaml_dir / "case-bad.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     paths = [str(shards[0]), str(yaml_dir), str(tmp_path / "missing.jsonl"), *map(str, shards[1:])]
-    options = Options(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
+    options = BatchOptions(as_of=AS_OF, engine=engine)  # type: ignore[arg-type]
 
     expected, local = local_run(paths, options)
     result = check_shards(paths, tmp_path / "out", options, client=client, timeout=TIMEOUT)
@@ -143,7 +143,7 @@ def test_broken_lines_are_rejected_with_shard_name_and_line(client: Client, tmp_
     good = json.dumps(generated_cases(1, seed=3)[0], ensure_ascii=False)
     shutil.copy(data_dir("rules") / "agencies.yaml", tmp_path / "_agencies.yaml")
     shard.write_text(f"{good}\n{{\"id\": \n\n{good}\n[]\n", encoding="utf-8")
-    result = check_shards([str(shard)], tmp_path / "out", Options(as_of=AS_OF, engine="native"), client=client,
+    result = check_shards([str(shard)], tmp_path / "out", BatchOptions(as_of=AS_OF, engine="native"), client=client,
                           timeout=TIMEOUT)
     lines = [json.loads(line) for line in (tmp_path / "out" / "part-00000.jsonl").read_text("utf-8").splitlines()]
     assert [line["source"] for line in lines] == [f"{shard}:1", f"{shard}:2", f"{shard}:4", f"{shard}:5"]
@@ -157,7 +157,7 @@ def test_a_killed_worker_loses_no_record_and_doubles_none(client: Client, tmp_pa
     """SIGKILL a worker process while it checks a shard: Dask re-runs its tasks; every record is written once."""
     shards = write_shards(tmp_path / "shards", generated_cases(2400, seed=7), 16)
     paths = [str(p) for p in shards]
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     expected, local = local_run(paths, options)
     out = tmp_path / "out"
     prepare_output(out)
@@ -192,7 +192,7 @@ def test_check_bag_takes_text_dicts_and_cases_in_order(client: Client, tmp_path:
     model = case_from_json(text, None)
     records: list[Any] = [text, text.encode("utf-8"), case, model, "{oops", 42]
     items: list[BatchItem] = check_bag(db.from_sequence(records, npartitions=2),
-                                       Options(as_of=AS_OF, engine="native")).compute()
+                                       BatchOptions(as_of=AS_OF, engine="native")).compute()
     assert [item.source for item in items] == ["partition-00000:1", "partition-00000:2", "partition-00000:3",
                                                "partition-00001:1", "partition-00001:2", "partition-00001:3"]
     reports = [item.report for item in items[:4]]
@@ -206,7 +206,7 @@ def test_check_bag_takes_text_dicts_and_cases_in_order(client: Client, tmp_path:
 def test_read_shards_and_check_bag_give_the_local_reports(client: Client, tmp_path: Path) -> None:
     shards = write_shards(tmp_path / "shards", generated_cases(300, seed=11), 3)
     paths = [str(p) for p in shards]
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     bag = read_shards(paths)
     assert bag.npartitions == 3
     remote = check_bag(bag, options).compute()
@@ -224,7 +224,7 @@ def test_shards_by_url_are_read_through_fsspec(client: Client, tmp_path: Path) -
     shards = write_shards(tmp_path / "shards", cases, 2, broken=False)
     with (tmp_path / "shards" / "shard-001.jsonl").open("ab") as handle:
         handle.write(b"{bad\n")
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     result = check_shards([f"file://{tmp_path}/shards/shard-*.jsonl"], tmp_path / "out", options, client=client,
                           timeout=TIMEOUT)
     lines = [json.loads(line) for line in parts_of(tmp_path / "out").splitlines()]
@@ -236,11 +236,11 @@ def test_shards_by_url_are_read_through_fsspec(client: Client, tmp_path: Path) -
 
 
 def test_the_evaluator_is_built_once_per_worker_process(client: Client) -> None:
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
     first = client.run(lambda: id(worker_evaluator(options)))
     again = client.run(lambda: id(worker_evaluator(options)))
     assert first == again and len(first) == 2
-    other = client.run(lambda: id(worker_evaluator(Options(as_of=dt.date(2024, 1, 1), engine="native"))))
+    other = client.run(lambda: id(worker_evaluator(BatchOptions(as_of=dt.date(2024, 1, 1), engine="native"))))
     assert other == first  # the date is a parameter of each check, not of the evaluator
 
 
@@ -290,7 +290,7 @@ def test_the_spark_recipe_checks_a_partition_of_lines_as_a_local_run_does(tmp_pa
         if "agency_registry" in case:
             case["agency_registry"] = str(data_dir("rules") / "agencies.yaml")
     shard = write_shards(tmp_path, cases, 1, broken=False)[0]
-    options = Options(as_of=AS_OF, engine="native")
+    options = BatchOptions(as_of=AS_OF, engine="native")
 
     def check_partition(index: int, lines: Iterator[str]) -> Iterator[str]:  # as in docs/cluster.md
         for item in check_records(lines, options, name=f"partition-{index:05d}"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from legalcheck import CaseError, InputError
-from legalcheck._batch.pool import Options, check_paths
+from legalcheck._batch.pool import BatchOptions, check_paths
 from legalcheck._core.errors import CalendarDataError
 from legalcheck._core.safe_yaml import DEFAULT_LIMITS, Limits, load_document, parse_json, parse_yaml
 from legalcheck._dates.calendar import load_calendar
@@ -123,7 +123,7 @@ def test_billion_laughs_is_refused_without_allocating_much(tmp_path: Path) -> No
 
 def test_billion_laughs_in_a_batch_is_one_rejected_file(tmp_path: Path) -> None:
     write(tmp_path, "bomb.yaml", BILLION_LAUGHS)
-    items = list(check_paths([tmp_path], Options(as_of=dt.date(2025, 12, 1), engine="native")))
+    items = list(check_paths([tmp_path], BatchOptions(as_of=dt.date(2025, 12, 1), engine="native")))
     assert [(i.report, type(i.error)) for i in items] == [(None, CaseError)]
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from legalcheck._batch.pool import BatchItem, Options, Summary, check_paths
+from legalcheck._batch.pool import BatchItem, BatchOptions, Summary, check_paths
 from legalcheck._core.errors import InputError
 from legalcheck._model.case import Received
 from legalcheck._model.ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
@@ -55,7 +55,7 @@ def _projection(item: BatchItem) -> dict[str, Any]:
 
 
 def _check(*paths: Path, mapping: Path | None = MAPPING) -> list[BatchItem]:
-    return list(check_paths(list(paths), Options(as_of=AS_OF, engine="native", mapping=mapping)))
+    return list(check_paths(list(paths), BatchOptions(as_of=AS_OF, engine="native", mapping=mapping)))
 
 
 # --- the sample ledger ----------------------------------------------------------------------------

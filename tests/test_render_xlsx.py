@@ -57,10 +57,10 @@ def _expected() -> tuple[list[tuple[str, str, str]], int, int]:
     """(case, rule, severity) of every finding, pending and violation counts, from the library itself."""
     import datetime as dt
 
-    from legalcheck._batch.pool import Options, check_paths
+    from legalcheck._batch.pool import BatchOptions, check_paths
 
     findings, pending, violations = [], 0, 0
-    for item in check_paths([LEDGER], Options(as_of=dt.date(2025, 12, 1), engine="native", mapping=MAPPING)):
+    for item in check_paths([LEDGER], BatchOptions(as_of=dt.date(2025, 12, 1), engine="native", mapping=MAPPING)):
         if item.report is not None:
             findings += [(item.report.case_id, f.rule_id, f.severity) for f in item.report.findings]
             pending += len(item.report.pending)

@@ -10,8 +10,7 @@ input, in input order, with a report or the error that rejected it; memory stays
 """
 
 from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
-from ._batch.pool import BatchItem, check_paths
-from ._batch.pool import Options as BatchOptions
+from ._batch.pool import BatchItem, BatchOptions, check_paths
 from ._core.errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
 from ._core.version import __version__
 from ._evaluation.evaluator import Evaluator

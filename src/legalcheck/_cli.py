@@ -22,8 +22,8 @@ import click
 
 from ._batch.pool import (
     BatchItem,
+    BatchOptions,
     CaseIds,
-    Options,
     Output,
     Progress,
     Summary,
@@ -129,7 +129,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     reporter = lookup(fmt)
     if reporter.writes_file and output is None:
         raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
-    options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
+    options = BatchOptions(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
     if cluster is not None:
         sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
@@ -228,7 +228,7 @@ def _close(items: Iterator[Any]) -> None:
         close()
 
 
-def _check_on_cluster(paths: tuple[str, ...], options: Options, fmt: str, lang: str, output: Path | None,
+def _check_on_cluster(paths: tuple[str, ...], options: BatchOptions, fmt: str, lang: str, output: Path | None,
                       redact: bool, cluster: str) -> int:
     if fmt != "jsonl" or output is None:
         raise click.UsageError("--cluster writes JSON Lines parts into a directory: add --format jsonl --output DIR")
@@ -312,7 +312,7 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
     Obligations that cannot be determined for want of a recorded fact follow, one line each
     with the missing field paths: they are not on any clock until the fact is recorded.
     """
-    options = Options(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
+    options = BatchOptions(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, calendar_files=calendar_files)
     summary = Summary()
     rows = []
@@ -354,7 +354,7 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
             title = u.title.zh if lang == "zh" else u.title.en
             label = "无法确定" if lang == "zh" else "undetermined"
             click.echo(f"{label:<24} {case_id:<20} {u.rule_id} {title} [{', '.join(m.path for m in u.missing)}]")
-    sys.exit(EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)
+    sys.exit(EXIT_INTERNAL if summary.internal_errors else EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)
 
 
 @cli.command()

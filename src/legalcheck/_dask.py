@@ -42,7 +42,7 @@ from distributed import Client, KilledWorker, LocalCluster
 
 from ._batch.pool import (
     BatchItem,
-    Options,
+    BatchOptions,
     Summary,
     _ci,
     _keep,
@@ -162,7 +162,7 @@ _EVALUATORS: dict[tuple[str | None, tuple[Path, ...]], Evaluator] = {}
 _EVALUATORS_LOCK = threading.Lock()
 
 
-def worker_evaluator(options: Options) -> Evaluator:
+def worker_evaluator(options: BatchOptions) -> Evaluator:
     """The evaluator for ``options`` in this process, built by the first task that needs it.
 
     Building one compiles every rule (about a second); a task is a shard, and a worker
@@ -201,7 +201,7 @@ def _read_shard(shard: Shard, limits: Limits) -> list[Job | CaseInput]:
     return list(shard_units(shard, limits))
 
 
-def check_bag(records: db.Bag, options: Options, *, limits: Limits = DEFAULT_LIMITS) -> db.Bag:
+def check_bag(records: db.Bag, options: BatchOptions, *, limits: Limits = DEFAULT_LIMITS) -> db.Bag:
     """A bag of :class:`~legalcheck.BatchItem`, one per record, in input order within each partition.
 
     Records may be JSON Lines text (``str`` or ``bytes``), case dicts, :class:`~legalcheck.Case`
@@ -212,7 +212,7 @@ def check_bag(records: db.Bag, options: Options, *, limits: Limits = DEFAULT_LIM
     return map_bag(records, options, _keep, limits=limits)
 
 
-def map_bag(records: db.Bag, options: Options, function: Callable[[BatchItem], Any], *,
+def map_bag(records: db.Bag, options: BatchOptions, function: Callable[[BatchItem], Any], *,
             limits: Limits = DEFAULT_LIMITS) -> db.Bag:
     """Like :func:`check_bag`, but each element is ``function(item)``, computed where it was checked.
 
@@ -225,13 +225,13 @@ def map_bag(records: db.Bag, options: Options, function: Callable[[BatchItem], A
     return bag
 
 
-def _map_partition(records: Any, index: int, options: Options, function: Callable[[BatchItem], _T],
+def _map_partition(records: Any, index: int, options: BatchOptions, function: Callable[[BatchItem], _T],
                    limits: Limits) -> list[_T]:
     return [function(item) for item in check_records(records, options, name=f"partition-{index:05d}",
                                                      limits=limits)]
 
 
-def check_records(records: Iterable[Any], options: Options, *, name: str = "records",
+def check_records(records: Iterable[Any], options: BatchOptions, *, name: str = "records",
                   limits: Limits = DEFAULT_LIMITS) -> Iterator[BatchItem]:
     """Check records wherever they are iterated (a bag's partition, a Spark partition), in order.
 
@@ -295,7 +295,7 @@ def part_name(index: int) -> str:
     return f"part-{index:05d}.jsonl"
 
 
-def write_part(shard: Shard, index: int, out_dir: str, options: Options, rendering: Rendering,
+def write_part(shard: Shard, index: int, out_dir: str, options: BatchOptions, rendering: Rendering,
                limits: Limits = DEFAULT_LIMITS) -> PartSummary:
     """Check one shard and write ``out_dir/part-INDEX.jsonl``, all at once or not at all."""
     evaluator = worker_evaluator(options)
@@ -333,7 +333,7 @@ def _atomic_write(directory: str, name: str) -> Iterator[BinaryIO]:
             os.unlink(temporary)  # gone after the rename; left only by a failure
 
 
-def part_tasks(shards: Sequence[Shard], out_dir: str | Path, options: Options, rendering: Rendering | None = None,
+def part_tasks(shards: Sequence[Shard], out_dir: str | Path, options: BatchOptions, rendering: Rendering | None = None,
                *, limits: Limits = DEFAULT_LIMITS) -> list[Delayed]:
     """One delayed :func:`write_part` per shard, ``part-00000.jsonl`` for the first shard, and so on."""
     rendering = rendering or Rendering("jsonl")
@@ -417,7 +417,7 @@ def finish_output(out_dir: str | Path, result: ClusterSummary) -> None:
         handle.write(text.encode("utf-8"))
 
 
-def check_shards(paths: Sequence[str | Path], out_dir: str | Path, options: Options, *,
+def check_shards(paths: Sequence[str | Path], out_dir: str | Path, options: BatchOptions, *,
                  rendering: Rendering | None = None, client: Client | None = None, progress: bool = False,
                  timeout: float | None = None, limits: Limits = DEFAULT_LIMITS) -> ClusterSummary:
     """Check every record under ``paths`` on the cluster; write ``out_dir/part-*.jsonl`` and ``summary.json``.
@@ -498,7 +498,7 @@ def connect(cluster: str) -> tuple[Client, LocalCluster | None]:
         raise ClusterError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
 
 
-def run_cli(paths: Sequence[str], out_dir: Path, options: Options, rendering: Rendering, cluster: str,
+def run_cli(paths: Sequence[str], out_dir: Path, options: BatchOptions, rendering: Rendering, cluster: str,
             lang: Lang) -> int:
     """``legalcheck check --cluster``: run, print the counts to stderr, return the local run's exit code."""
     from ._report.reporters.text import render_summary

@@ -56,7 +56,7 @@ _CHUNKS_PER_WORKER = 4  # in flight per worker: enough to keep it busy, few enou
 
 
 @dataclass(frozen=True)
-class Options:
+class BatchOptions:
     """Everything that decides a result besides the case itself."""
 
     as_of: dt.date
@@ -248,7 +248,7 @@ def _internal(exc: BaseException) -> LegalcheckError:
     return LegalcheckError(f"internal error while checking this input: {type(exc).__name__}: {exc}")
 
 
-def _check_one(evaluator: Evaluator, item: CaseInput, options: Options) -> BatchItem:
+def _check_one(evaluator: Evaluator, item: CaseInput, options: BatchOptions) -> BatchItem:
     if item.case is None:
         return BatchItem(item.source, error=item.error)
     try:
@@ -263,7 +263,7 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: Options) -> Batch
     return BatchItem(item.source, report=report, case=item.case)
 
 
-def _process(evaluator: Evaluator, unit: Job | CaseInput, options: Options, limits: Limits) -> BatchItem:
+def _process(evaluator: Evaluator, unit: Job | CaseInput, options: BatchOptions, limits: Limits) -> BatchItem:
     try:
         loaded = load_job(unit, limits=limits) if isinstance(unit, Job) else unit
     except Exception as exc:  # noqa: BLE001 - see _internal
@@ -276,10 +276,10 @@ def _process(evaluator: Evaluator, unit: Job | CaseInput, options: Options, limi
 # What a worker uses: the evaluator, the options, and what to make of each checked item.
 # With the "fork" start method it is the parent's, inherited (nothing to load again);
 # with "spawn" each worker builds its own evaluator from the options.
-_WORKER: tuple[Evaluator, Options, Limits, Callable[[BatchItem], Any]] | None = None
+_WORKER: tuple[Evaluator, BatchOptions, Limits, Callable[[BatchItem], Any]] | None = None
 
 
-def _init_worker(options: Options, limits: Limits, finish: Callable[[BatchItem], Any]) -> None:
+def _init_worker(options: BatchOptions, limits: Limits, finish: Callable[[BatchItem], Any]) -> None:
     global _WORKER
     # Ctrl-C reaches the whole process group: the parent decides, and stops the workers itself.
     # A forked worker would also inherit the CLI's SIGTERM handler; it must simply die on SIGTERM.
@@ -328,7 +328,7 @@ def _chunks(units: Iterable[Job | CaseInput]) -> Iterator[list[Job | CaseInput]]
 class _Pool(Generic[_T]):
     """A process pool that keeps a bounded window of chunks in flight and yields results in order."""
 
-    def __init__(self, workers: int, context: BaseContext, options: Options, limits: Limits,
+    def __init__(self, workers: int, context: BaseContext, options: BatchOptions, limits: Limits,
                  finish: Callable[[BatchItem], _T]) -> None:
         self._workers = workers
         self._context = context
@@ -408,7 +408,7 @@ def _terminate(executor: ProcessPoolExecutor) -> None:
 # --- the batch -----------------------------------------------------------------------------
 
 
-def check_paths(paths: Sequence[str | Path], options: Options | None = None, *, jobs: int = 1,
+def check_paths(paths: Sequence[str | Path], options: BatchOptions | None = None, *, jobs: int = 1,
                 evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS,
                 on_skip: SkipCallback | None = None) -> Iterator[BatchItem]:
     """Check every case under ``paths`` (files, directories recursively, JSON Lines), in input order.
@@ -425,12 +425,12 @@ def check_paths(paths: Sequence[str | Path], options: Options | None = None, *, 
     ``on_skip(path, reason)`` hears of each directory entry that is not a case (hidden,
     ``_*``, not named like a case file), so that every entry is accounted for.
     """
-    options = options or Options(as_of=dt.date.today())
+    options = options or BatchOptions(as_of=dt.date.today())
     local = evaluator or Evaluator(engine=options.engine, calendar_files=options.calendar_files)
     return _run(paths, options, max(1, jobs), local, limits, _keep, on_skip)
 
 
-def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[[BatchItem], _T], *,
+def map_paths(paths: Sequence[str | Path], options: BatchOptions, function: Callable[[BatchItem], _T], *,
               jobs: int = 1, evaluator: Evaluator | None = None, limits: Limits = DEFAULT_LIMITS,
               on_skip: SkipCallback | None = None) -> Iterator[_T]:
     """Like :func:`check_paths`, but yields ``function(item)``, computed where the item was checked.
@@ -445,7 +445,7 @@ def map_paths(paths: Sequence[str | Path], options: Options, function: Callable[
     return _run(paths, options, max(1, jobs), local, limits, function, on_skip)
 
 
-def _run(paths: Sequence[str | Path], options: Options, jobs: int, evaluator: Evaluator, limits: Limits,
+def _run(paths: Sequence[str | Path], options: BatchOptions, jobs: int, evaluator: Evaluator, limits: Limits,
          finish: Callable[[BatchItem], _T], on_skip: SkipCallback | None = None) -> Iterator[_T]:
     # Ledgers (.xlsx, .csv) are read here, row by row into cases, and checked like case files.
     units = (iter_inputs(paths, options.mapping, limits=limits) if any(map(is_ledger, paths))
