@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -164,3 +165,8 @@ def category_label(value: str, lang: Lang) -> str:
 def channel_label(value: str, lang: Lang) -> str:
     zh, en = _CHANNEL.get(value, (value, value))
     return zh if lang == "zh" else en
+
+
+def zh_date(day: dt.date) -> str:
+    """A date as Chinese prose writes it: 2025年6月3日 (ISO dates stay in tables, JSON and English)."""
+    return f"{day.year}年{day.month}月{day.day}日"

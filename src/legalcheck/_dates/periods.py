@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from .._core.bilingual import Bilingual
-from .._core.vocabulary import Lang
+from .._core.vocabulary import Lang, zh_date
 from .calendar import Calendar
 
 Unit = Literal["calendar_days", "working_days"]
@@ -105,7 +105,7 @@ def compute_due(start: date, period: Period, calendar: Calendar, *,
     spans = _check_spans(excluded)
     if isinstance(extension_days, bool) or not isinstance(extension_days, int) or not 0 <= extension_days <= MAX_AMOUNT:
         raise ValueError(f"extension_days must be a whole number from 0 to {MAX_AMOUNT}, got {extension_days!r}")
-    steps = [Bilingual(f"起算日{_zh_date(start)}不计入，自次日{_zh_date(start + _ONE)}开始计算（民法典第二百零一条）",
+    steps = [Bilingual(f"起算日{zh_date(start)}不计入，自次日{zh_date(start + _ONE)}开始计算（民法典第二百零一条）",
                   f"the start day {start} is not counted; counting begins the next day, "
                   f"{start + _ONE} (Civil Code art. 201)")]
     if period.unit == "calendar_days":
@@ -114,7 +114,7 @@ def compute_due(start: date, period: Period, calendar: Calendar, *,
         last, skipped = _count_working_days(start, period.amount, spans, calendar, steps)
     if extension_days:
         extended = last + timedelta(days=extension_days)
-        steps.append(Bilingual(f"延长{extension_days}日：自{_zh_date(last)}延长至{_zh_date(extended)}",
+        steps.append(Bilingual(f"延长{extension_days}日：自{zh_date(last)}延长至{zh_date(extended)}",
                           f"extended by {extension_days} day{_s(extension_days)}: {last} + {extension_days} "
                           f"= {extended}"))
         last = extended
@@ -125,7 +125,7 @@ def designated_due(start: date, due: date, calendar: Calendar, *, roll_over: boo
     """A due date fixed by the assigning body (信访工作条例 第二十二条第一款第三项)."""
     if due < start:
         raise ValueError(f"designated due date {due} is before the start date {start}")
-    steps = [Bilingual(f"交办机关于{_zh_date(start)}交办，指定的办理期限届满日为{_zh_date(due)}",
+    steps = [Bilingual(f"交办机关于{zh_date(start)}交办，指定的办理期限届满日为{zh_date(due)}",
                   f"the assigning body set the due date {due} (assigned {start})")]
     return _finish(start, None, due, (), 0, calendar, roll_over, steps)
 
@@ -158,10 +158,10 @@ def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, d
         steps.append(Bilingual(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共{len(skipped)}日",
                           f"days not counted (inside an excluded span): {_dates(skipped, 'en')}, "
                           f"{len(skipped)} in total"))
-        steps.append(Bilingual(f"第{amount}日为{_zh_date(d)}（另有{len(skipped)}日不计入）",
+        steps.append(Bilingual(f"第{amount}日为{zh_date(d)}（另有{len(skipped)}日不计入）",
                           f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {d}"))
     else:
-        steps.append(Bilingual(f"第{amount}日为{_zh_date(d)}", f"day {amount}: {start} + {amount} = {d}"))
+        steps.append(Bilingual(f"第{amount}日为{zh_date(d)}", f"day {amount}: {start} + {amount} = {d}"))
     return d, skipped
 
 
@@ -174,7 +174,7 @@ def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, da
         span = _excluded(d, spans)
         if span:
             skipped.append(d)
-            passed.append((d, f"排除期间{_zh_date(span[0])}至{_zh_date(span[1])}",
+            passed.append((d, f"排除期间{zh_date(span[0])}至{zh_date(span[1])}",
                            f"excluded span {span[0]}..{span[1]}"))
             continue
         label = calendar.rest_day_label(d)  # raises CalendarDataError for a year without data
@@ -183,10 +183,10 @@ def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, da
             continue
         counted += 1
         make_up = calendar.make_up_for(d)
-        zh = f"第{counted}个工作日为{_zh_date(d)}" + (f"（{make_up.zh}调休上班日）" if make_up else "")
+        zh = f"第{counted}个工作日为{zh_date(d)}" + (f"（{make_up.zh}调休上班日）" if make_up else "")
         en = f"working day {counted}: {d}" + (f" (make-up working day for {make_up.en})" if make_up else "")
         if passed:
-            zh += "；跳过" + "、".join(f"{_zh_date(p)}（{z}）" for p, z, _ in passed)
+            zh += "；跳过" + "、".join(f"{zh_date(p)}（{z}）" for p, z, _ in passed)
             en += "; skipped " + ", ".join(f"{p} ({e})" for p, _, e in passed)
         steps.append(Bilingual(zh, en))
         passed = []
@@ -199,19 +199,19 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
     if roll_over:
         label = calendar.rest_day_label(last)  # needs data for the last day: raises if missing
         if label is None:
-            steps.append(Bilingual(f"期间最后一日{_zh_date(last)}为工作日，无需顺延",
+            steps.append(Bilingual(f"期间最后一日{zh_date(last)}为工作日，无需顺延",
                                    f"the last day {last} is a working day; no roll-over"))
         else:
             rolled = calendar.next_working_day(last)
             kind_zh, kind_en = (("法定休假日", "a statutory rest day") if calendar.is_holiday(last)
                                 else ("休息日", "a rest day"))
-            steps.append(Bilingual(f"原届满日（未顺延）{_zh_date(last)}为{kind_zh}（{label.zh}），顺延至休假日结束的次日"
-                              f"{_zh_date(rolled)}"
+            steps.append(Bilingual(f"原届满日（未顺延）{zh_date(last)}为{kind_zh}（{label.zh}），顺延至休假日结束的次日"
+                              f"{zh_date(rolled)}"
                               f"（民法典第二百零三条）",
                               f"the last day {last} is {kind_en} ({label.en}); it moves to the day after the "
                               f"rest ends, {rolled} (Civil Code art. 203)"))
     else:
-        steps.append(Bilingual(f"本期间不适用顺延，期间最后一日{_zh_date(last)}即为届满日",
+        steps.append(Bilingual(f"本期间不适用顺延，期间最后一日{zh_date(last)}即为届满日",
                           f"roll-over does not apply to this period; the last day is {last}"))
     effective = rolled or last
     crossed, uncovered = _holidays_between(start, effective, calendar)
@@ -222,7 +222,7 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
         steps.append(Bilingual(f"{'、'.join(f'{year}年' for year in uncovered)}无放假安排数据，未列出该年的节假日",
                           f"no holiday data for {', '.join(map(str, uncovered))}; holidays of that year "
                           f"are not listed"))
-    steps.append(Bilingual(f"届满日：{_zh_date(effective)}", f"due date: {effective}"))
+    steps.append(Bilingual(f"届满日：{zh_date(effective)}", f"due date: {effective}"))
     return DueDate(start, period, skipped, extension_days, last, rolled, effective,
                    tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint)
 
@@ -253,7 +253,7 @@ def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:
         else:
             runs.append((d, d, name))
     if lang == "zh":
-        return "、".join(f"{_zh_date(a)}（{n}）" if a == b else f"{_zh_date(a)}至{_zh_date(b)}（{n}）"
+        return "、".join(f"{zh_date(a)}（{n}）" if a == b else f"{zh_date(a)}至{zh_date(b)}（{n}）"
                         for a, b, n in runs)
     return ", ".join(f"{a} ({n})" if a == b else f"{a}..{b} ({n})" for a, b, n in runs)
 
@@ -289,9 +289,9 @@ def explain(due: DueDate, outcome: DeadlineOutcome | None = None, lang: Lang = "
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     zh = lang == "zh"
     if due.period is None:
-        head = f"指定期限，自{_zh_date(due.start)}起" if zh else f"designated due date, from {due.start}"
+        head = f"指定期限，自{zh_date(due.start)}起" if zh else f"designated due date, from {due.start}"
     else:
-        head = (f"期间：{due.period.describe('zh')}，自{_zh_date(due.start)}起算" if zh
+        head = (f"期间：{due.period.describe('zh')}，自{zh_date(due.start)}起算" if zh
                 else f"period: {due.period.describe('en')} from {due.start}")
     lines = [head]
     lines += [f"  {i}. {step.get(lang)}" for i, step in enumerate(due.steps, 1)]
@@ -300,11 +300,11 @@ def explain(due: DueDate, outcome: DeadlineOutcome | None = None, lang: Lang = "
         if zh:
             verdict = f"结论：{status_zh}"
             if outcome.actual is not None:
-                verdict += f"（完成日为{_zh_date(outcome.actual)}）"
+                verdict += f"（完成日为{zh_date(outcome.actual)}）"
             if outcome.days_late is not None:
                 verdict += f"，超过届满日{outcome.days_late}日"
             if outcome.days_left is not None:
-                verdict += f"，截至{_zh_date(outcome.as_of)}尚余{outcome.days_left}日"
+                verdict += f"，截至{zh_date(outcome.as_of)}尚余{outcome.days_left}日"
         else:
             verdict = f"result: {status_en}"
             if outcome.actual is not None:
@@ -318,12 +318,7 @@ def explain(due: DueDate, outcome: DeadlineOutcome | None = None, lang: Lang = "
 
 
 def _dates(days: Sequence[date], lang: Lang) -> str:
-    return "、".join(map(_zh_date, days)) if lang == "zh" else ", ".join(map(str, days))
-
-
-def _zh_date(day: date) -> str:
-    """A date as Chinese prose writes it: 2025年6月3日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return "、".join(map(zh_date, days)) if lang == "zh" else ", ".join(map(str, days))
 
 
 def _s(n: int) -> str:

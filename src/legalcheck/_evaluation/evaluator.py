@@ -19,6 +19,7 @@ from .._core.bilingual import Bilingual
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
+from .._core.vocabulary import zh_date
 from .._dates.calendar import Calendar, load_calendar
 from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
 from .._engines.protocol import Engine, EngineName, default_engine, make_engine
@@ -381,11 +382,11 @@ class Evaluator:
         reading_en = f" (reading {reading})" if reading else ""
         return out.Finding(
             rule_id=rule.id, rule_name=rule.name, severity="notice",
-            title=out.Bilingual(zh=f"{cited_zh}对{_zh_date(until + dt.timedelta(days=1))}以后的行为是否适用不能确定",
+            title=out.Bilingual(zh=f"{cited_zh}对{zh_date(until + dt.timedelta(days=1))}以后的行为是否适用不能确定",
                                 en=f"Whether {cited_en} applies to acts after {until.isoformat()} is uncertain"),
             message=out.Bilingual(
-                zh=(f"{_zh_date(act)}的行为属于{cited_zh}所规定的情形。本工具只对"
-                    f"{_zh_date(rule.effective_from)}至{_zh_date(until)}的行为适用该规定{reading_zh}，"
+                zh=(f"{zh_date(act)}的行为属于{cited_zh}所规定的情形。本工具只对"
+                    f"{zh_date(rule.effective_from)}至{zh_date(until)}的行为适用该规定{reading_zh}，"
                     f"所存文本不能确定该规定此后是否继续适用；该行为只按全国规则检查，请法务人员核实该规定的效力。"),
                 en=(f"The act of {act.isoformat()} falls under {cited_en} (rule {rule.id}). The tool applies that "
                     f"provision to acts from {rule.effective_from.isoformat()} to {until.isoformat()} "
@@ -633,7 +634,7 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
     day = _day(anchor["day"])
     kind = anchor["kind"]
     act_zh = _ACT_ZH.get(kind) or event_label(kind, "zh")
-    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{_zh_date(day)}{act_zh}。{zh_tail}"
+    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{zh_date(day)}{act_zh}。{zh_tail}"
     en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {event_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
 
@@ -662,10 +663,6 @@ def citation(corpus: Corpus, spec: CitationSpec) -> out.Citation:
 
 def _day(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
-
-
-def _zh_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _text(text: Any) -> out.Bilingual:
@@ -730,13 +727,13 @@ _STATUS_BY_KIND = {
 def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadline | None,
              done_kind: str | None = None) -> out.Bilingual:
     """The rule's message with its placeholders filled; ``done_kind`` is the kind of the act that was due."""
-    zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": _zh_date(ctx.as_of)}
+    zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": zh_date(ctx.as_of)}
     en_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
     if anchor is not None:
-        zh_values["date"] = _zh_date(_day(anchor["day"]))
+        zh_values["date"] = zh_date(_day(anchor["day"]))
         en_values["date"] = _day(anchor["day"]).isoformat()
     if deadline is not None:
-        zh_values["due"] = _zh_date(deadline.effective_due)
+        zh_values["due"] = zh_date(deadline.effective_due)
         en_values["due"] = deadline.effective_due.isoformat()
     for key in ("agency", "to"):
         if anchor is not None and key in anchor:
@@ -748,7 +745,7 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
         tail_zh, tail_en = _STATUS_BY_KIND.get((done_kind or "", deadline.status), _STATUS[deadline.status])
 
         def zh_day(day: dt.date | None) -> str:
-            return _zh_date(day) if day is not None else ""
+            return zh_date(day) if day is not None else ""
         zh_args = {"days": deadline.days_late, "actual": zh_day(deadline.actual), "as_of": zh_day(deadline.as_of),
                    "strict": zh_day(deadline.strict_due)}
         late = deadline.days_late
@@ -769,10 +766,10 @@ def _period_zh(deadline: out.Deadline) -> str:
         if deadline.extension_days:
             length += f"，延长{deadline.extension_days}日"
     if deadline.rolled_due is not None:
-        end = f"原届满日（未顺延）为{_zh_date(deadline.strict_due)}，顺延至{_zh_date(deadline.rolled_due)}"
+        end = f"原届满日（未顺延）为{zh_date(deadline.strict_due)}，顺延至{zh_date(deadline.rolled_due)}"
     else:
-        end = f"至{_zh_date(deadline.effective_due)}届满"
-    return f"期限自{_zh_date(deadline.start)}起算，{length}，{end}；"
+        end = f"至{zh_date(deadline.effective_due)}届满"
+    return f"期限自{zh_date(deadline.start)}起算，{length}，{end}；"
 
 
 def _period_en(deadline: out.Deadline) -> str:

@@ -7,14 +7,8 @@ the same words in every format, also when nothing was found.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from .._core.vocabulary import Lang
+from .._core.vocabulary import Lang, zh_date
 from .._model.findings import GoverningInstrument, Report
-
-
-def zh_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def governing_sentence(item: GoverningInstrument, lang: Lang) -> str:
