@@ -11,7 +11,7 @@ here once, so rules compare plain fields instead of walking the tree.
 A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
 selected rules read (and those it reads itself), so that a check of a few rules costs
 about what the same few checks written by hand would. Every field is computed the same
-way whichever plan asks for it (``tests/test_facts.py`` holds plans to ``EVERY_FACT``).
+way whichever plan asks for it (``tests/test_fuzz.py`` holds plans to ``EVERY_FACT``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from .._model.case import Case, agency_index
+from pydantic import BaseModel
+
+from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, agency_index
+from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
 
 
@@ -82,31 +85,45 @@ _AGENCY_FIELDS = {
 # 政法部门 under the 2022 Regulations (第二十二条第二款、第二十三条第四款).
 POLITICAL_LEGAL_KINDS = frozenset({"political_legal", "public_security", "justice_administration"})
 
-# Event field vocabulary: name -> type ("str", "int", "bool", "list", "day").
-EVENT_FIELDS: dict[str, str] = {
+# Facts every event has: its position, its kind and day, and its acting agency.
+_COMMON_EVENT_FIELDS: dict[str, str] = {
     "seq": "int", "index": "int", "kind": "str", "day": "day",
     **{f"agency{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
-    **{f"to{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
     "agency_notice_by_other_rules": "bool",
-    "to_same_level": "bool", "to_is_superior": "bool", "to_is_subordinate": "bool",
-    "from_agency": "str", "from_kind": "str", "from_is_superior": "bool",
-    "via": "str", "subject": "str", "written": "bool", "on_the_spot": "bool",
-    "reasons_given": "bool", "approved": "bool", "reason": "str", "procedure": "str",
-    "days": "int", "approved_by_head": "bool", "petitioner_told_reason": "bool",
-    "end_day": "day", "report_by_day": "day",
-    "states_request": "bool", "states_facts_and_reasons": "bool", "states_opinion": "bool",
-    "states_legal_basis": "bool", "assessment": "str", "outcome": "str",
-    "type": "str", "document_made": "bool", "recipients": "list", "person": "str",
-    "person_has_direct_interest": "bool", "to_person": "str", "to_person_is_accused": "bool",
-    "handling_agency": "str", "same_facts_as_concluded": "bool",
-    "approved_by_review_committee": "bool", "petitioner_consented_to_oral": "bool", "adopted": "bool",
-    "agency_common_superior_of_involved": "bool", "reply_to_kind": "str",
-    "days_to_conclusion": "int",
+    # 第二十四条第一款: the acting agency is the common superior of the involved agencies.
+    "agency_common_superior_of_involved": "bool",
 }
+# What ``to_agency`` and ``from_agency`` in an event kind's declaration add.
+_TO_AGENCY_FIELDS: dict[str, str] = {
+    **{f"to{suffix}": kind for suffix, kind in _AGENCY_FIELDS.items()},
+    "to_same_level": "bool", "to_is_superior": "bool", "to_is_subordinate": "bool",
+}
+_FROM_AGENCY_FIELDS: dict[str, str] = {"from_agency": "str", "from_kind": "str", "from_is_superior": "bool"}
 
-# Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
-# agency (references and messages), hearing ends (excluded spans), report-back dates (designated
-# periods) and extension days.
+
+def kind_fact_types(model: type[BaseModel], declared: EventFacts) -> dict[str, str]:
+    """The facts an event kind (its ``model`` and ``facts``) contributes beyond the common ones, with their types."""
+    return {
+        **{name: copied_fact_type(model, name) for name in declared.copied},
+        **{f"{name}_day": "day" for name in declared.dates},
+        **(_TO_AGENCY_FIELDS if declared.to_agency else {}),
+        **(_FROM_AGENCY_FIELDS if declared.from_agency else {}),
+        **{fact.name: fact.type for fact in declared.derived},
+    }
+
+
+def _event_vocabulary() -> dict[str, str]:
+    vocabulary = dict(_COMMON_EVENT_FIELDS)
+    for cls in EVENT_CLASSES:
+        for name, kind in kind_fact_types(cls, cls.facts).items():
+            if vocabulary.setdefault(name, kind) != kind:
+                raise TypeError(f"event fact {name} is {vocabulary[name]} and, for {cls.__name__}, {kind}")
+    return vocabulary
+
+
+# Event field vocabulary: name -> type ("str", "int", "bool", "list", "day"), from the event classes.
+EVENT_FIELDS: dict[str, str] = _event_vocabulary()
+
 # Agency fields that depend on the case (its competent, involved and accused agencies).
 # In _AGENCY_FIELDS order.
 _PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent", "_involved", "_accused")
@@ -117,14 +134,59 @@ _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_commo
 
 # Events of kinds no selected rule reads are only positions on the timeline.
 BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
+# Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
+# agency (references and messages), hearing ends (excluded spans), report-back dates (designated
+# periods) and extension days.
 STRUCTURAL_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency", "to", "end_day", "report_by_day",
                                      "days"})
 
-_COPIED = ("via", "subject", "written", "on_the_spot", "approved", "reason", "procedure", "days",
-           "approved_by_head", "petitioner_told_reason", "states_request", "states_facts_and_reasons",
-           "states_opinion", "states_legal_basis", "assessment", "outcome", "type", "document_made",
-           "person", "to_person", "handling_agency", "same_facts_as_concluded",
-           "approved_by_review_committee", "petitioner_consented_to_oral", "adopted")
+DerivedValue = Callable[[Case, Any, "_Tree"], Any]  # None: the fact is absent
+
+
+def _reasons_given(case: Case, event: Any, tree: _Tree) -> bool:
+    return bool((event.reasons or "").strip())
+
+
+def _recipients(case: Case, event: Any, tree: _Tree) -> list[str]:
+    return list(event.to)
+
+
+def _to_person_is_accused(case: Case, event: Any, tree: _Tree) -> bool | None:
+    return None if event.to_person is None else event.to_person in case.accused.persons
+
+
+def _person_has_direct_interest(case: Case, event: Any, tree: _Tree) -> bool:
+    return any(s.person == event.person and s.direct_interest for s in case.staff_interests)
+
+
+# How each derived event fact is computed, one event at a time; those in _TIMELINE_FIELDS are
+# computed over the whole timeline instead (_add_sequence_facts).
+_DERIVED: dict[str, DerivedValue] = {
+    "reasons_given": _reasons_given,
+    "recipients": _recipients,
+    "to_person_is_accused": _to_person_is_accused,
+    "person_has_direct_interest": _person_has_direct_interest,
+    "days_to_conclusion": lambda case, event, tree: _days_to_conclusion(case, event),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _KindPlan:
+    """What to compute for the events of one kind."""
+
+    copied: tuple[str, ...]  # fields copied as they are
+    dates: tuple[tuple[str, str], ...]  # (date field, fact name) pairs
+    to_agency: bool
+    from_agency: bool
+    derived: dict[str, DerivedValue]  # fact name -> computation
+
+
+def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
+    return _KindPlan(copied=tuple(name for name in declared.copied if name in event),
+                     dates=tuple((name, f"{name}_day") for name in declared.dates if f"{name}_day" in event),
+                     to_agency=declared.to_agency, from_agency=declared.from_agency,
+                     derived={fact.name: _DERIVED[fact.name] for fact in declared.derived
+                              if fact.name in event and fact.name in _DERIVED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +195,13 @@ class FactPlan:
 
     case_values: dict[str, Callable[[Case], Any]]  # the wanted case fields that have a getter
     event: frozenset[str]
-    copied: tuple[str, ...]  # event fields copied as they are
+    by_kind: dict[str, _KindPlan]  # per event kind; events of kinds left out get only BARE_EVENT_FIELDS
     agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
     to: tuple[str, ...]  # and under "to"
     agency_per_case: tuple[str, ...]  # those of them that depend on the case (_PER_CASE_SUFFIXES)
     to_per_case: tuple[str, ...]
     notice: bool  # agency_notice_by_other_rules is wanted
-    kinds: frozenset[str] | None  # events of other kinds get only BARE_EVENT_FIELDS; None: every kind
+    kinds: frozenset[str] | None  # the kinds in by_kind; None: every kind
     timeline: frozenset[str]  # the wanted fields that need the whole timeline (_add_sequence_facts)
 
     @classmethod
@@ -152,7 +214,10 @@ class FactPlan:
             raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
         event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
         return cls(case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
-                   event=event, copied=tuple(n for n in _COPIED if n in event),
+                   event=event,
+                   by_kind={kind: _kind_plan(model.facts, event)
+                            for kind, model in zip(EVENT_KINDS, EVENT_CLASSES, strict=True)
+                            if kinds is None or kind in kinds},
                    agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
                    to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
                    agency_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"agency{s}" in event),
@@ -290,13 +355,14 @@ def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVE
         value = getter(case)
         if value is not None:
             case_fact[name] = value
-    kinds = plan.kinds
+    by_kind = plan.by_kind
     timeline = case.events
     events: list[Fact] = []
     for seq, index in enumerate(chronological(case, until)):
         event = timeline[index]
-        if kinds is None or event.kind in kinds:
-            events.append(_event_fact(case, event, index, seq, tree))
+        wanted = by_kind.get(event.kind)
+        if wanted is not None:
+            events.append(_event_fact(case, event, index, seq, tree, wanted))
         else:  # a position on the timeline only
             events.append({"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
                            "agency": event.agency})
@@ -341,15 +407,15 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
                 fact["reply_to_kind"] = latest
 
 
-def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fact:
+def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree, wanted: _KindPlan) -> Fact:
     plan = tree.plan
     # Read fields from the model's __dict__: getattr() on a field another event kind lacks makes
     # pydantic raise and catch AttributeError, which cost more than everything else here.
     data: dict[str, Any] = event.__dict__
     fact: Fact = {"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
                   **tree.fields("agency", event.agency)}
-    to = data.get("to")
-    if isinstance(to, str):
+    to = data["to"] if wanted.to_agency else None
+    if to is not None:
         fact.update(tree.fields("to", to))
         if "to_same_level" in plan.event:
             to_agency = tree.agencies.get(to)
@@ -361,9 +427,7 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fa
             fact["to_is_superior"] = acting is not None and to in acting.superiors
         if "to_is_subordinate" in plan.event:
             fact["to_is_subordinate"] = event.agency in tree.ancestors(to)
-    elif isinstance(to, tuple) and "recipients" in plan.event:
-        fact["recipients"] = list(to)
-    origin = data.get("from_agency")
+    origin = data["from_agency"] if wanted.from_agency else None
     if origin is not None:
         if "from_agency" in plan.event:
             fact["from_agency"] = origin
@@ -371,32 +435,20 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree) -> Fa
             fact["from_kind"] = origin_agency.kind.value
         if "from_is_superior" in plan.event:
             fact["from_is_superior"] = origin in tree.ancestors(event.agency)
-    for name in plan.copied:
-        value = data.get(name)
+    for name in wanted.copied:
+        value = data[name]
         if value is not None:
             fact[name] = value.value if isinstance(value, Enum) else value
-    kind = event.kind
-    if kind == "hearing":
-        fact["end_day"] = event.end.toordinal()
-    elif kind == "assigned":
-        fact["report_by_day"] = event.report_by.toordinal()
-    elif kind in ("objection", "suggestion_feedback"):
-        if "reasons_given" in plan.event:
-            fact["reasons_given"] = bool((event.reasons or "").strip())
-    elif kind == "disclosed":
-        if event.to_person is not None and "to_person_is_accused" in plan.event:
-            fact["to_person_is_accused"] = event.to_person in case.accused.persons
-    elif kind == "reply_delivered":
-        if "days_to_conclusion" in plan.event:
-            _add_days_to_conclusion(case, event, fact)
-    elif kind == "recusal":
-        if "person_has_direct_interest" in plan.event:
-            fact["person_has_direct_interest"] = any(
-                s.person == event.person and s.direct_interest for s in case.staff_interests)
+    for field, name in wanted.dates:
+        fact[name] = data[field].toordinal()
+    for name, compute in wanted.derived.items():
+        value = compute(case, event, tree)
+        if value is not None:
+            fact[name] = value
     return fact
 
 
-def _add_days_to_conclusion(case: Case, reply: Any, fact: Fact) -> None:
+def _days_to_conclusion(case: Case, reply: Any) -> int | None:
     """Days from the replying agency's first receipt of the matter to its first conclusion
     (concluded or opinion_issued) up to the reply: 自收到信访请求之日起15日内已经办结 (北京市信访条例第四十五条)."""
     received = [e.date for e in case.events if e.kind == "received" and e.agency == reply.agency
@@ -404,4 +456,5 @@ def _add_days_to_conclusion(case: Case, reply: Any, fact: Fact) -> None:
     concluded = [e.date for e in case.events if e.kind in ("concluded", "opinion_issued")
                  and e.agency == reply.agency and e.date <= reply.date]
     if received and concluded and min(concluded) >= min(received):
-        fact["days_to_conclusion"] = (min(concluded) - min(received)).days
+        return (min(concluded) - min(received)).days
+    return None

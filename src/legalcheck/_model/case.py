@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._core.bilingual import Bilingual
 from .._core.vocabulary import Lang
+from .event_facts import (
+    DAYS_TO_CONCLUSION,
+    PERSON_HAS_DIRECT_INTEREST,
+    REASONS_GIVEN,
+    RECIPIENTS,
+    REPLY_TO_KIND,
+    TO_PERSON_IS_ACCUSED,
+    EventFacts,
+)
 
 CASE_SCHEMA_ID = "legalcheck/case/1"
 
@@ -176,12 +185,14 @@ class StaffInterest(_Model):
 
 class _Event(_Model):
     """What every event has. Each kind declares, on its class and nowhere else, its ``kind``, its
-    ``label`` in words and its ``free_text`` fields: the ones holding someone's own words, which
-    redaction masks (tests/test_event_kinds.py checks that no kind lacks any of them).
+    ``label`` in words, its ``free_text`` fields (the ones holding someone's own words, which
+    redaction masks) and the ``facts`` it contributes to what engines see (``event_facts.py``);
+    tests/test_event_kinds.py checks that no kind lacks any of them.
     """
 
     label: ClassVar[Bilingual]
     free_text: ClassVar[tuple[str, ...]] = ()
+    facts: ClassVar[EventFacts]
 
     id: str | None = None
     date: dt.date
@@ -194,6 +205,7 @@ class Received(_Event):
 
     kind: Literal["received"]
     label: ClassVar[Bilingual] = Bilingual("收到", "received")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("via", "same_facts_as_concluded"), from_agency=True)
     via: Literal["direct", "forwarded", "assigned"] = "direct"
     from_agency: str | None = None
     same_facts_as_concluded: bool = False  # the same facts and reasons as a matter already re-reviewed
@@ -208,17 +220,20 @@ class Received(_Event):
 class Registered(_Event):
     kind: Literal["registered"]
     label: ClassVar[Bilingual] = Bilingual("登记", "registered")
+    facts: ClassVar[EventFacts] = EventFacts()
 
 
 class Forwarded(_Event):
     kind: Literal["forwarded"]
     label: ClassVar[Bilingual] = Bilingual("转送", "forwarded")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str
 
 
 class Assigned(_Event):
     kind: Literal["assigned"]
     label: ClassVar[Bilingual] = Bilingual("交办", "assigned")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True, dates=("report_by",))
     to: str
     report_by: dt.date  # 指定办理期限
 
@@ -234,6 +249,7 @@ class Notified(_Event):
 
     kind: Literal["notified"]
     label: ClassVar[Bilingual] = Bilingual("告知", "notified")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("subject", "written", "on_the_spot"))
     subject: Literal[
         "receipt_and_route",  # 接收情况以及处理途径和程序
         "forward_destination",  # 转送、交办去向
@@ -254,6 +270,7 @@ class Objection(_Event):
     kind: Literal["objection"]
     label: ClassVar[Bilingual] = Bilingual("提出异议", "objection")
     free_text: ClassVar[tuple[str, ...]] = ("reasons",)
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True, copied=("approved",), derived=(REASONS_GIVEN,))
     to: str
     reasons: str | None = None
     approved: bool | None = None
@@ -262,11 +279,13 @@ class Objection(_Event):
 class Accepted(_Event):
     kind: Literal["accepted"]
     label: ClassVar[Bilingual] = Bilingual("受理", "accepted")
+    facts: ClassVar[EventFacts] = EventFacts()
 
 
 class Refused(_Event):
     kind: Literal["refused"]
     label: ClassVar[Bilingual] = Bilingual("不予受理", "refused")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("reason",))
     reason: Literal[
         "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure",
         "late_request",  # a 复查/复核 request made after its 30 days (第三十五条、第三十六条第一款)
@@ -279,6 +298,7 @@ class Routed(_Event):
 
     kind: Literal["routed"]
     label: ClassVar[Bilingual] = Bilingual("导入法定程序", "routed")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("procedure",))
     procedure: StatutoryProcedure
 
 
@@ -288,6 +308,8 @@ class Extension(_Event):
     kind: Literal["extension"]
     label: ClassVar[Bilingual] = Bilingual("延长期限", "extension")
     free_text: ClassVar[tuple[str, ...]] = ("reason",)
+    facts: ClassVar[EventFacts] = EventFacts(copied=("days", "approved_by_head", "petitioner_told_reason", "reason",
+                                                       "approved_by_review_committee"))
     days: Annotated[int, Field(ge=1, le=3650)]
     approved_by_head: bool
     petitioner_told_reason: bool
@@ -302,6 +324,7 @@ class Hearing(_Event):
 
     kind: Literal["hearing"]
     label: ClassVar[Bilingual] = Bilingual("听证", "hearing")
+    facts: ClassVar[EventFacts] = EventFacts(dates=("end",))
     end: dt.date
 
     @model_validator(mode="after")
@@ -316,6 +339,8 @@ class OpinionIssued(_Event):
 
     kind: Literal["opinion_issued"]
     label: ClassVar[Bilingual] = Bilingual("出具处理意见书", "opinion issued")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("states_request", "states_facts_and_reasons", "states_opinion",
+                                                           "states_legal_basis", "assessment", "outcome"))
     states_request: bool
     states_facts_and_reasons: bool
     states_opinion: bool
@@ -329,6 +354,8 @@ class ReplyDelivered(_Event):
 
     kind: Literal["reply_delivered"]
     label: ClassVar[Bilingual] = Bilingual("送达答复", "reply delivered")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("written", "petitioner_consented_to_oral"),
+                                               derived=(DAYS_TO_CONCLUSION, REPLY_TO_KIND))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     petitioner_consented_to_oral: bool = False  # 经信访人同意 口头告知、答复 (北京市信访条例第四十五条)
 
@@ -338,12 +365,14 @@ class Supervision(_Event):
 
     kind: Literal["supervision"]
     label: ClassVar[Bilingual] = Bilingual("督促执行", "supervision")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str | None = None
 
 
 class Concluded(_Event):
     kind: Literal["concluded"]
     label: ClassVar[Bilingual] = Bilingual("办结", "concluded")
+    facts: ClassVar[EventFacts] = EventFacts()
 
 
 class Agreement(_Event):
@@ -351,6 +380,7 @@ class Agreement(_Event):
 
     kind: Literal["agreement"]
     label: ClassVar[Bilingual] = Bilingual("调解或和解", "agreement")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("type", "document_made"))
     type: Literal["mediation", "settlement"]
     document_made: bool
 
@@ -360,22 +390,26 @@ class ReviewRequested(_Event):
 
     kind: Literal["review_requested"]
     label: ClassVar[Bilingual] = Bilingual("请求复查", "review requested")
+    facts: ClassVar[EventFacts] = EventFacts()
 
 
 class ReviewOpinion(_Event):
     kind: Literal["review_opinion"]
     label: ClassVar[Bilingual] = Bilingual("复查意见", "review opinion")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("written",))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
 class RereviewRequested(_Event):
     kind: Literal["rereview_requested"]
     label: ClassVar[Bilingual] = Bilingual("请求复核", "rereview requested")
+    facts: ClassVar[EventFacts] = EventFacts()
 
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
     label: ClassVar[Bilingual] = Bilingual("复核意见", "rereview opinion")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("written",))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
 
@@ -384,6 +418,7 @@ class CompletionReport(_Event):
 
     kind: Literal["completion_report"]
     label: ClassVar[Bilingual] = Bilingual("提交办结报告", "completion report")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str
 
 
@@ -392,6 +427,7 @@ class UrgentReport(_Event):
 
     kind: Literal["urgent_report"]
     label: ClassVar[Bilingual] = Bilingual("报告重大紧急事项", "urgent report")
+    facts: ClassVar[EventFacts] = EventFacts(derived=(RECIPIENTS,))
     to: tuple[
         Literal[
             "party_committee", "government", "competent_department", "joint_conference_office",
@@ -404,6 +440,7 @@ class UrgentReport(_Event):
 class Recusal(_Event):
     kind: Literal["recusal"]
     label: ClassVar[Bilingual] = Bilingual("回避", "recusal")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("person",), derived=(PERSON_HAS_DIRECT_INTEREST,))
     person: str
 
 
@@ -416,6 +453,7 @@ class ImprovementSuggestion(_Event):
 
     kind: Literal["improvement_suggestion"]
     label: ClassVar[Bilingual] = Bilingual("提出改进建议", "improvement suggestion")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str
 
 
@@ -425,6 +463,7 @@ class SuggestionFeedback(_Event):
     kind: Literal["suggestion_feedback"]
     label: ClassVar[Bilingual] = Bilingual("反馈改进建议采纳情况", "suggestion feedback")
     free_text: ClassVar[tuple[str, ...]] = ("reasons",)
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True, copied=("written", "adopted"), derived=(REASONS_GIVEN,))
     to: str
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
     adopted: bool  # 采纳 (false: not, or not wholly, adopted)
@@ -436,6 +475,7 @@ class Disclosed(_Event):
 
     kind: Literal["disclosed"]
     label: ClassVar[Bilingual] = Bilingual("透露或转给材料", "disclosed")
+    facts: ClassVar[EventFacts] = EventFacts(to_agency=True, copied=("to_person",), derived=(TO_PERSON_IS_ACCUSED,))
     to: str | None = None  # an agency id
     to_person: str | None = None
 
@@ -445,6 +485,7 @@ class Consultation(_Event):
 
     kind: Literal["consultation"]
     label: ClassVar[Bilingual] = Bilingual("协商受理", "consultation")
+    facts: ClassVar[EventFacts] = EventFacts(copied=("outcome", "handling_agency"))
     outcome: Literal["agreed", "disputed", "decided_by_superior", "coordinated_by_joint_conference"]
     handling_agency: str | None = None
 
