@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
-from legalcheck import Evaluator
+from legalcheck import Case, Evaluator
 from legalcheck._cli import main
+from legalcheck._core.paths import data_dir
+from legalcheck._core.safe_yaml import Document
 from legalcheck._engines.protocol import available_engines
+from legalcheck._model.loader import case_from_document
 
 ENGINES = available_engines()
 
@@ -52,3 +56,12 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return (code if isinstance(code, int) else 0), captured.out, captured.err
 
     return run
+
+
+def make_case(case_id: str, events: list[dict[str, Any]], **fields: Any) -> Case:
+    """A validated letter complaint with one petitioner, its agencies from ``rules/agencies.yaml``
+    (county-pb, county-hrss, …); ``fields`` add to or replace the case's fields."""
+    data: dict[str, Any] = {
+        "id": case_id, "agency_registry": "agencies.yaml", "channel": "letter", "category": "complaint",
+        "petitioners": [{"name": "王五", "address": "某县某镇"}], "events": events, **fields}
+    return case_from_document(Document(data, f"<{case_id}>", ""), base_dir=data_dir("rules"))

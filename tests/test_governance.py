@@ -15,25 +15,20 @@ from typing import Any
 
 import pytest
 
-from conftest import CliRun
+from conftest import CliRun, make_case
 from legalcheck import Evaluator
 from legalcheck._core.errors import RuleError
 from legalcheck._core.paths import data_dir
-from legalcheck._core.safe_yaml import Document
 from legalcheck._law.rules import load_ruleset
 from legalcheck._model.case import Case
-from legalcheck._model.loader import case_from_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = str(ROOT / "examples" / "compliant-direct-letter.yaml")
 
 
-def make_case(case_id: str, events: list[dict[str, Any]], **extra: Any) -> Case:
-    data: dict[str, Any] = {
-        "id": case_id, "agency_registry": "agencies.yaml", "channel": "letter", "category": "complaint",
-        "competent_agencies": ["county-hrss"], "petitioners": [{"name": "王五", "address": "某县某镇"}],
-        "events": events, **extra}
-    return case_from_document(Document(data, f"<{case_id}>", ""), base_dir=data_dir("rules"))
+def forwarded_case(case_id: str, events: list[dict[str, Any]], **fields: Any) -> Case:
+    """A case whose competent agency is the one its matter is forwarded to (county-hrss)."""
+    return make_case(case_id, events, competent_agencies=["county-hrss"], **fields)
 
 
 def forwarded(received: str, forwarded_on: str) -> list[dict[str, Any]]:
@@ -43,7 +38,7 @@ def forwarded(received: str, forwarded_on: str) -> list[dict[str, Any]]:
 
 
 def test_a_clean_2025_case_names_the_2022_regulations_and_hashes_their_text(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("clean-2025", forwarded("2025-06-03", "2025-06-10")),
+    report = evaluator.check(forwarded_case("clean-2025", forwarded("2025-06-03", "2025-06-10")),
                              as_of=dt.date(2025, 12, 1))
     assert report.findings == () and report.compliant
     (governing,) = report.governing
@@ -59,7 +54,7 @@ def test_a_clean_2025_case_names_the_2022_regulations_and_hashes_their_text(eval
 
 
 def test_a_clean_2021_case_rests_the_end_of_the_2005_regulations_on_a_reading(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("clean-2021", forwarded("2021-03-01", "2021-03-05")),
+    report = evaluator.check(forwarded_case("clean-2021", forwarded("2021-03-01", "2021-03-05")),
                              as_of=dt.date(2021, 12, 1))
     assert report.findings == ()
     (governing,) = report.governing
@@ -72,7 +67,7 @@ def test_a_clean_2021_case_rests_the_end_of_the_2005_regulations_on_a_reading(ev
 
 
 def test_a_matter_straddling_2022_05_01_is_governed_by_both_act_by_act(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("straddle", forwarded("2022-04-25", "2022-05-05")),
+    report = evaluator.check(forwarded_case("straddle", forwarded("2022-04-25", "2022-05-05")),
                              as_of=dt.date(2022, 12, 1))
     assert [(g.instrument, g.acts) for g in report.governing] == [("xftl-2005", 2), ("xfgz-2022", 1)]
     assert report.instruments == ("xfgz-2022", "xftl-2005")
@@ -80,7 +75,7 @@ def test_a_matter_straddling_2022_05_01_is_governed_by_both_act_by_act(evaluator
 
 
 def test_a_beijing_case_names_the_pack_with_its_reading(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("bj-2021", forwarded("2021-03-01", "2021-03-05"), province="北京市"),
+    report = evaluator.check(forwarded_case("bj-2021", forwarded("2021-03-01", "2021-03-05"), province="北京市"),
                              as_of=dt.date(2021, 12, 1))
     assert [(g.instrument, g.pack) for g in report.governing] == [("xftl-2005", None), ("beijing-2006", "beijing")]
     beijing = report.governing[1]
@@ -92,12 +87,12 @@ def test_a_beijing_case_names_the_pack_with_its_reading(evaluator: Evaluator) ->
 
 
 def test_events_after_the_as_of_date_do_not_govern(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("later", forwarded("2022-04-25", "2022-05-05")), as_of=dt.date(2022, 4, 28))
+    report = evaluator.check(forwarded_case("later", forwarded("2022-04-25", "2022-05-05")), as_of=dt.date(2022, 4, 28))
     assert [g.instrument for g in report.governing] == ["xftl-2005"]
 
 
 def test_a_case_with_no_act_says_nothing_governed(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("empty", []), as_of=dt.date(2025, 12, 1))
+    report = evaluator.check(forwarded_case("empty", []), as_of=dt.date(2025, 12, 1))
     assert report.governing == () and report.selection_readings == ()
 
 

@@ -10,27 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-
+from conftest import make_case
 from legalcheck import Evaluator, Report
-from legalcheck._core.paths import data_dir
-from legalcheck._core.safe_yaml import Document
 from legalcheck._model.case import Case
-from legalcheck._model.loader import case_from_document
+
+CONTENT = {"request": "补缴社会保险费", "facts": "用人单位未缴纳2019年社会保险费", "reasons": "依法应当缴纳"}
 
 
-@pytest.fixture(scope="module")
-def evaluator() -> Evaluator:
-    return Evaluator(engine="native")
-
-
-def make_case(case_id: str, events: list[dict[str, Any]], **extra: Any) -> Case:
-    data: dict[str, Any] = {
-        "id": case_id, "agency_registry": "agencies.yaml", "channel": "letter", "category": "complaint",
-        "competent_agencies": ["county-hrss"], "petitioners": [{"name": "王五", "address": "某县某镇"}],
-        "content": {"request": "补缴社会保险费", "facts": "用人单位未缴纳2019年社会保险费", "reasons": "依法应当缴纳"},
-        "events": events, **extra}
-    return case_from_document(Document(data, f"<{case_id}>", ""), base_dir=data_dir("rules"))
+def complaint(case_id: str, events: list[dict[str, Any]], **fields: Any) -> Case:
+    """A complaint stating its request, facts and reasons, whose competent agency is county-hrss."""
+    return make_case(case_id, events, competent_agencies=["county-hrss"], content=CONTENT, **fields)
 
 
 def rule_ids(report: Report) -> set[str]:
@@ -44,7 +33,7 @@ def late_forwarding(received: str, forwarded: str) -> list[dict[str, Any]]:
 
 
 def test_matter_received_in_2021_is_judged_under_the_2005_regulations(evaluator: Evaluator) -> None:
-    case = make_case("by-date-2021", late_forwarding("2021-03-01", "2021-03-20"))
+    case = complaint("by-date-2021", late_forwarding("2021-03-01", "2021-03-20"))
     report = evaluator.check(case, as_of=dt.date(2021, 12, 1))
     assert report.instruments == ("xftl-2005",)
     (finding,) = report.findings
@@ -56,7 +45,7 @@ def test_matter_received_in_2021_is_judged_under_the_2005_regulations(evaluator:
 
 
 def test_matter_received_in_2022_is_judged_under_the_2022_regulations(evaluator: Evaluator) -> None:
-    case = make_case("by-date-2022", late_forwarding("2022-06-01", "2022-06-20"))
+    case = complaint("by-date-2022", late_forwarding("2022-06-01", "2022-06-20"))
     report = evaluator.check(case, as_of=dt.date(2022, 12, 1))
     assert report.instruments == ("xfgz-2022",)
     (finding,) = report.findings
@@ -66,8 +55,8 @@ def test_matter_received_in_2022_is_judged_under_the_2022_regulations(evaluator:
 
 
 def test_same_facts_a_year_apart_cite_different_instruments(evaluator: Evaluator) -> None:
-    old = evaluator.check(make_case("old", late_forwarding("2021-06-01", "2021-06-30")), as_of=dt.date(2022, 12, 1))
-    new = evaluator.check(make_case("new", late_forwarding("2022-06-01", "2022-06-30")), as_of=dt.date(2022, 12, 1))
+    old = evaluator.check(complaint("old", late_forwarding("2021-06-01", "2021-06-30")), as_of=dt.date(2022, 12, 1))
+    new = evaluator.check(complaint("new", late_forwarding("2022-06-01", "2022-06-30")), as_of=dt.date(2022, 12, 1))
     assert {f.instrument for f in old.findings} == {"xftl-2005"}
     assert {f.instrument for f in new.findings} == {"xfgz-2022"}
     # Judged on the same day: the date of the act decides, not as_of.
@@ -83,7 +72,7 @@ def test_straddling_matter_is_judged_act_by_act(evaluator: Evaluator) -> None:
         {"kind": "received", "date": "2022-05-20", "agency": "county-hrss", "via": "forwarded",
          "from_agency": "county-pb"},
     ]
-    report = evaluator.check(make_case("straddle", events), as_of=dt.date(2022, 7, 1))
+    report = evaluator.check(complaint("straddle", events), as_of=dt.date(2022, 7, 1))
     found = rule_ids(report)
     assert {"LC5002", "LC1007"} <= found
     assert not found & {"LC1003", "LC5005"}
@@ -95,16 +84,16 @@ def test_straddling_matter_is_judged_act_by_act(evaluator: Evaluator) -> None:
 
 def test_last_day_of_the_2005_regulations(evaluator: Evaluator) -> None:
     # 2022-04-30 is the last day the 2005 Regulations were in force (xftl-2005 effective_until).
-    on_last_day = evaluator.check(make_case("last-day", late_forwarding("2022-04-30", "2022-05-30")),
+    on_last_day = evaluator.check(complaint("last-day", late_forwarding("2022-04-30", "2022-05-30")),
                                   as_of=dt.date(2022, 12, 1))
-    on_first_day = evaluator.check(make_case("first-day", late_forwarding("2022-05-01", "2022-05-30")),
+    on_first_day = evaluator.check(complaint("first-day", late_forwarding("2022-05-01", "2022-05-30")),
                                    as_of=dt.date(2022, 12, 1))
     assert rule_ids(on_last_day) == {"LC5002"}
     assert rule_ids(on_first_day) == {"LC1003"}
 
 
 def test_pending_duty_names_its_instrument(evaluator: Evaluator) -> None:
-    case = make_case("pending-2021", [{"kind": "received", "date": "2021-03-01", "agency": "county-pb"}])
+    case = complaint("pending-2021", [{"kind": "received", "date": "2021-03-01", "agency": "county-pb"}])
     report = evaluator.check(case, as_of=dt.date(2021, 3, 5))
     assert not report.findings
     assert {p.rule_id for p in report.pending} >= {"LC5001", "LC5002"}

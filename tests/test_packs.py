@@ -9,29 +9,22 @@ from typing import Any
 
 import pytest
 
+from conftest import make_case
 from legalcheck import Evaluator
 from legalcheck._core.errors import RuleError
 from legalcheck._core.paths import data_dir
-from legalcheck._core.safe_yaml import Document
 from legalcheck._law.rules import load_ruleset
 from legalcheck._model.case import Case
-from legalcheck._model.loader import case_from_document
 
 AS_OF = dt.date(2021, 12, 1)
 
 
-@pytest.fixture(scope="module")
-def evaluator() -> Evaluator:
-    return Evaluator(engine="native")
+CONTENT = {"request": "补发工资", "facts": "拖欠三个月工资", "reasons": "劳动报酬应当按时支付"}
 
 
-def make_case(case_id: str, events: list[dict[str, Any]], **extra: Any) -> Case:
-    data: dict[str, Any] = {
-        "id": case_id, "agency_registry": "agencies.yaml", "channel": "letter", "category": "complaint",
-        "petitioners": [{"name": "陈四", "address": "北京市某区某街道"}],
-        "content": {"request": "补发工资", "facts": "拖欠三个月工资", "reasons": "劳动报酬应当按时支付"},
-        "events": events, **extra}
-    return case_from_document(Document(data, f"<{case_id}>", ""), base_dir=data_dir("rules"))
+def complaint(case_id: str, events: list[dict[str, Any]], **fields: Any) -> Case:
+    """A complaint stating its request, facts and reasons."""
+    return make_case(case_id, events, content=CONTENT, **fields)
 
 
 def review_with_committee_extension(opinion: str) -> list[dict[str, Any]]:
@@ -52,7 +45,7 @@ def ids(report: Any) -> set[str]:
 
 
 def test_without_the_pack_a_review_after_30_days_is_late(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("review-national", review_with_committee_extension("2021-07-15")), as_of=AS_OF)
+    report = evaluator.check(complaint("review-national", review_with_committee_extension("2021-07-15")), as_of=AS_OF)
     assert report.packs == ()
     assert ids(report) == {"LC5014"}
     (finding,) = report.findings
@@ -66,9 +59,9 @@ def test_without_the_pack_a_review_after_30_days_is_late(evaluator: Evaluator) -
 def test_with_the_beijing_pack_the_committee_extension_counts(evaluator: Evaluator, how: str) -> None:
     events = review_with_committee_extension("2021-07-15")
     if how == "province":
-        report = evaluator.check(make_case("review-beijing", events, province="北京市"), as_of=AS_OF)
+        report = evaluator.check(complaint("review-beijing", events, province="北京市"), as_of=AS_OF)
     else:
-        report = evaluator.check(make_case("review-beijing", events), as_of=AS_OF, packs=["beijing"])
+        report = evaluator.check(complaint("review-beijing", events), as_of=AS_OF, packs=["beijing"])
     assert report.packs == ("beijing",)
     assert report.compliant
     assert not ids(report) & {"LC5014", "LC7001"}
@@ -76,7 +69,7 @@ def test_with_the_beijing_pack_the_committee_extension_counts(evaluator: Evaluat
 
 def test_a_pack_finding_names_the_national_rule_it_displaced(evaluator: Evaluator) -> None:
     # Past the extended period (2021-07-30): now late under the Beijing rule, which says whom it displaced.
-    case = make_case("review-beijing-late", review_with_committee_extension("2021-07-31"), province="北京市")
+    case = complaint("review-beijing-late", review_with_committee_extension("2021-07-31"), province="北京市")
     report = evaluator.check(case, as_of=AS_OF)
     assert report.packs == ("beijing",)
     assert ids(report) == {"LC7001", "LC7007"}  # LC7007: the extension relaxes the 2005 Regulations (a warning)
@@ -94,8 +87,8 @@ def test_a_pack_finding_names_the_national_rule_it_displaced(evaluator: Evaluato
 
 def test_the_pack_docket_shows_the_local_rule(evaluator: Evaluator) -> None:
     events = review_with_committee_extension("2021-07-15")[:2]
-    national = evaluator.check(make_case("docket", events), as_of=dt.date(2021, 6, 25))
-    beijing = evaluator.check(make_case("docket", events, province="北京市"), as_of=dt.date(2021, 6, 25))
+    national = evaluator.check(complaint("docket", events), as_of=dt.date(2021, 6, 25))
+    beijing = evaluator.check(complaint("docket", events, province="北京市"), as_of=dt.date(2021, 6, 25))
     assert {p.rule_id for p in national.pending} == {"LC5014"}
     assert {p.rule_id for p in beijing.pending} == {"LC7001"}
     assert national.pending[0].due == dt.date(2021, 6, 30)
@@ -105,7 +98,7 @@ def test_the_pack_docket_shows_the_local_rule(evaluator: Evaluator) -> None:
 def test_head_approval_alone_does_not_extend_a_beijing_review(evaluator: Evaluator) -> None:
     events = review_with_committee_extension("2021-07-15")
     events[1] = {**events[1], "approved_by_head": True, "approved_by_review_committee": False}
-    report = evaluator.check(make_case("review-head-only", events, province="北京市"), as_of=AS_OF)
+    report = evaluator.check(complaint("review-head-only", events, province="北京市"), as_of=AS_OF)
     assert ids(report) == {"LC7001"}
 
 
@@ -117,8 +110,8 @@ def test_oral_answer_with_consent_is_compliant_in_beijing_only(evaluator: Evalua
         {"kind": "reply_delivered", "date": "2020-06-10", "agency": "county-hrss", "written": False,
          "petitioner_consented_to_oral": True},
     ]
-    national = evaluator.check(make_case("oral", events), as_of=AS_OF)
-    beijing = evaluator.check(make_case("oral", events, province="北京市"), as_of=AS_OF)
+    national = evaluator.check(complaint("oral", events), as_of=AS_OF)
+    beijing = evaluator.check(complaint("oral", events, province="北京市"), as_of=AS_OF)
     assert "LC5018" in ids(national)
     assert not ids(beijing) & {"LC5018", "LC7003"}
     # Applied as enacted, but not silently: Beijing Art. 45 relaxes Art. 32(1) of the 2005 Regulations.
@@ -131,7 +124,7 @@ def test_oral_answer_with_consent_is_compliant_in_beijing_only(evaluator: Evalua
 
 
 def test_pack_does_not_apply_to_other_provinces(evaluator: Evaluator) -> None:
-    report = evaluator.check(make_case("review-elsewhere", review_with_committee_extension("2021-07-15"),
+    report = evaluator.check(complaint("review-elsewhere", review_with_committee_extension("2021-07-15"),
                                        province="河北省"), as_of=AS_OF)
     assert report.packs == ()
     assert ids(report) == {"LC5014"}
@@ -145,7 +138,7 @@ def test_pack_rules_do_not_reach_acts_after_2022_04_30(evaluator: Evaluator) -> 
          "approved_by_review_committee": True, "petitioner_told_reason": True},
         {"kind": "review_opinion", "date": "2022-07-15", "agency": "city-hrss", "written": True},
     ]
-    report = evaluator.check(make_case("review-2022", events, province="北京市"), as_of=dt.date(2022, 12, 1))
+    report = evaluator.check(complaint("review-2022", events, province="北京市"), as_of=dt.date(2022, 12, 1))
     assert report.packs == ("beijing",)
     assert [(g.instrument, g.pack) for g in report.governing] == [("xfgz-2022", None)]
     # Not dropped silently: each Beijing provision the acts fall under is a notice of uncertain status.
@@ -165,7 +158,7 @@ def test_pack_rules_do_not_reach_acts_after_2022_04_30(evaluator: Evaluator) -> 
 
 def test_unknown_pack_is_refused(evaluator: Evaluator) -> None:
     with pytest.raises(ValueError, match="unknown pack"):
-        evaluator.check(make_case("x", []), as_of=AS_OF, packs=["atlantis"])
+        evaluator.check(complaint("x", []), as_of=AS_OF, packs=["atlantis"])
 
 
 def test_every_override_names_a_national_rule_of_the_pack_instrument_era() -> None:
@@ -258,14 +251,14 @@ def test_a_new_pack_loads_from_data_alone(tmp_packs: Path) -> None:
     assert evaluator.ruleset.packs["shanghai"].province == "上海市"
     late = [{"kind": "review_requested", "date": "2021-05-31", "agency": "city-hrss"},
             {"kind": "review_opinion", "date": "2021-07-01", "agency": "city-hrss", "written": True}]
-    shanghai = evaluator.check(make_case("sh", late, province="上海市"), as_of=AS_OF)
+    shanghai = evaluator.check(complaint("sh", late, province="上海市"), as_of=AS_OF)
     assert shanghai.packs == ("shanghai",)
     (finding,) = shanghai.findings
     assert (finding.rule_id, finding.pack, finding.overrides) == ("LC7901", "shanghai", ("LC5014",))
     assert finding.instrument == "shanghai-2018"
     assert finding.citations[0].label.zh == "《上海市信访条例》第三十九条第一款"
     # Beijing is not in this packs directory: a Beijing case gets the national rule.
-    beijing = evaluator.check(make_case("bj", late, province="北京市"), as_of=AS_OF)
+    beijing = evaluator.check(complaint("bj", late, province="北京市"), as_of=AS_OF)
     assert beijing.packs == ()
     assert ids(beijing) == {"LC5014"}
 

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
+from conftest import make_case
 from legalcheck import Evaluator
 from legalcheck._core.paths import data_dir
-from legalcheck._core.safe_yaml import Document
 from legalcheck._facts.facts import case_facts
 from legalcheck._law.rules import CompiledRule, load_ruleset
-from legalcheck._model.loader import case_from_document
 
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 MINE = [r for r in RULESET.rules if r.pack is None and r.rule.id[:3] in ("LC2", "LC3")
@@ -29,14 +28,6 @@ RULE_DIR = data_dir("rules") / "xfgz-2022"
 
 OPINION = {"states_request": True, "states_facts_and_reasons": True, "states_opinion": True,
            "states_legal_basis": True, "assessment": "unfounded", "outcome": "not_support"}
-
-
-def make_case(events: list[dict[str, Any]], **fields: Any) -> Any:
-    data: dict[str, Any] = {"id": "t", "agency_registry": "../agencies.yaml", "channel": "letter",
-                            "category": "complaint", "petitioners": [{"name": "韩八", "address": "某县某镇"}],
-                            "events": events}
-    data.update(fields)
-    return case_from_document(Document(data, str(RULE_DIR / "test.yaml"), ""), base_dir=RULE_DIR)
 
 
 def results(evaluator: Evaluator, rule_id: str, case: Any, as_of: str = "2025-12-01",
@@ -109,29 +100,29 @@ def test_severities() -> None:
 
 
 def test_content_facts() -> None:
-    facts = case_facts(make_case([], content={"request": "补发工资", "facts": "拖欠三个月"})).case
+    facts = case_facts(make_case("t", [], content={"request": "补发工资", "facts": "拖欠三个月"})).case
     assert (facts["states_request"], facts["states_facts"], facts["states_reasons"], facts["content_recorded"]) == (
         True, True, False, True)
-    assert case_facts(make_case([])).case["content_recorded"] is False
+    assert case_facts(make_case("t", [])).case["content_recorded"] is False
 
 
 def test_common_superior_is_the_nearest_one() -> None:
     events = [{"kind": "consultation", "date": "2025-06-17", "agency": a, "outcome": "decided_by_superior"}
               for a in ("county-gov", "city-gov")]
-    facts = case_facts(make_case(events, involved_agencies=["county-nr", "county-agri"]))
+    facts = case_facts(make_case("t", events, involved_agencies=["county-nr", "county-agri"]))
     assert facts.case["involved_have_common_superior"] is True
     assert [e["agency_common_superior_of_involved"] for e in facts.events] == [True, False]
-    none = case_facts(make_case(events, involved_agencies=["county-court", "county-housing"]))
+    none = case_facts(make_case("t", events, involved_agencies=["county-court", "county-housing"]))
     assert none.case["involved_have_common_superior"] is False
     assert not any(e["agency_common_superior_of_involved"] for e in none.events)
-    assert "involved_have_common_superior" not in case_facts(make_case(events)).case
+    assert "involved_have_common_superior" not in case_facts(make_case("t", events)).case
     # 双重领导: two departments of one county government share it as their nearest common superior.
-    dual = case_facts(make_case(events, involved_agencies=["county-hrss", "county-housing"]))
+    dual = case_facts(make_case("t", events, involved_agencies=["county-hrss", "county-housing"]))
     assert [e["agency_common_superior_of_involved"] for e in dual.events] == [True, False]
 
 
 def test_unrecused_staff_counts_only_recusals_known_on_the_date() -> None:
-    case = make_case([{"kind": "recusal", "date": "2025-08-20", "agency": "county-housing", "person": "李某"}],
+    case = make_case("t", [{"kind": "recusal", "date": "2025-08-20", "agency": "county-housing", "person": "李某"}],
                      staff_interests=[{"person": "李某", "agency": "county-housing", "direct_interest": True},
                                       {"person": "张某", "agency": "county-housing", "direct_interest": False}])
     assert case_facts(case).case["unrecused_interested_staff"] == 0
@@ -139,7 +130,7 @@ def test_unrecused_staff_counts_only_recusals_known_on_the_date() -> None:
 
 
 def test_reply_answers_latest_opinion() -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "reply_delivered", "date": "2025-05-01", "agency": "county-hrss", "written": True},
         {"kind": "opinion_issued", "date": "2025-06-02", "agency": "county-hrss", **OPINION},
         {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss", "written": True},
@@ -160,7 +151,7 @@ def _extension(date: str, days: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("opinion", "expected"), [("2025-06-11", []), ("2025-06-12", ["violation"])])
 def test_several_extensions_count_30_days_in_total(native: Evaluator, opinion: str, expected: list[str]) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "accepted", "date": "2025-03-13", "agency": "county-hrss"},  # 60th day: 2025-05-12 (Mon)
         _extension("2025-05-06", 20), _extension("2025-05-08", 20),  # 40 granted, 30 count: 2025-06-11 (Wed)
         {"kind": "opinion_issued", "date": opinion, "agency": "county-hrss", **OPINION},
@@ -171,7 +162,7 @@ def test_several_extensions_count_30_days_in_total(native: Evaluator, opinion: s
 
 @pytest.mark.parametrize(("roll_over", "expected"), [(True, ["notice"]), (False, ["violation"])])
 def test_sixty_days_ending_on_a_saturday_roll_over(native: Evaluator, roll_over: bool, expected: list[str]) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "accepted", "date": "2025-03-11", "agency": "county-hrss"},  # 60th day: 2025-05-10 (Sat)
         {"kind": "opinion_issued", "date": "2025-05-12", "agency": "county-hrss", **OPINION},
     ])
@@ -179,7 +170,7 @@ def test_sixty_days_ending_on_a_saturday_roll_over(native: Evaluator, roll_over:
 
 
 def test_hearing_of_another_body_is_not_excluded(native: Evaluator) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "rereview_requested", "date": "2025-08-04", "agency": "prov-hrss"},
         {"kind": "hearing", "date": "2025-08-11", "end": "2025-08-12", "agency": "city-hrss"},
         {"kind": "rereview_opinion", "date": "2025-09-05", "agency": "prov-hrss", "written": True},
@@ -188,7 +179,7 @@ def test_hearing_of_another_body_is_not_excluded(native: Evaluator) -> None:
 
 
 def test_no_superior_in_registry_no_judgment(native: Evaluator) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "opinion_issued", "date": "2025-06-02", "agency": "city-housing", **OPINION},
         {"kind": "review_requested", "date": "2025-06-20", "agency": "county-gov"},
     ])
@@ -196,7 +187,7 @@ def test_no_superior_in_registry_no_judgment(native: Evaluator) -> None:
 
 
 def test_rereview_window_ignores_the_reply_to_the_first_opinion(native: Evaluator) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "opinion_issued", "date": "2025-03-03", "agency": "county-hrss", **OPINION},
         {"kind": "reply_delivered", "date": "2025-03-05", "agency": "county-hrss", "written": True},
         {"kind": "review_requested", "date": "2025-03-20", "agency": "city-hrss"},
@@ -209,7 +200,7 @@ def test_rereview_window_ignores_the_reply_to_the_first_opinion(native: Evaluato
 
 
 def test_accusation_message_states_the_liability(native: Evaluator) -> None:
-    case = make_case([{"kind": "disclosed", "date": "2025-06-09", "agency": "county-pb", "to": "county-housing"}],
+    case = make_case("t", [{"kind": "disclosed", "date": "2025-06-09", "agency": "county-pb", "to": "county-housing"}],
                      category="accusation", accused={"agencies": ["county-housing"]})
     report = native.check(case, as_of=dt.date(2025, 12, 1))
     (finding,) = [f for f in report.findings if f.rule_id == "LC2016"]
@@ -223,7 +214,7 @@ def test_accusation_message_states_the_liability(native: Evaluator) -> None:
 
 
 def test_urgent_report_must_come_from_each_receiving_agency(native: Evaluator) -> None:
-    case = make_case([
+    case = make_case("t", [
         {"kind": "received", "date": "2025-07-14", "agency": "county-pb"},
         {"kind": "urgent_report", "date": "2025-07-14", "agency": "county-pb",
          "to": ["party_committee", "government", "superior_petition_bureau", "national_bureau"]},

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import make_case
 from legalcheck import CaseError, Evaluator
 from legalcheck._core.paths import data_dir
 from legalcheck._core.safe_yaml import Document
@@ -21,20 +22,12 @@ from legalcheck._model.loader import case_from_document
 RULE_DIR = data_dir("rules") / "xfgz-2022"
 
 
-def make_case(events: list[dict[str, Any]], **fields: Any) -> Any:
-    data: dict[str, Any] = {"id": "t", "agency_registry": "../agencies.yaml", "channel": "letter",
-                            "category": "complaint", "petitioners": [{"name": "韩八", "address": "某县某镇"}],
-                            "events": events}
-    data.update(fields)
-    return case_from_document(Document(data, str(RULE_DIR / "test.yaml"), ""), base_dir=RULE_DIR)
-
-
 def event_facts(case: Any) -> list[dict[str, Any]]:
     return list(case_facts(case, plan=EVERY_FACT).events)
 
 
 def test_ancestors_follow_every_superior_nearest_first() -> None:
-    [fact] = event_facts(make_case([{"kind": "accepted", "date": "2025-06-02", "agency": "county-hrss"}]))
+    [fact] = event_facts(make_case("t", [{"kind": "accepted", "date": "2025-06-02", "agency": "county-hrss"}]))
     assert fact["agency_superior"] == "city-hrss"
     assert fact["agency_superiors"] == ["city-hrss", "county-gov"]
     # each level before the next: both superiors, then their superiors
@@ -43,37 +36,37 @@ def test_ancestors_follow_every_superior_nearest_first() -> None:
 
 
 def test_an_agency_with_no_superior_has_no_superiors_fact() -> None:
-    [fact] = event_facts(make_case([{"kind": "accepted", "date": "2025-06-02", "agency": "county-committee"}]))
+    [fact] = event_facts(make_case("t", [{"kind": "accepted", "date": "2025-06-02", "agency": "county-committee"}]))
     assert "agency_superiors" not in fact and fact["agency_ancestors"] == []
 
 
 def test_either_superior_is_the_superior() -> None:
     events = [{"kind": "completion_report", "date": "2025-06-02", "agency": "county-hrss", "to": to}
               for to in ("city-hrss", "county-gov", "city-gov")]
-    facts = event_facts(make_case(events))
+    facts = event_facts(make_case("t", events))
     assert [f["to_is_superior"] for f in facts] == [True, True, False]
     assert [f["to_is_subordinate"] for f in facts] == [False, False, False]
 
 
 def test_superior_of_competent_accepts_the_government_of_the_same_level() -> None:
     events = [{"kind": "received", "date": "2025-06-02", "agency": a} for a in ("county-gov", "city-hrss", "city-gov")]
-    facts = event_facts(make_case(events, competent_agencies=["county-hrss"]))
+    facts = event_facts(make_case("t", events, competent_agencies=["county-hrss"]))
     assert [f["agency_superior_of_competent"] for f in facts] == [True, True, False]
 
 
 def test_system_competence_is_the_agency_or_one_below_it() -> None:
     events = [{"kind": "received", "date": "2025-06-02", "agency": a}
               for a in ("county-hrss", "city-hrss", "prov-hrss", "city-housing", "county-housing")]
-    facts = event_facts(make_case(events, competent_agencies=["county-hrss"]))
+    facts = event_facts(make_case("t", events, competent_agencies=["county-hrss"]))
     assert [f["agency_system_competent"] for f in facts] == [True, True, True, False, False]
     # 未记载有权处理的机关: the fact is absent, never false
-    assert all("agency_system_competent" not in f for f in event_facts(make_case(events)))
+    assert all("agency_system_competent" not in f for f in event_facts(make_case("t", events)))
 
 
 def test_public_security_is_a_political_legal_organ_under_2022() -> None:
     events = [{"kind": "received", "date": "2025-06-02", "agency": "county-ps"}]
-    assert event_facts(make_case(events, flags={"litigation_related": True}))[0]["agency_notice_by_other_rules"]
-    assert not event_facts(make_case(events))[0]["agency_notice_by_other_rules"]
+    assert event_facts(make_case("t", events, flags={"litigation_related": True}))[0]["agency_notice_by_other_rules"]
+    assert not event_facts(make_case("t", events))[0]["agency_notice_by_other_rules"]
 
 
 def test_an_unknown_other_superior_is_named_with_its_field() -> None:
@@ -94,7 +87,7 @@ OPINION = {"kind": "opinion_issued", "date": "2025-06-02", "agency": "county-hrs
 @pytest.mark.parametrize(("reviewer", "warned"), [("city-hrss", False), ("county-gov", False), ("prov-hrss", True),
                                                   ("city-gov", True)])
 def test_review_by_either_superior_is_not_warned(evaluator: Evaluator, reviewer: str, warned: bool) -> None:
-    case = make_case([OPINION, {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss"},
+    case = make_case("t", [OPINION, {"kind": "reply_delivered", "date": "2025-06-05", "agency": "county-hrss"},
                       {"kind": "review_requested", "date": "2025-06-20", "agency": reviewer}])
     report = evaluator.check(case, as_of=dt.date(2025, 12, 1))
     assert any(f.rule_id == "LC3002" for f in report.findings) is warned
