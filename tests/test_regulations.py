@@ -388,7 +388,7 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
     ("item_marker: fullwidth\n", "item_marker: fullwidth\nrepealed: yes\n", "repealed", "unknown key 'repealed'"),
     ("        en: Paragraph one.\n", "        en: Paragraph one.\n        note: x\n",
      "articles[0].paragraphs[0].note", "unknown key 'note'"),
-    ("  - number: 2\n", "  - chapter_no: 2\n", "articles[1].number", "missing required key 'number'"),
+    ("  - number: 2\n", "  - chapter_no: 2\n", "articles[1].number", "required field is missing"),
     ("  - number: 2\n", "  - number: 3\n", "articles[1].number", "expected 2, found 3"),
     ("effective_from: 2020-02-01", "effective_from: 2020-02-30", "effective_from", "expected a date YYYY-MM-DD"),
     ("promulgated: 2020-01-01", "promulgated: 1 Jan 2020", "promulgated", "expected a date YYYY-MM-DD"),

@@ -18,16 +18,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import AfterValidator, Field
 
 from .._core.bilingual import Bilingual
-from .._core.errors import Location, RegulationError
+from .._core.data_files import DataModel, parse_model
+from .._core.errors import InputError, Location, RegulationError
 from .._core.paths import data_dir
 from .._core.safe_yaml import Document, PathKey, load_document
 
@@ -289,106 +290,106 @@ class Corpus:
 # --------------------------------------------------------------------------- loading
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LEADING_LABEL = re.compile(r"^第[零一二三四五六七八九十百千]+条\s")
 _LEADING_MARKER = re.compile(r"^[（(][零一二三四五六七八九十]+[）)]")
 _PLACEHOLDERS = {"todo", "tbd", "fixme", "xxx", "...", "…", "n/a", "none", "null", "-"}
 
-_TOP_REQUIRED = ("id", "titles", "short", "issuer", "promulgated", "effective_from", "source", "item_marker",
-                 "articles")
-_TOP_OPTIONAL = ("document_number", "effective_until", "extract", "translation_note", "notes")
+
+def _text(value: str, *, multiline: bool, english: bool) -> str:
+    if not value.strip():
+        raise ValueError("expected non-empty text")
+    lines = value.split("\n")
+    if not multiline and len(lines) > 1:
+        raise ValueError("text must be on one line")
+    if any(line != line.strip() or not line for line in lines):
+        raise ValueError("text has leading/trailing whitespace or an empty line")
+    if english and value.strip().lower() in _PLACEHOLDERS:
+        raise ValueError(f"placeholder {value!r} instead of a translation; leave 'en' out until there is one")
+    return value
 
 
-class _Checker:
-    """Validates one parsed file, collecting every problem with its location."""
-
-    def __init__(self, doc: Document, directory: Path) -> None:
-        self.doc = doc
-        self.directory = directory
-        self.problems: list[tuple[Location, str]] = []
-
-    def fail(self, path: PathKey, message: str) -> None:
-        self.problems.append((self.doc.locate(path), message))
-
-    def mapping(self, value: Any, path: PathKey, required: tuple[str, ...],
-                optional: tuple[str, ...] = ()) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.fail(path, f"expected a mapping with keys {', '.join(required)}, got {_kind(value)}")
-            return None
-        for key in value:
-            if key not in required and key not in optional:
-                self.fail(path + (str(key),), f"unknown key {key!r} (allowed: {', '.join(required + optional)})")
-        for key in required:
-            if key not in value:
-                self.fail(path + (key,), f"missing required key {key!r}")
-        return {str(k): v for k, v in value.items()}
-
-    def text(self, value: Any, path: PathKey, *, multiline: bool = False, english: bool = False) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.fail(path, f"expected non-empty text, got {_kind(value)}")
-            return None
-        lines = value.split("\n")
-        if not multiline and len(lines) > 1:
-            self.fail(path, "text must be on one line")
-        elif any(line != line.strip() or not line for line in lines):
-            self.fail(path, "text has leading/trailing whitespace or an empty line")
-        elif english and value.strip().lower() in _PLACEHOLDERS:
-            self.fail(path, f"placeholder {value!r} instead of a translation; leave 'en' out until there is one")
-        return value
-
-    def bilingual(self, value: Any, path: PathKey) -> Bilingual | None:
-        data = self.mapping(value, path, ("zh", "en"))
-        if data is None:
-            return None
-        zh, en = self.text(data.get("zh"), path + ("zh",)), self.text(data.get("en"), path + ("en",), english=True)
-        return Bilingual(zh, en) if zh is not None and en is not None else None
-
-    def day(self, value: Any, path: PathKey) -> date | None:
-        if isinstance(value, str) and _DATE.match(value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.fail(path, f"expected a date YYYY-MM-DD, got {value!r}")
-        return None
-
-    def number(self, value: Any, path: PathKey) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(path, f"expected a positive integer, got {value!r}")
-            return None
-        return value
+def _line(value: str) -> str:
+    return _text(value, multiline=False, english=False)
 
 
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
+def _english_line(value: str) -> str:
+    return _text(value, multiline=False, english=True)
 
 
-def _duplicate_keys(doc: Document) -> list[tuple[Location, str]]:
-    """PyYAML keeps the last of two equal keys silently; report them instead."""
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        root = yaml.compose(doc.text, Loader=loader)
-    except yaml.YAMLError:
-        return []
-    found: list[tuple[Location, str]] = []
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        found.append((Location(doc.file, key.start_mark.line + 1, key.start_mark.column + 1,
-                                               key.value), f"duplicate key {key.value!r}"))
-                    seen.add(key.value)
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return found
+def _item_text(value: str) -> str:
+    if _LEADING_MARKER.match(value):
+        raise ValueError("item text must not include its （一）/(一) marker")
+    return _text(value, multiline=True, english=False)
 
 
-def _check_headings(check: _Checker, articles: list[Any], key: str) -> None:
+def _english_block(value: str) -> str:
+    return _text(value, multiline=True, english=True)
+
+
+def _instrument_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"id must be lower-case kebab-case (e.g. xfgz-2022), got {value!r}")
+    return value
+
+
+Line = Annotated[str, AfterValidator(_line)]
+EnglishLine = Annotated[str, AfterValidator(_english_line)]
+Positive = Annotated[int, Field(ge=1)]
+
+
+class HeadingFile(DataModel):
+    """A title, chapter or section heading: the official Chinese and our English."""
+
+    zh: Line
+    en: EnglishLine
+
+    def bilingual(self) -> Bilingual:
+        return Bilingual(self.zh, self.en)
+
+
+class ItemFile(DataModel):
+    """One 项, its text without the （一） marker; a line break separates blocks of one item."""
+
+    number: Positive
+    zh: Annotated[str, AfterValidator(_item_text)]
+    en: Annotated[str, AfterValidator(_english_block)] | None = None
+
+
+class ParagraphFile(DataModel):
+    """One 款: its lead-in and, if it has any, its items."""
+
+    zh: Line
+    en: EnglishLine | None = None
+    items: Annotated[tuple[ItemFile, ...], Field(min_length=1)] | None = None  # leave the key out if none
+
+
+class ArticleFile(DataModel):
+    number: Positive
+    chapter: HeadingFile
+    section: HeadingFile | None = None
+    paragraphs: Annotated[tuple[ParagraphFile, ...], Field(min_length=1)]
+
+
+class InstrumentFile(DataModel):
+    """A file of ``regulations/``: one instrument, article by article."""
+
+    id: Annotated[str, AfterValidator(_instrument_id)]
+    titles: HeadingFile
+    short: HeadingFile  # citation form, e.g. 《信访工作条例》
+    issuer: HeadingFile
+    document_number: HeadingFile | None = None
+    promulgated: date
+    effective_from: date
+    effective_until: date | None = None  # last day in force, inclusive
+    source: str  # the official text, relative to the regulations directory
+    item_marker: Literal["fullwidth", "ascii"]  # （一） or (一)
+    extract: bool = False  # only some articles are encoded; numbering need not start at 1
+    translation_note: Line | None = None
+    notes: tuple[Line, ...] = ()
+    articles: Annotated[tuple[ArticleFile, ...], Field(min_length=1)]
+
+
+def _check_headings(fail: Callable[[PathKey, str], None], articles: Sequence[ArticleFile], key: str) -> None:
     """A heading's zh must always carry the same en, and its articles must be consecutive."""
     names: dict[str, str] = {}
     closed: set[str] = set()
@@ -400,144 +401,80 @@ def _check_headings(check: _Checker, articles: list[Any], key: str) -> None:
             continue
         path: PathKey = ("articles", index, key)
         if names.setdefault(heading.zh, heading.en) != heading.en:
-            check.fail(path + ("en",), f"{key} {heading.zh!r} is translated differently elsewhere: "
-                                       f"{names[heading.zh]!r}")
+            fail(path + ("en",), f"{key} {heading.zh!r} is translated differently elsewhere: {names[heading.zh]!r}")
         if heading.zh != previous:
             if heading.zh in closed:
-                check.fail(path, f"{key} {heading.zh!r} resumes after another {key}; its articles must be together")
+                fail(path, f"{key} {heading.zh!r} resumes after another {key}; its articles must be together")
             if previous is not None:
                 closed.add(previous)
         previous = heading.zh
 
 
-def _parse_instrument(doc: Document, file: Path,
-                      directory: Path) -> tuple[Instrument | None, list[tuple[Location, str]]]:
-    check = _Checker(doc, directory)
-    check.problems.extend(_duplicate_keys(doc))
-    top = check.mapping(doc.data, (), _TOP_REQUIRED, _TOP_OPTIONAL)
-    if top is None:
-        return None, check.problems
-    ident = top.get("id")
-    if not isinstance(ident, str) or not _ID.match(ident):
-        check.fail(("id",), f"id must be lower-case kebab-case (e.g. xfgz-2022), got {ident!r}")
-    elif ident != file.stem:
-        check.fail(("id",), f"id {ident!r} must match the file name ({file.stem}.yaml)")
-    titles = check.bilingual(top.get("titles"), ("titles",))
-    short = check.bilingual(top.get("short"), ("short",))
-    issuer = check.bilingual(top.get("issuer"), ("issuer",))
-    docno = check.bilingual(top["document_number"], ("document_number",)) if "document_number" in top else None
-    promulgated = check.day(top.get("promulgated"), ("promulgated",))
-    start = check.day(top.get("effective_from"), ("effective_from",))
-    until = check.day(top["effective_until"], ("effective_until",)) if "effective_until" in top else None
-    if promulgated and start and start < promulgated:
-        check.fail(("effective_from",), f"effective_from {start} is before promulgated {promulgated}")
-    if start and until and until < start:
-        check.fail(("effective_until",), f"effective_until {until} (last day in force) is before "
-                                         f"effective_from {start}")
-    source = top.get("source")
-    source_path = directory
-    source_sha256 = ""
-    if not isinstance(source, str) or not source or source.startswith("/") or "\\" in source \
-            or ".." in Path(source).parts:
-        check.fail(("source",), f"source must be a relative path inside the regulations directory, got {source!r}")
-    else:
-        source_path = directory / source
-        try:
-            source_sha256 = hashlib.sha256(source_path.read_bytes()).hexdigest()
-        except OSError as exc:
-            check.fail(("source",), f"cannot read source file {source!r} under {directory}: {exc.strerror or exc}")
-    marker = top.get("item_marker")
-    if marker not in _MARKERS:
-        check.fail(("item_marker",), f"item_marker must be one of {', '.join(_MARKERS)}, got {marker!r}")
-    extract = top.get("extract", False)
-    if not isinstance(extract, bool):
-        check.fail(("extract",), f"extract must be true or false, got {extract!r}")
-        extract = False
-    note = check.text(top["translation_note"], ("translation_note",)) if "translation_note" in top else None
-    notes_raw = top.get("notes", [])
-    notes: list[str] = []
-    if not isinstance(notes_raw, list):
-        check.fail(("notes",), "notes must be a list of texts")
-    else:
-        notes = [n for i, n in enumerate(notes_raw) if check.text(n, ("notes", i)) is not None]
+def _source_digest(spec: InstrumentFile, directory: Path, fail: Callable[[PathKey, str], None]) -> str:
+    """The sha256 of the official text the file names, read now (reports name the text this run read)."""
+    source = spec.source
+    if not source or source.startswith("/") or "\\" in source or ".." in Path(source).parts:
+        fail(("source",), f"source must be a relative path inside the regulations directory, got {source!r}")
+        return ""
+    try:
+        return hashlib.sha256((directory / source).read_bytes()).hexdigest()
+    except OSError as exc:
+        fail(("source",), f"cannot read source file {source!r} under {directory}: {exc.strerror or exc}")
+        return ""
 
-    articles: list[Article] = []
-    raw_articles = top.get("articles")
-    has_en = False
-    if not isinstance(raw_articles, list) or not raw_articles:
-        check.fail(("articles",), "articles must be a non-empty list")
-        raw_articles = []
-    expected: int | None = None
-    for a_index, raw in enumerate(raw_articles):
-        a_path: PathKey = ("articles", a_index)
-        data = check.mapping(raw, a_path, ("number", "chapter", "paragraphs"), ("section",))
-        if data is None:
-            continue
-        number = check.number(data.get("number"), a_path + ("number",)) if "number" in data else None
-        if number is not None:
-            if expected is None and number != 1 and not extract:
-                check.fail(a_path + ("number",), f"the first article must be 1, not {number} "
-                                                 "(set extract: true for an instrument encoded in part)")
-            elif expected is not None and number != expected:
-                check.fail(a_path + ("number",), f"articles must be numbered contiguously: expected {expected}, "
-                                                 f"found {number}")
-            expected = number + 1
-        elif expected is not None:
-            expected += 1
-        chapter = check.bilingual(data.get("chapter"), a_path + ("chapter",))
-        section = check.bilingual(data["section"], a_path + ("section",)) if "section" in data else None
-        paragraphs: list[Paragraph] = []
-        raw_paras = data.get("paragraphs")
-        if not isinstance(raw_paras, list) or not raw_paras:
-            if "paragraphs" in data:
-                check.fail(a_path + ("paragraphs",), "paragraphs must be a non-empty list")
-            raw_paras = []
-        for p_index, raw_p in enumerate(raw_paras):
-            p_path = a_path + ("paragraphs", p_index)
-            pdata = check.mapping(raw_p, p_path, ("zh",), ("en", "items"))
-            if pdata is None:
-                continue
-            zh = check.text(pdata.get("zh"), p_path + ("zh",))
-            if zh is not None and p_index == 0 and _LEADING_LABEL.match(zh):
-                check.fail(p_path + ("zh",), "paragraph text must not start with its article label 第X条")
-            en = check.text(pdata["en"], p_path + ("en",), english=True) if "en" in pdata else None
-            has_en = has_en or en is not None
-            items: list[Item] = []
-            raw_items = pdata.get("items", [])
-            if not isinstance(raw_items, list) or ("items" in pdata and not raw_items):
-                check.fail(p_path + ("items",), "items must be a non-empty list (leave the key out if none)")
-                raw_items = []
-            for i_index, raw_i in enumerate(raw_items):
-                i_path = p_path + ("items", i_index)
-                idata = check.mapping(raw_i, i_path, ("number", "zh"), ("en",))
-                if idata is None:
-                    continue
-                i_number = check.number(idata.get("number"), i_path + ("number",)) if "number" in idata else None
-                if i_number is not None and i_number != i_index + 1:
-                    check.fail(i_path + ("number",), f"items must be numbered 1, 2, 3…: expected {i_index + 1}, "
-                                                     f"found {i_number}")
-                i_zh = check.text(idata.get("zh"), i_path + ("zh",), multiline=True)
-                if i_zh is not None and _LEADING_MARKER.match(i_zh):
-                    check.fail(i_path + ("zh",), "item text must not include its （一）/(一) marker")
-                i_en = check.text(idata["en"], i_path + ("en",), multiline=True, english=True) \
-                    if "en" in idata else None
-                has_en = has_en or i_en is not None
-                if i_zh is not None:
-                    items.append(Item(i_index + 1, i_zh, i_en))
-            if zh is not None:
-                paragraphs.append(Paragraph(p_index + 1, zh, en, tuple(items)))
-        if number is not None and chapter is not None and paragraphs:
-            articles.append(Article(number, chapter, section, tuple(paragraphs)))
-    _check_headings(check, articles, "chapter")
-    _check_headings(check, articles, "section")
-    if has_en and note is None:
-        check.fail(("translation_note",), "a file with English text must say in translation_note that it is "
-                                          "an unofficial translation")
-    if check.problems or titles is None or short is None or issuer is None or promulgated is None \
-            or start is None or not isinstance(ident, str):
-        return None, check.problems
-    return Instrument(ident, titles, short, issuer, docno, promulgated, start, until, str(source), source_path,
-                      source_sha256, str(marker), bool(extract), note, tuple(notes), tuple(articles), file), []
+
+def _parse_instrument(doc: Document, file: Path, directory: Path) -> Instrument:
+    """The instrument of one file: its shape validated by :class:`InstrumentFile`, then what one
+    field cannot say alone (dates in order, numbering, headings, the source text on disk)."""
+    spec = parse_model(InstrumentFile, doc, RegulationError)
+    problems: list[tuple[Location, str]] = []
+
+    def fail(path: PathKey, message: str) -> None:
+        problems.append((doc.locate(path), message))
+
+    if spec.id != file.stem:
+        fail(("id",), f"id {spec.id!r} must match the file name ({file.stem}.yaml)")
+    if spec.effective_from < spec.promulgated:
+        fail(("effective_from",), f"effective_from {spec.effective_from} is before promulgated {spec.promulgated}")
+    if spec.effective_until is not None and spec.effective_until < spec.effective_from:
+        fail(("effective_until",), f"effective_until {spec.effective_until} (last day in force) is before "
+                                   f"effective_from {spec.effective_from}")
+    digest = _source_digest(spec, directory, fail)
+    first = spec.articles[0].number
+    if first != 1 and not spec.extract:
+        fail(("articles", 0, "number"), f"the first article must be 1, not {first} "
+                                        "(set extract: true for an instrument encoded in part)")
+    for a_index, art in enumerate(spec.articles):
+        if a_index and art.number != first + a_index:
+            fail(("articles", a_index, "number"), f"articles must be numbered contiguously: expected "
+                                                  f"{first + a_index}, found {art.number}")
+        if _LEADING_LABEL.match(art.paragraphs[0].zh):
+            fail(("articles", a_index, "paragraphs", 0, "zh"),
+                 "paragraph text must not start with its article label 第X条")
+        for p_index, para in enumerate(art.paragraphs):
+            for i_index, item in enumerate(para.items or ()):
+                if item.number != i_index + 1:
+                    fail(("articles", a_index, "paragraphs", p_index, "items", i_index, "number"),
+                         f"items must be numbered 1, 2, 3…: expected {i_index + 1}, found {item.number}")
+    _check_headings(fail, spec.articles, "chapter")
+    _check_headings(fail, spec.articles, "section")
+    has_en = any(para.en is not None or any(item.en is not None for item in para.items or ())
+                 for art in spec.articles for para in art.paragraphs)
+    if has_en and spec.translation_note is None:
+        fail(("translation_note",), "a file with English text must say in translation_note that it is an "
+                                    "unofficial translation")
+    if problems:
+        raise RegulationError(problems)
+    articles = tuple(
+        Article(art.number, art.chapter.bilingual(), art.section.bilingual() if art.section else None,
+                tuple(Paragraph(number, para.zh, para.en, tuple(Item(item.number, item.zh, item.en)
+                                                                for item in para.items or ()))
+                      for number, para in enumerate(art.paragraphs, 1)))
+        for art in spec.articles)
+    return Instrument(spec.id, spec.titles.bilingual(), spec.short.bilingual(), spec.issuer.bilingual(),
+                      spec.document_number.bilingual() if spec.document_number else None, spec.promulgated,
+                      spec.effective_from, spec.effective_until, spec.source, directory / spec.source, digest,
+                      spec.item_marker, spec.extract, spec.translation_note, spec.notes, articles, file)
 
 
 def _load(directory: Path) -> Corpus:
@@ -547,10 +484,10 @@ def _load(directory: Path) -> Corpus:
     instruments: list[Instrument] = []
     problems: list[tuple[Location, str]] = []
     for file in files:
-        inst, found = _parse_instrument(load_document(file), file, directory)
-        problems.extend(found)
-        if inst is not None:
-            instruments.append(inst)
+        try:
+            instruments.append(_parse_instrument(load_document(file, unique_keys=True), file, directory))
+        except InputError as exc:  # a RegulationError, or YAML that could not be read at all
+            problems.extend(exc.problems)
     shorts: dict[str, str] = {}
     for inst in instruments:
         other = shorts.setdefault(inst.short.zh, inst.id)
