@@ -26,12 +26,15 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
 
 from .._core.bilingual import Bilingual
+from .._core.data_files import DataModel, parse_model
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
-from .._core.safe_yaml import Document, PathKey, load_document
+from .._core.safe_yaml import PathKey, load_document
 from .duties import DutyCoverage, DutySpec, check_duties, load_duties
 from .regulations import Corpus, Instrument
 from .rules import RuleSet
@@ -160,71 +163,71 @@ class Coverage:
 # --------------------------------------------------------------------------- loading
 
 
-def _note(value: Any, doc: Document, path: PathKey, problems: list[tuple[Location, str]]) -> Bilingual | None:
-    if not isinstance(value, dict) or set(value) != {"zh", "en"} \
-            or not all(isinstance(value[k], str) and value[k].strip() for k in ("zh", "en")):
-        problems.append((doc.locate(path), "expected {zh: …, en: …} with non-empty text in both languages"))
-        return None
-    return Bilingual(value["zh"].strip(), value["en"].strip())
+def _stripped(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected non-empty text")
+    return value.strip()
 
 
-def _positive(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+NonBlank = Annotated[str, AfterValidator(_stripped)]
+
+
+class NoteFile(DataModel):
+    zh: NonBlank
+    en: NonBlank
+
+    def bilingual(self) -> Bilingual:
+        return Bilingual(self.zh, self.en)
+
+
+class EntryFile(DataModel):
+    """An article (no ``paragraph``) or one paragraph no rule encodes, and why."""
+
+    article: Annotated[int, Field(ge=1)]
+    paragraph: Annotated[int, Field(ge=1)] | None = None
+    reason: str  # a key of ``reasons``
+    note: NoteFile
+
+
+class InstrumentEntriesFile(DataModel):
+    complete: bool  # every article and paragraph is listed (national instruments)
+    entries: tuple[EntryFile, ...] = ()
+
+
+class CoverageFile(DataModel):
+    """``rules/coverage.yaml``."""
+
+    schema_: Literal["legalcheck/coverage/1"] = Field(alias="schema")
+    reasons: Annotated[dict[str, NoteFile], Field(min_length=1)]  # reason code -> what it means
+    instruments: dict[str, InstrumentEntriesFile]
 
 
 def load_coverage(path: Path | None = None) -> CoverageSpec:
     """Read and validate ``coverage.yaml`` (default: ``rules/coverage.yaml``); every problem is reported."""
     path = path or data_dir("rules") / "coverage.yaml"
     doc = load_document(path, unique_keys=True)
+    spec = parse_model(CoverageFile, doc, RuleError)
     problems: list[tuple[Location, str]] = []
-    data = doc.data if isinstance(doc.data, dict) else {}
-    if set(data) - {"schema", "reasons", "instruments"} or data.get("schema") != SCHEMA:
-        problems.append((doc.locate(()), f"expected keys schema ({SCHEMA}), reasons, instruments"))
-    reasons: dict[str, Bilingual] = {}
-    raw_reasons = data.get("reasons")
-    if not isinstance(raw_reasons, dict) or not raw_reasons:
-        problems.append((doc.locate(("reasons",)), "reasons must map each reason code to {zh, en}"))
-        raw_reasons = {}
-    for code, text in raw_reasons.items():
+    for code in spec.reasons:
         if code in DERIVED_STATUSES or code == MISSING:
             problems.append((doc.locate(("reasons", code)), f"{code!r} is derived from the rules, not a reason"))
-        note = _note(text, doc, ("reasons", code), problems)
-        if note is not None:
-            reasons[str(code)] = note
     instruments: list[InstrumentSpec] = []
-    raw_instruments = data.get("instruments")
-    if not isinstance(raw_instruments, dict):
-        problems.append((doc.locate(("instruments",)), "instruments must map instrument ids to {complete, entries}"))
-        raw_instruments = {}
-    for inst_id, body in raw_instruments.items():
-        base: PathKey = ("instruments", inst_id)
-        if not isinstance(body, dict) or set(body) - {"complete", "entries"} \
-                or not isinstance(body.get("complete"), bool) or not isinstance(body.get("entries", []), list):
-            problems.append((doc.locate(base), "expected {complete: true|false, entries: [...]}"))
-            continue
+    for inst_id, body in spec.instruments.items():
         entries: list[Entry] = []
-        for index, raw in enumerate(body.get("entries", [])):
-            where: PathKey = base + ("entries", index)
-            if not isinstance(raw, dict) or set(raw) - {"article", "paragraph", "reason", "note"} \
-                    or not {"article", "reason", "note"} <= set(raw):
-                problems.append((doc.locate(where), "an entry is {article, paragraph?, reason, note: {zh, en}}"))
+        for index, raw in enumerate(body.entries):
+            where: PathKey = ("instruments", inst_id, "entries", index)
+            if raw.reason not in spec.reasons:
+                hint = ("; it is derived from the rules" if raw.reason in DERIVED_STATUSES
+                        else f"; known: {', '.join(spec.reasons)}")
+                problems.append((doc.locate(where + ("reason",)), f"unknown reason {raw.reason!r}{hint}"))
                 continue
-            if not _positive(raw["article"]) or ("paragraph" in raw and not _positive(raw["paragraph"])):
-                problems.append((doc.locate(where), "article and paragraph must be positive integers"))
-                continue
-            if raw["reason"] not in raw_reasons:
-                hint = ("; it is derived from the rules" if raw["reason"] in DERIVED_STATUSES
-                        else f"; known: {', '.join(map(str, raw_reasons))}")
-                problems.append((doc.locate(where + ("reason",)), f"unknown reason {raw['reason']!r}{hint}"))
-                continue
-            note = _note(raw["note"], doc, where + ("note",), problems)
-            if note is not None:
-                entries.append(Entry(str(inst_id), raw["article"], raw.get("paragraph"), str(raw["reason"]), note,
-                                     doc.locate(where)))
-        instruments.append(InstrumentSpec(str(inst_id), body["complete"], tuple(entries)))
+            entries.append(Entry(inst_id, raw.article, raw.paragraph, raw.reason, raw.note.bilingual(),
+                                 doc.locate(where)))
+        instruments.append(InstrumentSpec(inst_id, body.complete, tuple(entries)))
     if problems:
         raise RuleError(problems)
-    return CoverageSpec(reasons, tuple(instruments), str(path))
+    return CoverageSpec({code: note.bilingual() for code, note in spec.reasons.items()}, tuple(instruments),
+                        str(path))
 
 
 # --------------------------------------------------------------------------- building

@@ -9,17 +9,17 @@ duties; ``check_duties`` cross-checks it against the regulations and the rules' 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from .._core.data_files import DataModel, parse_model
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
-from .._core.safe_yaml import Document, load_document
+from .._core.safe_yaml import load_document
 from .regulations import Corpus, Instrument
 from .rules import RuleSet
 
@@ -28,16 +28,12 @@ DutyStatus = Literal["encoded", "partly-encoded", "not-encoded", "not-checkable"
 DUTY_STATUSES: tuple[str, ...] = ("encoded", "partly-encoded", "not-encoded", "not-checkable")
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class DutyText(_Schema):
+class DutyText(DataModel):
     zh: Annotated[str, Field(min_length=1)]
     en: Annotated[str, Field(min_length=1)]
 
 
-class Duty(_Schema):
+class Duty(DataModel):
     text: Annotated[str, Field(min_length=2)]  # verbatim from the paragraph (or from item ``item``)
     item: Annotated[int, Field(ge=1)] | None = None
     kind: Literal["duty", "condition"] = "duty"
@@ -62,14 +58,15 @@ class Duty(_Schema):
         return self
 
 
-class ParagraphDuties(_Schema):
+class ParagraphDuties(DataModel):
     article: Annotated[int, Field(ge=1)]
     paragraph: Annotated[int, Field(ge=1)]
     cited_without_duty: tuple[str, ...] = ()  # rules citing the paragraph without checking a duty of it
     duties: tuple[Duty, ...]
 
 
-class _File(_Schema):
+class _File(DataModel):
+    schema_: Literal["legalcheck/duties/1"] = Field(alias="schema")
     instruments: dict[str, tuple[ParagraphDuties, ...]]
 
 
@@ -87,14 +84,7 @@ def load_duties(path: Path | None = None) -> DutySpec:
     """Read and validate ``duties.yaml``; every problem is reported with file, line and field."""
     path = path or data_dir("rules") / "duties.yaml"
     doc = load_document(path, unique_keys=True)
-    data = doc.data if isinstance(doc.data, dict) else {}
-    if data.get("schema") != SCHEMA:
-        raise RuleError([(doc.locate(("schema",)), f"expected schema: {SCHEMA}")])
-    body = {k: v for k, v in data.items() if k != "schema"}
-    try:
-        parsed = _File.model_validate_json(json.dumps(body))
-    except ValidationError as exc:
-        raise RuleError(_problems(exc, doc)) from None
+    parsed = parse_model(_File, doc, RuleError)
     locations: dict[tuple[str, int, int], Location] = {}
     duty_locations: dict[tuple[str, int, int, int], Location] = {}
     for instrument, entries in parsed.instruments.items():
@@ -104,19 +94,6 @@ def load_duties(path: Path | None = None) -> DutySpec:
             for d_index in range(len(entry.duties)):
                 duty_locations[key + (d_index,)] = doc.locate(("instruments", instrument, index, "duties", d_index))
     return DutySpec(parsed.instruments, locations, duty_locations, str(path))
-
-
-def _problems(exc: ValidationError, doc: Document) -> list[tuple[Location, str]]:
-    problems = []
-    for error in exc.errors():
-        loc = tuple(error["loc"])
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        problems.append((doc.locate(loc), message))
-    return problems
 
 
 @dataclass(frozen=True)
