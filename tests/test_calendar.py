@@ -271,9 +271,9 @@ BAD_FILES = {
     "missing name": (
         YEAR_2027.replace("      - date: 2027-01-01\n        name: 元旦\n        name_en: New Year's Day\n",
                           "      - date: 2027-01-01\n"),
-        "- date: 2027-01-01", "years.2027.rest_days[0].name", "name is required"),
+        "- date: 2027-01-01", "years.2027.rest_days[0].name", "required field is missing: the holiday's name"),
     "missing replace": (
-        YEAR_2027.replace("    replace: true\n", ""), "  2027:", "years.2027.replace", "replace is required"),
+        YEAR_2027.replace("    replace: true\n", ""), "  2027:", "years.2027.replace", "required field is missing: true (this file gives the whole year)"),
     "wrong schema": (
         YEAR_2027.replace("legalcheck/calendar/1", "legalcheck/calendar/9"),
         "schema:", "schema", "schema must be"),

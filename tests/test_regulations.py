@@ -390,7 +390,7 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
      "articles[0].paragraphs[0].note", "unknown key 'note'"),
     ("  - number: 2\n", "  - chapter_no: 2\n", "articles[1].number", "required field is missing"),
     ("  - number: 2\n", "  - number: 3\n", "articles[1].number", "expected 2, found 3"),
-    ("effective_from: 2020-02-01", "effective_from: 2020-02-30", "effective_from", "expected a date YYYY-MM-DD"),
+    ("effective_from: 2020-02-01", "effective_from: 2020-02-30", "effective_from", "2020-02-30 is not a calendar date"),
     ("promulgated: 2020-01-01", "promulgated: 1 Jan 2020", "promulgated", "expected a date YYYY-MM-DD"),
     ("effective_from: 2020-02-01", "effective_from: 2020-02-01\neffective_until: 2019-12-31",
      "effective_until", "before effective_from"),

@@ -15,15 +15,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag
 
 from .._core.bilingual import Bilingual
+from .._core.data_files import NON_EMPTY, DataModel, NonBlank, validate_model
 from .._core.errors import CalendarDataError, InputError, Location
 from .._core.paths import data_dir
 from .._core.safe_yaml import Document, PathKey, load_document
@@ -277,14 +279,63 @@ class _Override:
     years: tuple[_YearOverride, ...]
 
 
-_TOP_KEYS = {"schema", "source", "years", "notes"}
-_SOURCE_KEYS = {"title", "url_or_document_number", "published"}
-_YEAR_KEYS = {"replace", "rest_days", "make_up_working_days", "notes"}
-_REST_KEYS = {"date", "from", "to", "name", "name_en"}
-_WORK_KEYS = {"date", "name", "name_en"}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")  # not %A: that follows the locale
 _MAX_SPAN_DAYS = 31  # no State Council rest period is longer; a longer span is a typo
+_HINTS = {  # said when the field is missing
+    "replace": "true (this file gives the whole year) or false (it corrects single days of existing data)",
+    "name": "the holiday's name as in the notice, e.g. 春节",
+}
+
+
+class SourceFile(DataModel):
+    """The notice an override file copies: title, document number or URL, date."""
+
+    title: NonBlank
+    url_or_document_number: NonBlank
+    published: date
+
+
+class RestDayFile(DataModel):
+    """A rest day, ``{date, name}``, or a block of them, ``{from, to, name}`` (both ends included)."""
+
+    day: date | None = Field(default=None, alias="date")
+    first: date | None = Field(default=None, alias="from")
+    last: date | None = Field(default=None, alias="to")
+    name: NonBlank
+    name_en: NonBlank | None = None
+
+
+class WorkDayFile(DataModel):
+    """A make-up working day (调休上班) naming the holiday it serves."""
+
+    day: date = Field(alias="date")
+    name: NonBlank | None = None
+    name_en: NonBlank | None = None
+
+
+def _entry_form(value: Any) -> str:
+    return "named" if isinstance(value, dict) else "bare"
+
+
+# A make-up working day: a bare date, or a mapping with its holiday's name.
+WorkDayEntry = Annotated[Union[Annotated[date, Tag("bare")], Annotated[WorkDayFile, Tag("named")]],
+                         Discriminator(_entry_form)]
+
+
+class YearFile(DataModel):
+    replace: bool  # true: the file gives the whole year; false: it corrects single days
+    rest_days: tuple[RestDayFile, ...] | None = ()
+    make_up_working_days: tuple[WorkDayEntry, ...] | None = ()
+    notes: str | None = None
+
+
+class OverrideFile(DataModel):
+    """A calendar override file (``calendars/README.md``)."""
+
+    schema_: str = Field(alias="schema")
+    source: SourceFile
+    years: Annotated[dict[str, YearFile], NON_EMPTY]  # a year such as 2027 -> its schedule
+    notes: str | None = None
 
 
 class _Problems:
@@ -303,98 +354,62 @@ class _Problems:
 
 
 def _parse_override(doc: Document) -> _Override:
+    """The file's shape validated by :class:`OverrideFile`, then what one field cannot say alone."""
+    parsed = validate_model(OverrideFile, doc, hints=_HINTS)
+    spec = parsed.model
+    if spec is None:
+        raise CalendarDataError(parsed.problems)
     p = _Problems(doc)
-    data = doc.data
-    if not isinstance(data, dict):
-        p.add((), "a calendar override file must be a mapping with schema, source and years")
-        p.raise_if_any()
-    _unknown_keys(p, data, _TOP_KEYS, ())
-    if data.get("schema") != SCHEMA:
-        p.add(("schema",), f"schema must be {SCHEMA!r}, got {data.get('schema')!r}")
-    if "notes" in data and not isinstance(data["notes"], str):
-        p.add(("notes",), "notes must be text")
-    title = reference = published = ""
-    source = data.get("source")
-    if not isinstance(source, dict):
-        p.add(("source",), "source is required: a mapping with title, url_or_document_number and published")
-    else:
-        _unknown_keys(p, source, _SOURCE_KEYS, ("source",))
-        title = _text(p, source, "title", ("source",))
-        reference = _text(p, source, "url_or_document_number", ("source",))
-        day = _date(p, source.get("published"), ("source", "published"))
-        published = day.isoformat() if day else ""
-    years: list[_YearOverride] = []
-    raw_years = data.get("years")
-    if not isinstance(raw_years, dict) or not raw_years:
-        p.add(("years",), "years is required: a mapping from a year (e.g. 2027) to its schedule")
-    else:
-        for key, body in raw_years.items():
-            parsed = _parse_year(p, key, body)
-            if parsed is not None:
-                years.append(parsed)
+    p.items.extend(parsed.problems)
+    if spec.schema_ != SCHEMA:
+        p.add(("schema",), f"schema must be {SCHEMA!r}, got {spec.schema_!r}")
+    years = [year for key, body in spec.years.items() if (year := _parse_year(p, key, body)) is not None]
     p.raise_if_any()
-    return _Override(title, reference, published, tuple(years))
+    source = spec.source
+    return _Override(source.title, source.url_or_document_number, source.published.isoformat(), tuple(years))
 
 
-def _parse_year(p: _Problems, key: object, body: object) -> _YearOverride | None:
-    where: PathKey = ("years", str(key))
-    if isinstance(key, int) and not isinstance(key, bool):
-        year = key
-    elif isinstance(key, str) and key.isdigit():
-        year = int(key)
-    else:
+def _parse_year(p: _Problems, key: str, body: YearFile) -> _YearOverride | None:
+    where: PathKey = ("years", key)
+    if not key.isdigit():
         p.add(where, f"year must be a number such as 2027, got {key!r}")
         return None
+    year = int(key)
     if not 1949 <= year <= 2999:
         p.add(where, f"year {year} is out of range")
         return None
-    if not isinstance(body, dict):
-        p.add(where, "each year must be a mapping with replace, rest_days and make_up_working_days")
-        return None
-    _unknown_keys(p, body, _YEAR_KEYS, where)
-    if "notes" in body and not isinstance(body["notes"], str):
-        p.add(where + ("notes",), "notes must be text")
-    replace = body.get("replace")
-    if not isinstance(replace, bool):
-        p.add(where + ("replace",), "replace is required: true (this file gives the whole year) "
-                                    "or false (it corrects single days of existing data)")
-        replace = False
     rest: dict[date, Bilingual] = {}
     work: dict[date, Bilingual] = {}
-    for i, item in enumerate(_list(p, body, "rest_days", where)):
-        _parse_rest(p, year, item, where + ("rest_days", i), rest)
-    for i, item in enumerate(_list(p, body, "make_up_working_days", where)):
-        _parse_work(p, year, item, where + ("make_up_working_days", i), work, rest)
-    if replace and not rest:
+    for i, item in enumerate(body.rest_days or ()):
+        _add_rest(p, year, item, where + ("rest_days", i), rest)
+    for i, entry in enumerate(body.make_up_working_days or ()):
+        _add_work(p, year, entry, where + ("make_up_working_days", i), work, rest)
+    if body.replace and not rest:
         p.add(where + ("rest_days",), f"replace: true needs the year's rest days; an empty list would "
                                       f"remove every holiday of {year}")
-    if not replace and not rest and not work:
+    if not body.replace and not rest and not work:
         p.add(where, "nothing to change: list rest_days or make_up_working_days")
-    return _YearOverride(year, str(key), replace, rest, work)
+    return _YearOverride(year, key, body.replace, rest, work)
 
 
-def _parse_rest(p: _Problems, year: int, item: object, where: PathKey, rest: dict[date, Bilingual]) -> None:
-    if not isinstance(item, dict):
-        p.add(where, "a rest day is a mapping: {date, name} or {from, to, name}")
-        return
-    _unknown_keys(p, item, _REST_KEYS, where)
-    name = _name(p, item, where, required=True)
-    if "date" in item:
-        if "from" in item or "to" in item:
+def _add_rest(p: _Problems, year: int, item: RestDayFile, where: PathKey, rest: dict[date, Bilingual]) -> None:
+    if item.day is not None:
+        if item.first is not None or item.last is not None:
             p.add(where, "give either date or from/to, not both")
             return
-        first = last = _date(p, item["date"], where + ("date",), year)
-    elif "from" in item and "to" in item:
-        first = _date(p, item["from"], where + ("from",), year)
-        last = _date(p, item["to"], where + ("to",), year)
+        first = last = _in_year(p, item.day, where + ("date",), year)
+    elif item.first is not None and item.last is not None:
+        first = _in_year(p, item.first, where + ("from",), year)
+        last = _in_year(p, item.last, where + ("to",), year)
         if first and last and not 0 <= (last - first).days < _MAX_SPAN_DAYS:
             p.add(where + ("to",), f"to must be on or after from and at most {_MAX_SPAN_DAYS} days later")
             return
     else:
         p.add(where, "a rest day needs date, or from and to")
         return
-    if first is None or last is None or name is None:
+    if first is None or last is None:
         return
+    name = Bilingual(item.name, item.name_en or item.name)
     d = first
     while d <= last:
         if d in rest:
@@ -403,18 +418,20 @@ def _parse_rest(p: _Problems, year: int, item: object, where: PathKey, rest: dic
         d += timedelta(days=1)
 
 
-def _parse_work(p: _Problems, year: int, item: object, where: PathKey,
-                work: dict[date, Bilingual], rest: Mapping[date, Bilingual]) -> None:
-    if isinstance(item, dict):
-        _unknown_keys(p, item, _WORK_KEYS, where)
-        d = _date(p, item.get("date"), where + ("date",), year)
-        name = _name(p, item, where, required=False)
+def _add_work(p: _Problems, year: int, entry: date | WorkDayFile, where: PathKey,
+              work: dict[date, Bilingual], rest: Mapping[date, Bilingual]) -> None:
+    if isinstance(entry, WorkDayFile):
+        field: PathKey = where + ("date",)
+        if entry.name is None and entry.name_en is not None:
+            p.add(where + ("name_en",), "name_en needs name")
+        d = _in_year(p, entry.day, field, year)
+        name = Bilingual(entry.name, entry.name_en or entry.name) if entry.name is not None else None
     else:  # a bare date
-        d = _date(p, item, where, year)
+        field = where
+        d = _in_year(p, entry, field, year)
         name = None
     if d is None:
         return
-    field = where + ("date",) if isinstance(item, dict) else where
     if d.weekday() < 5:
         p.add(field, f"{d} is a {_WEEKDAYS[d.weekday()]}: a make-up working day must fall on a Saturday or Sunday "
                      f"(weekdays are working days anyway)")
@@ -425,56 +442,8 @@ def _parse_work(p: _Problems, year: int, item: object, where: PathKey,
     work[d] = name or Bilingual("调休上班日", "make-up working day")
 
 
-def _unknown_keys(p: _Problems, mapping: Mapping[Any, Any], allowed: set[str], where: PathKey) -> None:
-    for key in mapping:
-        if key not in allowed:
-            p.add(where + (str(key),), f"unknown key {key!r}; allowed: {', '.join(sorted(allowed))}")
-
-
-def _list(p: _Problems, body: Mapping[str, Any], key: str, where: PathKey) -> list[Any]:
-    value = body.get(key, [])
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        p.add(where + (key,), f"{key} must be a list")
-        return []
-    return value
-
-
-def _text(p: _Problems, mapping: Mapping[str, Any], key: str, where: PathKey) -> str:
-    value = mapping.get(key)
-    if not isinstance(value, str) or not value.strip():
-        p.add(where + (key,), f"{key} is required and must be non-empty text")
-        return ""
-    return value.strip()
-
-
-def _name(p: _Problems, item: Mapping[str, Any], where: PathKey, *, required: bool) -> Bilingual | None:
-    zh = item.get("name")
-    en = item.get("name_en")
-    if zh is None and not required:
-        if en is not None:
-            p.add(where + ("name_en",), "name_en needs name")
-        return None
-    if not isinstance(zh, str) or not zh.strip():
-        p.add(where + ("name",), "name is required: the holiday's name as in the notice, e.g. 春节")
-        return None
-    if en is not None and (not isinstance(en, str) or not en.strip()):
-        p.add(where + ("name_en",), "name_en must be non-empty text")
-        return None
-    return Bilingual(zh.strip(), en.strip() if isinstance(en, str) else zh.strip())
-
-
-def _date(p: _Problems, value: object, where: PathKey, year: int | None = None) -> date | None:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        p.add(where, f"expected a date as YYYY-MM-DD, got {value!r}")
-        return None
-    try:
-        d = date.fromisoformat(value)
-    except ValueError:
-        p.add(where, f"{value} is not a calendar date")
-        return None
-    if year is not None and d.year != year:
+def _in_year(p: _Problems, d: date, where: PathKey, year: int) -> date | None:
+    if d.year != year:
         p.add(where, f"{d} is outside the year {year} it is listed under")
         return None
     return d

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from .._core.bilingual import Bilingual
-from .._core.data_files import DataModel, parse_model
+from .._core.data_files import NON_EMPTY, DataModel, NonBlank, validate_model
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
 from .._core.safe_yaml import PathKey, load_document
@@ -163,15 +163,6 @@ class Coverage:
 # --------------------------------------------------------------------------- loading
 
 
-def _stripped(value: str) -> str:
-    if not value.strip():
-        raise ValueError("expected non-empty text")
-    return value.strip()
-
-
-NonBlank = Annotated[str, AfterValidator(_stripped)]
-
-
 class NoteFile(DataModel):
     zh: NonBlank
     en: NonBlank
@@ -198,7 +189,7 @@ class CoverageFile(DataModel):
     """``rules/coverage.yaml``."""
 
     schema_: Literal["legalcheck/coverage/1"] = Field(alias="schema")
-    reasons: Annotated[dict[str, NoteFile], Field(min_length=1)]  # reason code -> what it means
+    reasons: Annotated[dict[str, NoteFile], NON_EMPTY]  # reason code -> what it means
     instruments: dict[str, InstrumentEntriesFile]
 
 
@@ -206,8 +197,10 @@ def load_coverage(path: Path | None = None) -> CoverageSpec:
     """Read and validate ``coverage.yaml`` (default: ``rules/coverage.yaml``); every problem is reported."""
     path = path or data_dir("rules") / "coverage.yaml"
     doc = load_document(path, unique_keys=True)
-    spec = parse_model(CoverageFile, doc, RuleError)
-    problems: list[tuple[Location, str]] = []
+    parsed = validate_model(CoverageFile, doc)
+    spec, problems = parsed.model, parsed.problems
+    if spec is None:
+        raise RuleError(problems)
     for code in spec.reasons:
         if code in DERIVED_STATUSES or code == MISSING:
             problems.append((doc.locate(("reasons", code)), f"{code!r} is derived from the rules, not a reason"))

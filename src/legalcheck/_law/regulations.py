@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from .._core.bilingual import Bilingual
-from .._core.data_files import DataModel, parse_model
+from .._core.data_files import NON_EMPTY, DataModel, validate_model
 from .._core.errors import InputError, Location, RegulationError
 from .._core.paths import data_dir
 from .._core.safe_yaml import Document, PathKey, load_document
@@ -360,14 +360,14 @@ class ParagraphFile(DataModel):
 
     zh: Line
     en: EnglishLine | None = None
-    items: Annotated[tuple[ItemFile, ...], Field(min_length=1)] | None = None  # leave the key out if none
+    items: Annotated[tuple[ItemFile, ...], NON_EMPTY] | None = None  # leave the key out if none
 
 
 class ArticleFile(DataModel):
     number: Positive
     chapter: HeadingFile
     section: HeadingFile | None = None
-    paragraphs: Annotated[tuple[ParagraphFile, ...], Field(min_length=1)]
+    paragraphs: Annotated[tuple[ParagraphFile, ...], NON_EMPTY]
 
 
 class InstrumentFile(DataModel):
@@ -386,7 +386,7 @@ class InstrumentFile(DataModel):
     extract: bool = False  # only some articles are encoded; numbering need not start at 1
     translation_note: Line | None = None
     notes: tuple[Line, ...] = ()
-    articles: Annotated[tuple[ArticleFile, ...], Field(min_length=1)]
+    articles: Annotated[tuple[ArticleFile, ...], NON_EMPTY]
 
 
 def _check_headings(fail: Callable[[PathKey, str], None], articles: Sequence[ArticleFile], key: str) -> None:
@@ -426,8 +426,10 @@ def _source_digest(spec: InstrumentFile, directory: Path, fail: Callable[[PathKe
 def _parse_instrument(doc: Document, file: Path, directory: Path) -> Instrument:
     """The instrument of one file: its shape validated by :class:`InstrumentFile`, then what one
     field cannot say alone (dates in order, numbering, headings, the source text on disk)."""
-    spec = parse_model(InstrumentFile, doc, RegulationError)
-    problems: list[tuple[Location, str]] = []
+    parsed = validate_model(InstrumentFile, doc)
+    spec, problems = parsed.model, parsed.problems
+    if spec is None:
+        raise RegulationError(problems)
 
     def fail(path: PathKey, message: str) -> None:
         problems.append((doc.locate(path), message))
