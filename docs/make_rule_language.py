@@ -1,7 +1,7 @@
 """Write the "Event kinds" section of docs/rule-language.md from the event classes' declarations.
 
 Each event kind declares its label, its free-text fields and its facts on its class in
-``src/legalcheck/_model/case.py``; this section is made from them (tests/test_event_kinds.py fails
+``src/legalcheck/_model/case.py``; this section is made from them (tests/model/test_event_kinds.py fails
 when it is out of date). Run from a checkout:
 
     PYTHONPATH=src python docs/make_rule_language.py

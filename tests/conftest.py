@@ -20,7 +20,7 @@ from legalcheck._model.loader import case_from_document
 ENGINES = available_engines()
 
 # CI runs the property tests derandomized, so a landing never hinges on luck; local runs keep
-# exploring new examples (and a longer fuzz run is one command, see tests/test_fuzz.py).
+# exploring new examples (and a longer fuzz run is one command, see tests/evaluation/test_fuzz.py).
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")

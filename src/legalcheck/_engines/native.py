@@ -2,7 +2,7 @@
 
 It is the fast path and the oracle the durable-rules engine is tested against. Each
 predicate is compiled once into a single Python expression with the semantics of
-``_conditions.holds`` (``tests/test_engine_native.py`` holds the two together), so a
+``_conditions.holds`` (``tests/engines/test_engine_native.py`` holds the two together), so a
 rule costs about what the same test written by hand would. Only the rule's
 structure becomes code: field names and values enter the expression as ``repr``
 literals of str, int and bool (checked here), which cannot be anything but data.

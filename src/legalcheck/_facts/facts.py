@@ -11,7 +11,7 @@ here once, so rules compare plain fields instead of walking the tree.
 A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
 selected rules read (and those it reads itself), so that a check of a few rules costs
 about what the same few checks written by hand would. Every field is computed the same
-way whichever plan asks for it (``tests/test_fuzz.py`` holds plans to ``EVERY_FACT``).
+way whichever plan asks for it (``tests/evaluation/test_fuzz.py`` holds plans to ``EVERY_FACT``).
 """
 
 from __future__ import annotations

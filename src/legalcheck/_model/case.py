@@ -187,7 +187,7 @@ class _Event(_Model):
     """What every event has. Each kind declares, on its class and nowhere else, its ``kind``, its
     ``label`` in words, its ``free_text`` fields (the ones holding someone's own words, which
     redaction masks) and the ``facts`` it contributes to what engines see (``event_facts.py``);
-    tests/test_event_kinds.py checks that no kind lacks any of them.
+    tests/model/test_event_kinds.py checks that no kind lacks any of them.
     """
 
     label: ClassVar[Bilingual]

@@ -24,7 +24,7 @@ FactType = Literal["str", "int", "bool", "list", "day"]
 class DerivedFact:
     """A fact computed from the event, the case or the timeline, not copied from one field.
 
-    ``_facts/facts.py`` computes it by ``name``; ``tests/test_event_kinds.py`` checks that every
+    ``_facts/facts.py`` computes it by ``name``; ``tests/model/test_event_kinds.py`` checks that every
     declared derived fact has a computation there.
     """
 

@@ -28,7 +28,7 @@ from legalcheck._law.duties import load_duties
 from legalcheck._law.regulations import load_corpus
 from legalcheck._law.rules import load_ruleset
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "coverage.md"
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 CORPUS = load_corpus()

@@ -32,7 +32,7 @@ from legalcheck._model.case import (
 from legalcheck._model.event_facts import REASONS_GIVEN, DerivedFact, EventFacts, copied_fact_type
 from legalcheck._report.redact import Masker, _event
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 DOC = DOCS / "rule-language.md"
 # Fields of every event that are no fact of their own: the record's id and note (the date and the
 # acting agency are facts of every event).

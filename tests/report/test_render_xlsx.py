@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "examples" / "ledger" / "台账.xlsx"
 MAPPING = ROOT / "examples" / "ledger" / "台账映射.yaml"
 SHEETS = ["摘要", "发现", "待办", "输入问题", "标注-案件"]

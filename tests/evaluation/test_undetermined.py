@@ -25,7 +25,7 @@ from legalcheck._core.paths import data_dir
 from legalcheck._law.rules import load_ruleset
 from legalcheck._model.findings import Counts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 UNDETERMINED = EXAMPLES / "undetermined-missing-premises.yaml"
 AS_OF = dt.date(2025, 12, 1)

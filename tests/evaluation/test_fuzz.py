@@ -11,7 +11,7 @@ Cases are generated from the case model itself (every event kind with its fields
 an agency tree, with dates near official holidays. A few thousand examples run in CI;
 a longer run is one command::
 
-    LEGALCHECK_FUZZ_EXAMPLES=100000 pytest tests/test_fuzz.py
+    LEGALCHECK_FUZZ_EXAMPLES=100000 pytest tests/evaluation/test_fuzz.py
 
 (the largest test runs that many examples, the others in proportion; without it, about 2,500
 examples in all, under a minute on 2 cores).

@@ -29,7 +29,7 @@ from legalcheck._report.reporters.markdown import render_markdown
 from legalcheck._report.reporters.text import render_item, render_summary
 
 AS_OF = dt.date(2025, 12, 1)
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "violating-late-forward.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "violating-late-forward.yaml"
 HOSTILE = ("\x1b]0;owned\x07", "\x1b[2J", "\n", "\r", "\t", "\x00", "\x85", "\u2028", "\u2029", "\u202e",
            "\u2066", "\u200f", "\ufeff", "<script>alert(1)</script>", "<img src=x onerror=y>", "**", "# ", "|",
            "`", "[a](javascript:b)", "&amp;", "共 0 个案件", "陈秀英", "2025-06-20", "\\")

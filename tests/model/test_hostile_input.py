@@ -22,7 +22,7 @@ from legalcheck._core.safe_yaml import DEFAULT_LIMITS, Limits, load_document, pa
 from legalcheck._dates.calendar import load_calendar
 from legalcheck._model.loader import MAX_EVENTS, case_from_json, iter_cases, load_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "examples" / "_agencies.yaml"
 CASE_HEAD = f"id: x\nagency_registry: {REGISTRY}\nchannel: letter\ncategory: complaint\n"
 

@@ -1,6 +1,6 @@
 """Ledgers (信访台账) in: .xlsx and .csv rows read into cases through a mapping file.
 
-Run ``pytest tests/test_ledger.py --update-goldens`` to rewrite examples/ledger/_expected.json
+Run ``pytest tests/model/test_ledger.py --update-goldens`` to rewrite examples/ledger/_expected.json
 from the current results, then review the diff.
 """
 
@@ -25,7 +25,7 @@ from legalcheck._core.errors import InputError
 from legalcheck._model.case import Received
 from legalcheck._model.ledger import LedgerMapping, iter_inputs, load_mapping, parse_date, read_ledger
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "ledger"
 LEDGER = SAMPLE / "台账.xlsx"
 MAPPING = SAMPLE / "台账映射.yaml"

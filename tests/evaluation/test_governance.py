@@ -22,7 +22,7 @@ from legalcheck._core.paths import data_dir
 from legalcheck._law.rules import load_ruleset
 from legalcheck._model.case import Case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLEAN = str(ROOT / "examples" / "compliant-direct-letter.yaml")
 
 

@@ -19,7 +19,7 @@ from legalcheck._core.safe_yaml import Document
 from legalcheck._law.rules import load_ruleset
 from legalcheck._model.loader import case_from_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
 EXAMPLES_AS_OF = dt.date(2025, 12, 1)
 EXAMPLE_FILES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("_"))

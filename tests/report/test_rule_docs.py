@@ -16,7 +16,7 @@ from legalcheck._law.rules import RuleSet, load_ruleset
 from legalcheck._report.reporters.markdown import md
 from legalcheck._report.rule_docs import GENERATED_MARK, INDEX_NAME, render_rule_docs, rule_page_name, write_rule_docs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "rules"
 REGENERATE = "run `legalcheck rules docs --output docs/rules` and commit the result"
 

@@ -40,7 +40,7 @@ from legalcheck._engines.protocol import available_engines
 from legalcheck._model.loader import CaseInput, Job, iter_case_files
 from legalcheck._report.rendering import Rendering
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("_"))
 AS_OF = dt.date(2025, 12, 1)
 NATIVE = BatchOptions(as_of=AS_OF, engine="native")

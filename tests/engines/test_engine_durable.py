@@ -2,7 +2,7 @@
 
 Every behavioural test compares with the native engine, the oracle. The random query and
 case generators below model the project's vocabulary (``_facts.py``) and are also the
-throughput benchmark: ``python tests/test_engine_durable.py`` prints cases/second of both
+throughput benchmark: ``python tests/engines/test_engine_durable.py`` prints cases/second of both
 engines on 40 queries and 15-event cases (no timing is asserted in tests).
 """
 

@@ -28,7 +28,7 @@ from legalcheck._model.loader import load_case
 from legalcheck._report.redact import Masker, redact_item
 from legalcheck._report.reporters import html as _render_html
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "violating-late-forward.yaml"
 AS_OF = "2025-12-01"
 CliRun = Callable[..., tuple[int, str, str]]

@@ -21,7 +21,7 @@ from legalcheck._core.paths import data_dir
 from legalcheck._core.safe_yaml import parse_json, parse_yaml
 from legalcheck._model.loader import MAX_PROBLEMS, case_from_json, iter_cases, load_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "examples" / "_agencies.yaml"
 
 GOOD_YAML = f"""\

@@ -28,7 +28,7 @@ from legalcheck._report.reporters.html import (
     text_width,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 AS_OF = "2025-12-01"
 

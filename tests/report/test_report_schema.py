@@ -17,7 +17,7 @@ from legalcheck._cli import cli
 from legalcheck._core.paths import data_dir
 from legalcheck._law.rules import load_ruleset
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 AS_OF = "2025-12-01"
 

@@ -1,7 +1,7 @@
 """The legal corrections: several superiors per agency (双重领导), 本系统, the public security and
 justice administration kinds, lawful refusals, and ``unless_before`` in the rule language.
 
-The rules' own examples (tests/test_rule_examples.py) hold each correction's boundary pair on
+The rules' own examples (tests/law/test_rule_examples.py) hold each correction's boundary pair on
 both engines; this file tests the derived facts and loader behaviour the rules rest on.
 """
 
