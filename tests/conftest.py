@@ -41,6 +41,14 @@ def native() -> Evaluator:
     return Evaluator(engine="native")
 
 
+@pytest.fixture(scope="session")
+def durable() -> Evaluator:
+    """The durable-rules engine alone, for tests that compare it with the native one."""
+    if "durable" not in ENGINES:
+        pytest.skip("durable-rules not importable here")
+    return Evaluator(engine="durable")
+
+
 CliRun = Callable[..., tuple[int, str, str]]
 
 

@@ -91,11 +91,6 @@ def write_jsonl(path: Path, lines: list[str | dict[str, Any]]) -> None:
                             for line in lines), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def native() -> Evaluator:
-    return Evaluator(engine="native")
-
-
 @pytest.fixture
 def force_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """Use worker processes even for a handful of inputs (the tests' batches are small)."""

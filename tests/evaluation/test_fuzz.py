@@ -35,7 +35,6 @@ from hypothesis import strategies as st
 from legalcheck import Case, Evaluator, InputError, Report
 from legalcheck._core.safe_yaml import parse_json, parse_yaml
 from legalcheck._dates.calendar import default_calendar
-from legalcheck._engines.protocol import available_engines
 from legalcheck._facts.facts import BARE_EVENT_FIELDS, CASE_FIELDS, EVENT_FIELDS, FactPlan, case_facts
 from legalcheck._model.case import EVENT_KINDS, Event, agency_references
 from legalcheck._model.loader import case_from_document, case_from_json, referenced_agencies
@@ -257,19 +256,6 @@ def load(text: str, syntax: str) -> Case:
 
 as_of_dates = st.one_of(st.dates(dt.date(2022, 6, 1), dt.date(2026, 12, 31)),
                         st.builds(lambda d, k: d + dt.timedelta(days=k), dates, st.integers(0, 60)))
-
-
-@pytest.fixture(scope="module")
-def native() -> Evaluator:
-    return Evaluator(engine="native")
-
-
-@pytest.fixture(scope="module")
-def durable() -> Evaluator:
-    if "durable" not in available_engines():
-        pytest.skip("durable-rules not importable here")
-    pytest.importorskip("legalcheck._engines.durable")
-    return Evaluator(engine="durable")
 
 
 def _report_or_documented_error(evaluator: Evaluator, text: str, syntax: str, as_of: dt.date) -> Report | InputError:
