@@ -175,7 +175,7 @@ class _KindPlan:
     """What to compute for the events of one kind."""
 
     copied: tuple[str, ...]  # fields copied as they are
-    dates: tuple[tuple[str, str], ...]  # (date field, fact name) pairs
+    dates: dict[str, str]  # date field -> the name of its day-number fact
     to_agency: bool
     from_agency: bool
     derived: dict[str, DerivedValue]  # fact name -> computation
@@ -183,7 +183,7 @@ class _KindPlan:
 
 def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
     return _KindPlan(copied=tuple(name for name in declared.copied if name in event),
-                     dates=tuple((name, f"{name}_day") for name in declared.dates if f"{name}_day" in event),
+                     dates={name: f"{name}_day" for name in declared.dates if f"{name}_day" in event},
                      to_agency=declared.to_agency, from_agency=declared.from_agency,
                      derived={fact.name: _DERIVED[fact.name] for fact in declared.derived
                               if fact.name in event and fact.name in _DERIVED})
@@ -439,7 +439,7 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree, wante
         value = data[name]
         if value is not None:
             fact[name] = value.value if isinstance(value, Enum) else value
-    for field, name in wanted.dates:
+    for field, name in wanted.dates.items():
         fact[name] = data[field].toordinal()
     for name, compute in wanted.derived.items():
         value = compute(case, event, tree)
