@@ -183,7 +183,7 @@ def test_bad_line_in_the_middle_of_jsonl_is_reported_by_line_and_the_rest_checke
     assert [(item.source, item.report is not None) for item in items] == [
         (f"{path}:1", True), (f"{path}:2", True), (f"{path}:3", False), (f"{path}:5", False), (f"{path}:6", True)]
     assert str(items[2].error) == f"{path}:3:24: JSON syntax error: Expecting value"
-    [(location, message)] = items[3].error.problems  # type: ignore[union-attr]
+    [(location, message)] = [(p.location, p.message) for p in items[3].error.problems]  # type: ignore[union-attr]
     assert (location.line, location.field, message) == (5, "headcount", "Input should be greater than or equal to 1 "
                                                                         "(got 0)")
 

@@ -199,7 +199,7 @@ def test_check_bag_takes_text_dicts_and_cases_in_order(client: Client, tmp_path:
     assert all(report is not None for report in reports)
     assert len({(r.case_id, r.counts, r.findings) for r in reports if r is not None}) == 1
     assert items[4].error is not None and items[4].report is None
-    assert items[4].error.problems[0][0].file == "partition-00001" and items[4].error.problems[0][0].line == 2
+    assert items[4].error.problems[0].location.file == "partition-00001" and items[4].error.problems[0].location.line == 2
     assert items[5].error is not None and "not int" in str(items[5].error)
 
 

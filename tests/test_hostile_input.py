@@ -69,7 +69,7 @@ def test_python_tags_in_a_case_are_refused_and_never_run(tmp_path: Path, tag: st
     path = write(tmp_path, "a.yaml", CASE_HEAD + f"title: {value}\n")
     with pytest.raises(CaseError) as info:
         load_case(path)
-    [(location, message)] = info.value.problems
+    [(location, message)] = [(p.location, p.message) for p in info.value.problems]
     assert (location.line, location.column, location.field) == (5, 8, "title")
     assert message.endswith("is not allowed: these files hold plain data only "
                             "(mappings, lists, text, numbers, true/false, null)")

@@ -45,7 +45,7 @@ def problems_of(path: Path) -> list[str]:
     """Every problem ``path`` is rejected for, as ``file:line:col: field: message`` lines."""
     with pytest.raises(InputError) as info:
         load_case(path)
-    return [f"{loc}: {message}" for loc, message in info.value.problems]
+    return [f"{loc}: {message}" for loc, message in ((p.location, p.message) for p in info.value.problems)]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -333,7 +333,7 @@ def test_bad_rule_yaml_syntax_is_a_located_error(rules_copy: Path, tmp_path: Pat
                     encoding="utf-8")
     with pytest.raises(InputError) as info:
         Evaluator(engine="native", rules_dir=rules_copy, packs_dir=tmp_path / "no-packs")
-    [(location, message)] = info.value.problems
+    [(location, message)] = [(p.location, p.message) for p in info.value.problems]
     line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "[violation" in l)
     # libyaml notices on the next line (the ":" of the next key); the message says where "[" was opened.
     assert (location.file, location.line, location.column) == (str(path), line + 1, 15)
@@ -348,7 +348,7 @@ def test_misspelt_rule_key_names_file_line_field_and_suggestion(rules_copy: Path
     line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("effective_from"))
     with pytest.raises(RuleError) as info:
         Evaluator(engine="native", rules_dir=rules_copy, packs_dir=tmp_path / "no-packs")
-    assert [f"{loc}: {message}" for loc, message in info.value.problems] == [
+    assert [f"{loc}: {message}" for loc, message in ((p.location, p.message) for p in info.value.problems)] == [
         f"{path}:1:1: effective_from: required field is missing",
         f"{path}:{line}:16: efective_from: unknown key 'efective_from'; did you mean 'effective_from'?",
     ]
@@ -361,7 +361,7 @@ def test_rule_with_a_python_tag_is_refused_before_anything_is_constructed(rules_
         "severity: violation", f"severity: !!python/object/apply:os.mkdir [{str(marker)!r}]"), encoding="utf-8")
     with pytest.raises(InputError) as info:
         Evaluator(engine="native", rules_dir=rules_copy, packs_dir=tmp_path / "no-packs")
-    [(location, message)] = info.value.problems
+    [(location, message)] = [(p.location, p.message) for p in info.value.problems]
     assert (location.file, location.line, location.field) == (str(path), 6, "severity")
     assert message.startswith("YAML tag '!!python/object/apply:os.mkdir' is not allowed")
     assert not marker.exists()

@@ -36,7 +36,7 @@ AGENCIES = ROOT / "examples" / "_agencies.yaml"
 
 def _problems(item: BatchItem) -> list[str]:
     assert isinstance(item.error, InputError)
-    return [f"{location}: {message}" for location, message in item.error.problems]
+    return [f"{location}: {message}" for location, message in ((p.location, p.message) for p in item.error.problems)]
 
 
 def _projection(item: BatchItem) -> dict[str, Any]:
@@ -286,7 +286,7 @@ def test_mapping_errors_are_located(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_mapping(path)
-    messages = [f"{location}: {message}" for location, message in info.value.problems]
+    messages = [f"{location}: {message}" for location, message in ((p.location, p.message) for p in info.value.problems)]
     assert any(m.startswith(f"{path}:5:") and "unknown event kind 'recieved'; did you mean 'received'?" in m
                for m in messages), messages
     assert any(m.startswith(f"{path}:6:1: layot:") and "did you mean 'layout'?" in m for m in messages), messages
