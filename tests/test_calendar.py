@@ -316,7 +316,7 @@ def test_yaml_syntax_error_and_missing_file_are_calendar_errors(tmp_path: Path) 
     with pytest.raises(CalendarDataError) as caught:
         load_calendar([write(tmp_path, "schema: [unclosed\n")])
     assert caught.value.problems[0].location.line is not None
-    with pytest.raises(CalendarDataError, match="cannot read"):
+    with pytest.raises(CalendarDataError, match="no such file"):
         load_calendar([tmp_path / "absent.yaml"])
 
 

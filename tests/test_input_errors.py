@@ -117,7 +117,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CaseError) as info:
         load_case(tmp_path / "nope.yaml")
-    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: cannot read file: No such file or directory"
+    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: no such file or directory"
 
 
 # --- validation: value, line, column, field path ------------------------------------------------
@@ -125,12 +125,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_invalid_date_points_at_the_value(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", GOOD_YAML.replace("date: 2025-06-20", "date: 2025-02-30"))
-    assert problems_of(path) == [f"{path}:11:11: events[2].date: invalid date '2025-02-30' (expected YYYY-MM-DD)"]
+    assert problems_of(path) == [f"{path}:11:11: events[2].date: invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)"]
 
 
 def test_invalid_date_in_a_flow_mapping(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", GOOD_YAML.replace("registered, date: 2025-06-03", "registered, date: 2025-6-3"))
-    assert problems_of(path) == [f"{path}:9:30: events[1].date: invalid date '2025-6-3' (expected YYYY-MM-DD)"]
+    assert problems_of(path) == [f"{path}:9:30: events[1].date: invalid date '2025-6-3' (expected YYYY-MM-DD or 2025年4月7日)"]
 
 
 def test_missing_field_points_at_the_mapping_that_lacks_it(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_missing_field_points_at_the_mapping_that_lacks_it(tmp_path: Path) -> No
 
 def test_wrong_type_says_what_it_got(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", GOOD_YAML.replace("channel: online", "channel: online\nheadcount: many"))
-    assert problems_of(path) == [f"{path}:6:12: headcount: Input should be a valid integer (got 'many')"]
+    assert problems_of(path) == [f"{path}:6:12: headcount: expected a whole number (got 'many')"]
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", text)
     assert problems_of(path) == [
         f"{path}:5:10: channel: 'onlin' is not one of letter, online, phone, fax, email, visit; did you mean 'online'?",
-        f"{path}:11:11: events[2].date: invalid date '2025-02-30' (expected YYYY-MM-DD)",
+        f"{path}:11:11: events[2].date: invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)",
         f"{path}:10:5: events[2].to: required field is missing",
     ]
 
@@ -232,7 +232,7 @@ def test_json_validation_errors_have_line_and_column(tmp_path: Path) -> None:
     document = {"id": "x", "agency_registry": str(REGISTRY), "channel": "letter", "category": "complaint",
                 "events": [{"kind": "received", "date": "2025-02-30", "agency": "hx-pb"}]}
     path = write(tmp_path, "a.json", json.dumps(document, indent=2))
-    assert problems_of(path) == [f"{path}:9:15: events[0].date: invalid date '2025-02-30' (expected YYYY-MM-DD)"]
+    assert problems_of(path) == [f"{path}:9:15: events[0].date: invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)"]
 
 
 def test_jsonl_errors_name_the_line_of_the_file(tmp_path: Path) -> None:
@@ -247,7 +247,7 @@ def test_jsonl_errors_name_the_line_of_the_file(tmp_path: Path) -> None:
     assert [item.case is not None for item in items] == [True, False, False, True]
     column = json.dumps(bad).index('"2025-03-33"') + 1
     assert [str(item.error) for item in items if item.error] == [
-        f"{path}:3:{column}: events[0].date: invalid date '2025-03-33' (expected YYYY-MM-DD)",
+        f"{path}:3:{column}: events[0].date: invalid date '2025-03-33' (expected YYYY-MM-DD or 2025年4月7日)",
         f"{path}:4:12: JSON syntax error: Expecting property name enclosed in double quotes",
     ]
 
@@ -280,7 +280,7 @@ def test_cli_bad_case_exits_2_with_the_location_and_no_traceback(
                              capsys, monkeypatch)
     assert code == 2
     assert out.splitlines() == [
-        f"{path}:11:11: events[2].date: input error: invalid date '2025-02-30' (expected YYYY-MM-DD)",
+        f"{path}:11:11: events[2].date: input error: invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)",
         "1 case(s): 0 checked, 1 rejected; 0 violation(s)",
         "rejected: 1 invalid date",
     ]

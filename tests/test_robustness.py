@@ -331,7 +331,7 @@ def test_redacting_a_rejected_item_keeps_schema_words_and_dates() -> None:
                        (Location("cases/a.yaml", 4, 1, "channel"), "'陈秀英' is not one of 'letter', 'visit'")])
     masked = redact_item(BatchItem("cases/a.yaml", error=error))
     assert isinstance(masked.error, CaseError)
-    assert [m for _, m in ((p.location, p.message) for p in masked.error.problems)] == ["invalid date '2025-02-30' (expected YYYY-MM-DD)",
+    assert [m for _, m in ((p.location, p.message) for p in masked.error.problems)] == ["invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)",
                                                      "〔值1〕 is not one of 'letter', 'visit'"]
 
 

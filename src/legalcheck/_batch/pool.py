@@ -189,7 +189,7 @@ class Summary:
         """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
         if not self.reasons:
             return ""
-        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], reason_label(kv[0], "en")))
         if lang == "zh":
             return "拒收原因：" + "，".join(f"{reason_label(code, lang)} {count}" for code, count in ranked)
         return "rejected: " + ", ".join(f"{count} {reason_label(code, lang)}" for code, count in ranked)

@@ -152,7 +152,7 @@ def _problem(error: Any, root: type[BaseModel]) -> tuple[ProblemCode, dict[str, 
         return "missing-kind", {}
     if kind == "missing":
         return "missing-field", {}
-    if kind.startswith("date") and kind != "date_type" or kind == "date_type" and isinstance(value, str):
+    if kind.startswith("date_") and (kind != "date_type" or isinstance(value, str)):
         return "bad-date", {"value": shorten(value)}
     if kind == "string_unicode":
         return "not-unicode", {}
@@ -236,7 +236,7 @@ def _normalise(data: Any, exc: ValidationError) -> tuple[bool, list[tuple[tuple[
             value, path, choices = (error.get("ctx") or {}).get("tag"), path + ("kind",), list(EVENT_KINDS)
         elif kind in ("enum", "literal_error"):
             choices = _QUOTED.findall(str((error.get("ctx") or {}).get("expected", "")))
-        elif kind.startswith("date") and isinstance(value, str):
+        elif kind.startswith("date_") and isinstance(value, str):
             iso = _zh_date(value)
             if iso is not None and _replace(data, path, iso):
                 changed = True
