@@ -15,7 +15,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
-from test_fuzz import cases
 
 import legalcheck
 from legalcheck import PROBLEM_CODES, AgencyRegistry, Case, CaseError, Location, Problem
@@ -25,6 +24,7 @@ from legalcheck._core.errors import problem_codes
 from legalcheck._model import loader
 from legalcheck._model.case import EVENT_CLASSES, EVENT_KINDS
 from legalcheck._model.fields import build_parse_table, field_names, parse_table
+from test_fuzz import cases
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -123,9 +123,9 @@ def test_every_route_names_an_unknown_agency() -> None:
     del data["agency_registry"]
     registry = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
     registry["agencies"] = [a for a in registry["agencies"] if a["id"] != data["events"][0]["agency"]]
-    for given in (registry, AgencyRegistry.model_validate_json(json.dumps(registry))):
+    for supplied in (registry, AgencyRegistry.model_validate_json(json.dumps(registry))):
         with pytest.raises(CaseError) as info:
-            legalcheck.load_case(data, registry=given)
+            legalcheck.load_case(data, registry=supplied)
         assert "unknown-agency" in info.value.codes
         assert any(p.location.field == "events[0].agency" for p in info.value.problems)
 
@@ -229,7 +229,14 @@ def test_problem_codes_are_one_table_in_both_languages() -> None:
 
 
 def test_docs_list_every_problem_code_with_both_meanings() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_errors", ROOT / "docs" / "make_errors.py")
+    assert spec is not None and spec.loader is not None
+    make_errors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_errors)
     text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert text == make_errors.page(), "docs/errors.md is stale: PYTHONPATH=src python docs/make_errors.py"
     rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (.+?) \|", text, re.MULTILINE))
     assert set(rows) == set(PROBLEM_CODES)
     for code, kind in PROBLEM_CODES.items():
@@ -431,6 +438,19 @@ def test_a_registry_named_in_chinese_is_used_and_never_reported_as_a_bad_case(tm
     assert "机关名录（schema: legalcheck/agencies/1） 1" in result.output
 
 
+def test_a_json_registry_is_recognised_by_content_too(tmp_path: Path) -> None:
+    registry = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    (tmp_path / "机构.json").write_text(json.dumps(registry, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "case.json").write_text(json.dumps({**_raw(EXAMPLES / "compliant-direct-letter.yaml"),
+                                                    "agency_registry": "机构.json"}, default=str, ensure_ascii=False),
+                                        encoding="utf-8")
+    skipped: list[tuple[str, str]] = []
+    items = list(check_paths([tmp_path], BatchOptions(as_of=dt.date(2025, 12, 1), engine="native"),
+                             on_skip=lambda path, reason: skipped.append((Path(path).name, reason))))
+    assert [(Path(i.source).name, i.error) for i in items] == [("case.json", None)]
+    assert skipped == [("机构.json", "agency registry (schema legalcheck/agencies/1)")]
+
+
 # --- 6 and 7. a schema that explains itself; a template to start from -----------------------------
 
 
@@ -452,6 +472,7 @@ def test_every_property_and_event_kind_of_the_case_schema_is_described() -> None
     channel = document["properties"]["channel"]
     assert channel["x-required"] is True and channel["x-article"] == "《信访工作条例》第十七条"
     assert channel["x-values"]["visit"] == {"zh": "走访", "en": "visit"}
+    assert "《信访工作条例》第十七条" in channel["description"] and "(2022) Art. 17;" in channel["description"]
     address = document["$defs"]["Petitioner"]["properties"]["address"]
     assert address["x-required"] is False and "书面告知义务无法确定" in address["x-when-absent"]["zh"]
     assert "written-notice duties are undetermined" in address["description"]

@@ -8,11 +8,11 @@ import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ._core.vocabulary import Lang
 from ._engines.protocol import EngineName
 from ._evaluation.evaluator import Evaluator
 from ._model.case import Case
 from ._model.findings import Finding, Report
-from ._core.vocabulary import Lang
 from ._model.loader import CaseSource, RegistrySource
 from ._model.loader import load_case as _load_case
 

@@ -269,7 +269,8 @@ def as_unit(record: Any, name: str, number: int) -> Job | CaseInput:
             return CaseInput(source, None, CaseError.at(code="not-json-value", detail=exc, file=source))
         return Job(source, name, number, text)
     return CaseInput(source, None, CaseError.at(
-        code="unsupported-source", detail=f"a case record must be JSON text, a dict or a Case, not {type(record).__name__}",
+        code="unsupported-source",
+        detail=f"a case record must be JSON text, a dict or a Case, not {type(record).__name__}",
         file=source))
 
 

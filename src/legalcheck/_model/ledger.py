@@ -410,7 +410,8 @@ class _RowReader:
             agency_id = self.builder.agency_ids.get(str(translated)) if translated is not None else None
         if agency_id is None:
             self.fail(where, "unknown-agency", id=shorten(text),
-                      suggestion=_suggest(text, [*self.builder.agency_ids, *self.builder.mapping.tables.get("agency", {})]))
+                      suggestion=_suggest(text, [*self.builder.agency_ids,
+                                                 *self.builder.mapping.tables.get("agency", {})]))
         return agency_id
 
     def source(self, spec: FromColumn | Constant, name: str, where_default: Cell) -> tuple[Any, Cell] | None:
@@ -567,7 +568,8 @@ class _Builder:
                 if kind is None:
                     continue
                 if kind not in EVENT_KINDS:
-                    reader.fail(where, "unknown-event-kind", kind=shorten(kind), suggestion=_suggest(str(kind), EVENT_KINDS))
+                    reader.fail(where, "unknown-event-kind", kind=shorten(kind),
+                                suggestion=_suggest(str(kind), EVENT_KINDS))
                     continue
                 got = reader.event(str(kind), steps.date, steps.agency, steps.attributes)
                 if got is not None:

@@ -37,7 +37,6 @@ from typing import Annotated, Any, TypeVar, Union
 from pydantic import BaseModel, ValidationError
 
 from .._core.errors import CaseError, InputError, Location, Problem, ProblemCode, UnvalidatedCaseError
-from .._core.vocabulary import Lang
 from .._core.safe_yaml import (
     DEFAULT_LIMITS,
     Document,
@@ -51,6 +50,7 @@ from .._core.safe_yaml import (
     read_bytes,
     shorten,
 )
+from .._core.vocabulary import Lang
 from .case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
 from .fields import parse_table
 
@@ -610,7 +610,8 @@ def _load_source(source: CaseSource, registry: RegistrySource | None, base_dir: 
     if isinstance(source, str | os.PathLike):
         return _load_file(Path(source), limits, base_dir=base, registry=given)[0]
     raise CaseError([Problem(Location(), "unsupported-source",
-                             {"detail": f"{type(source).__name__} (give a path, a dict, YAML or JSON text, or bytes)"})])
+                             {"detail": f"{type(source).__name__} (give a path, a dict, YAML or JSON text, "
+                                        "or bytes)"})])
 
 
 def _is_text(source: str) -> bool:
@@ -727,7 +728,8 @@ def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None
     """Case files under ``paths``, directories recursively, in a deterministic order.
 
     Hidden files, files named ``_*`` and files that declare themselves agency registries
-    (``schema: legalcheck/agencies/1``, whatever their name) under a directory are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
+    (``schema: legalcheck/agencies/1``, whatever their name) under a directory are not cases,
+    nor is anything in a directory holding a ``.legalcheck-skip`` file
     (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one
     at a time with sorted entries, so memory is bounded by the largest directory, not by
     the whole tree; symlinked directories are not followed (no loops). Every entry is
@@ -802,12 +804,12 @@ def _classify(entry: os.DirEntry[str]) -> bool | str | InputError:
     if entry.is_file():
         return REGISTRY_SKIP if _declares_registry(entry.path) else False
     if entry.is_symlink() and not os.path.exists(entry.path):
-        return InputError.at(code="not-found", file=entry.path)
+        return InputError.at(code="broken-link", target=shorten(os.readlink(entry.path)), file=entry.path)
     return InputError.at(code="not-regular-file", detail=" (a FIFO, socket or device); not read", file=entry.path)
 
 
 REGISTRY_SKIP = "agency registry (schema legalcheck/agencies/1)"
-_REGISTRY_HEAD = re.compile(rb'^\s*"?schema"?\s*:\s*["\']?legalcheck/agencies/1\b', re.MULTILINE)
+_REGISTRY_HEAD = re.compile(rb'^(?:\xef\xbb\xbf)?\s*\{?\s*"?schema"?\s*:\s*["\']?legalcheck/agencies/1\b', re.MULTILINE)
 _HEAD_BYTES = 4096
 
 

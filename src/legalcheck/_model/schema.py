@@ -7,6 +7,7 @@ code in the report schema. The words come from docs/case-fields.yaml and the eve
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .._core.errors import PROBLEM_CODES
@@ -34,12 +35,33 @@ def _field_path(model: str, name: str) -> str | None:
 _KIND_OF_CLASS = {cls.__name__: kind for kind, cls in zip(EVENT_KINDS, EVENT_CLASSES)}
 
 
+_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
+_PROVISION = re.compile(r"^第(.+?)条(?:第(.+?)款)?(?:第(.+?)项)?$")
+
+
+def _number(numeral: str) -> int:
+    """一 .. 九十九 as a number."""
+    if "十" not in numeral:
+        return _DIGITS[numeral]
+    tens, _, ones = numeral.partition("十")
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def article_en(label: str) -> str:
+    """``第三十四条第一款`` -> ``Art. 34(1)``; a label of another shape is returned as it is."""
+    match = _PROVISION.match(label)
+    if match is None:
+        return label
+    article, paragraph, item = (_number(g) if g else None for g in match.groups())
+    return f"Art. {article}" + (f"({paragraph})" if paragraph else "") + (f"({item})" if item else "")
+
+
 def _describe(entry: FieldName, required: bool) -> dict[str, Any]:
     zh = [entry.name.zh]
     en = [entry.name.en]
     if entry.article:
         zh.append(f"依据：{INSTRUMENT}{entry.article}")
-        en.append(f"law: Petition Work Regulations (2022) {entry.article}")
+        en.append(f"law: Petition Work Regulations (2022) {article_en(entry.article)}")
     if required:
         zh.append("必填")
         en.append("required")
@@ -91,7 +113,8 @@ def report_schema() -> dict[str, Any]:
     document = Report.model_json_schema(by_alias=True, mode="serialization")
     defs = document.setdefault("$defs", {})
     defs["ProblemCode"] = {
-        "description": "输入问题的稳定代码（见 docs/errors.md） / The stable code of an input problem (docs/errors.md).",
+        "description": "输入问题的稳定代码（见 docs/errors.md） / "
+                       "The stable code of an input problem (docs/errors.md).",
         "oneOf": [{"const": code, "description": f"{kind.meaning.zh} / {kind.meaning.en}"}
                   for code, kind in PROBLEM_CODES.items()],
     }

@@ -277,7 +277,8 @@ def _ledger_copies(workbook: Workbook, items: Sequence[BatchItem], ledgers: Sequ
             elif isinstance(item.error, InputError):
                 for problem in item.error.problems:
                     if problem.location.cell is not None:
-                        _mark(marks, problem.location.cell, "input", f"{word('input_error', lang)}：{problem.text(lang)}")
+                        _mark(marks, problem.location.cell, "input",
+                              f"{word('input_error', lang)}：{problem.text(lang)}")
         title = _sheet_title(workbook, f"{_label('标注', 'Marked', lang)}-{ledger.sheet.name or path.stem}")
         copy = workbook.create_sheet(title)
         personal = _personal_columns(mapping, ledger.sheet.rows[mapping.header_row - 1]
