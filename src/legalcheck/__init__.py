@@ -7,30 +7,47 @@
 
 For batches (files, directories, JSON Lines), ``check_paths`` yields one ``BatchItem`` per
 input, in input order, with a report or the error that rejected it; memory stays flat.
+
+``load_case`` reads a path, a dict, YAML or JSON text or bytes through one validation; bad
+input raises ``CaseError``, whose ``problems`` each carry a ``Location`` and a stable ``code``
+(``PROBLEM_CODES`` lists them with their meaning in Chinese and English).
 """
 
-from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
+from ._api import check, is_compliant, iter_findings, load_case
 from ._batch.pool import BatchItem, BatchOptions, check_paths
-from ._core.errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
+from ._core.errors import (
+    PROBLEM_CODES,
+    CaseError,
+    EngineUnavailable,
+    InputError,
+    LegalcheckError,
+    Location,
+    Problem,
+    UnvalidatedCaseError,
+)
 from ._core.version import __version__
 from ._evaluation.evaluator import Evaluator
-from ._model.case import Case
+from ._model.case import AgencyRegistry, Case
 from ._model.findings import Finding, Report, Undetermined
 
 __all__ = [
+    "PROBLEM_CODES",
+    "AgencyRegistry",
     "BatchItem",
     "BatchOptions",
     "Case",
     "CaseError",
+    "EngineUnavailable",
     "Evaluator",
     "Finding",
     "InputError",
     "LegalcheckError",
+    "Location",
+    "Problem",
     "Report",
     "Undetermined",
     "UnvalidatedCaseError",
     "__version__",
-    "case_from_dict",
     "check",
     "check_paths",
     "is_compliant",

@@ -1,4 +1,5 @@
-"""The three verbs, on a default evaluator per engine built on first use."""
+"""The library verbs: ``load_case`` for every source, and ``check`` / ``is_compliant`` / ``iter_findings`` on a
+default evaluator per engine built on first use."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import datetime as dt
 import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
+from ._core.vocabulary import Lang
 from ._engines.protocol import EngineName
 from ._evaluation.evaluator import Evaluator
 from ._model.case import Case
 from ._model.findings import Finding, Report
-from ._model.loader import case_from_dict as _case_from_dict
+from ._model.loader import CaseSource, RegistrySource
 from ._model.loader import load_case as _load_case
 
 
@@ -25,19 +26,29 @@ def default_evaluator(engine: EngineName | None = None, calendar_files: tuple[Pa
     return Evaluator(engine=engine, calendar_files=calendar_files)
 
 
-def load_case(path: str | Path) -> Case:
-    """Read and validate one case file (YAML or JSON). Raises :class:`CaseError` on bad input."""
-    return _load_case(path)
+def load_case(source: CaseSource, *, registry: RegistrySource | None = None, base_dir: str | Path | None = None,
+              lang: Lang = "en") -> Case:
+    """Read and validate one case from any source; the one way a ``Case`` that ``check`` accepts is made.
 
+    ``source`` is a path (``str`` or ``pathlib.Path``; ``.yaml``, ``.yml`` or ``.json``), a mapping
+    (e.g. parsed JSON; ``datetime.date`` values and enum members are accepted), YAML or JSON text
+    (a ``str`` spanning lines or starting with ``{``), ``bytes``, or a ``Case`` to validate again.
+    Every route runs the same validation: values may be written as the Chinese labels the reports
+    print (``channel: 走访``, ``kind: 收到``) and dates as ``2025年4月7日``; they are normalised to the
+    identifiers and ISO dates that ``Case`` holds and dumps.
 
-def case_from_dict(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Case:
-    """Validate a mapping as a case, as ``load_case`` does a file: registry merged, references checked.
+    Agencies come from the case itself (``agencies``), from the registry file it names
+    (``agency_registry``, relative to the case file, or to ``base_dir`` — default the working
+    directory — for text and mappings), or from ``registry``: a path, a mapping or an
+    ``AgencyRegistry``, used instead of the file the case names. The returned case holds its
+    agencies and names no registry, so ``load_case(case.model_dump_json()) == case``.
 
-    ``agency_registry`` is resolved against ``base_dir`` (default: the working directory). Raises
-    :class:`CaseError`. A ``Case`` built with ``Case.model_validate`` skips this and is refused by
-    ``check`` with :class:`UnvalidatedCaseError` when its agencies do not resolve.
+    Raises :class:`CaseError`: ``error.problems`` lists every :class:`Problem` with its
+    :class:`Location` (file, line and column where there is text; the field path always) and a
+    stable ``code`` (``error.codes``; see docs/errors.md). ``lang="zh"`` words ``str(error)`` in
+    Chinese; ``problem.text(lang)`` gives either language.
     """
-    return _case_from_dict(data, base_dir=base_dir)
+    return _load_case(source, registry=registry, base_dir=base_dir, lang=lang)
 
 
 def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None = None, roll_over: bool = True,
@@ -45,7 +56,7 @@ def check(case: Case, *, as_of: dt.date | None = None, engine: EngineName | None
     """Check one case and return its report (findings, pending obligations, undetermined rules, receipt).
 
     Raises :class:`UnvalidatedCaseError` for a case whose agency references do not resolve
-    (one that did not come from ``load_case`` / ``case_from_dict``).
+    (one that did not come from ``load_case``).
 
     ``as_of`` (default: today) is the date the case is judged on: later events are not
     yet known, and unfulfilled obligations are pending or overdue relative to it.

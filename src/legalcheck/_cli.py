@@ -459,14 +459,35 @@ def rules_docs(output: Path) -> None:
 @click.option("--report", is_flag=True, help="The JSON Schema of reports instead of case files.")
 @click.option("--mapping", is_flag=True, help="The JSON Schema of ledger mapping files instead of case files.")
 def schema(report: bool, mapping: bool) -> None:
-    """Print the JSON Schema of case files (or of reports, or of ledger mappings)."""
-    from ._model.case import Case
-    from ._model.findings import Report
-    from ._model.ledger import LedgerMapping
+    """Print the JSON Schema of case files (or of reports, or of ledger mappings).
 
-    model = Report if report else LedgerMapping if mapping else Case
-    document = model.model_json_schema(by_alias=True, mode="serialization" if report else "validation")
+    Every property of a case file is described in Chinese and English: required or not, what
+    the check does when it is absent, and the article that defines it; the report schema lists
+    every input problem code.
+    """
+    from ._model.ledger import LedgerMapping
+    from ._model.schema import case_schema, report_schema
+
+    document = report_schema() if report else (LedgerMapping.model_json_schema(by_alias=True) if mapping
+                                                else case_schema())
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path | None, force: bool) -> None:
+    """Write a commented Chinese case template to PATH (or to standard output) to start a case file from."""
+    from ._model.fields import template_text
+
+    text = template_text()
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; give --force to overwrite it")
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"{path}: case template written (fill it in, then: legalcheck check {path})", err=True)
 
 
 @cli.command()
@@ -522,8 +543,8 @@ def main() -> None:
         exc.show()
         sys.exit(EXIT_BAD_INPUT)
     except InputError as exc:
-        for location, message in exc.problems:
-            click.echo(f"{location}: {message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"{problem.location}: {problem.text(exc.lang)}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except LegalcheckError as exc:
         click.echo(f"error: {exc}", err=True)

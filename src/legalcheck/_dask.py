@@ -115,7 +115,7 @@ def plan_shards(paths: Sequence[str | Path], *, files_per_shard: int = FILES_PER
             continue
         for item in iter_case_files([raw]):
             if isinstance(item, InputError):
-                pending.append(CaseInput(str(item.problems[0][0].file), None, item))
+                pending.append(CaseInput(str(item.problems[0].location.file), None, item))
             elif item.suffix.lower() == ".jsonl":
                 flush()
                 shards.append(Shard(url=str(item)))
@@ -150,7 +150,7 @@ def _url_jobs(url: str, limits: Limits) -> Iterator[Job | CaseInput]:
     try:
         handle = fsspec.open(url, "rb").open()
     except (OSError, ValueError) as exc:
-        yield CaseInput(url, None, CaseError.at(f"cannot read file: {exc}", file=url))
+        yield CaseInput(url, None, CaseError.at(code="unreadable", what="file", detail=exc, file=url))
         return
     with handle:
         yield from jsonl_jobs_from(url, handle, limits)
@@ -266,10 +266,12 @@ def as_unit(record: Any, name: str, number: int) -> Job | CaseInput:
         try:
             text = json.dumps(record, ensure_ascii=False, default=_json_value).encode("utf-8", "surrogatepass")
         except (TypeError, ValueError) as exc:
-            return CaseInput(source, None, CaseError.at(f"a case dict must hold JSON values: {exc}", file=source))
+            return CaseInput(source, None, CaseError.at(code="not-json-value", detail=exc, file=source))
         return Job(source, name, number, text)
     return CaseInput(source, None, CaseError.at(
-        f"a case record must be JSON text, a dict or a Case, not {type(record).__name__}", file=source))
+        code="unsupported-source",
+        detail=f"a case record must be JSON text, a dict or a Case, not {type(record).__name__}",
+        file=source))
 
 
 def _json_value(value: object) -> str:

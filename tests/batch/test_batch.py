@@ -58,14 +58,14 @@ def good_case(index: int) -> dict[str, Any]:
 
 # Kinds of bad input, each as (file suffix, content) and the reason the summary gives for it.
 BAD_INPUTS: dict[str, tuple[str, str, str]] = {
-    "yaml-syntax": (".yaml", "id: [unclosed\n", "YAML syntax error"),
-    "json-syntax": (".json", '{"id": }', "JSON syntax error"),
+    "yaml-syntax": (".yaml", "id: [unclosed\n", "yaml-syntax"),
+    "json-syntax": (".json", '{"id": }', "json-syntax"),
     "bad-date": (".yaml", "id: x\nchannel: letter\ncategory: complaint\nevents:\n"
-                          "  - {kind: received, date: 2025-02-30, agency: a}\n", "invalid date"),
-    "unknown-key": (".yaml", "id: x\nchannel: letter\ncategory: complaint\ncolour: red\n", "unknown key"),
-    "python-tag": (".yaml", "id: !!python/object/apply:os.getcwd []\n", "YAML tag not allowed"),
-    "not-mapping": (".yaml", "[1, 2]\n", "not a mapping"),
-    "missing": (".yaml", "id: x\n", "missing field"),
+                          "  - {kind: received, date: 2025-02-30, agency: a}\n", "bad-date"),
+    "unknown-key": (".yaml", "id: x\nchannel: letter\ncategory: complaint\ncolour: red\n", "unknown-field"),
+    "python-tag": (".yaml", "id: !!python/object/apply:os.getcwd []\n", "yaml-tag"),
+    "not-mapping": (".yaml", "[1, 2]\n", "not-a-mapping"),
+    "missing": (".yaml", "id: x\n", "missing-field"),
 }
 
 
@@ -110,8 +110,7 @@ def test_one_bad_file_never_stops_the_others(tmp_path: Path, native: Evaluator) 
     for item in items:
         summary.add(item)
     assert (summary.found, summary.checked, summary.rejected) == (8, 3, 5)
-    assert summary.reasons == {"YAML syntax error": 1, "invalid date": 1, "YAML tag not allowed": 1,
-                               "JSON syntax error": 1, "not a mapping": 1}
+    assert summary.reasons == {"yaml-syntax": 1, "bad-date": 1, "yaml-tag": 1, "json-syntax": 1, "not-a-mapping": 1}
     assert summary.reasons_text("en") == ("rejected: 1 JSON syntax error, 1 YAML syntax error, 1 YAML tag not allowed, "
                                           "1 invalid date, 1 not a mapping")
     assert summary.reasons_text("zh").startswith("拒收原因：JSON 语法错误 1，YAML 语法错误 1，")
@@ -178,9 +177,8 @@ def test_bad_line_in_the_middle_of_jsonl_is_reported_by_line_and_the_rest_checke
     assert [(item.source, item.report is not None) for item in items] == [
         (f"{path}:1", True), (f"{path}:2", True), (f"{path}:3", False), (f"{path}:5", False), (f"{path}:6", True)]
     assert str(items[2].error) == f"{path}:3:24: JSON syntax error: Expecting value"
-    [(location, message)] = items[3].error.problems  # type: ignore[union-attr]
-    assert (location.line, location.field, message) == (5, "headcount", "Input should be greater than or equal to 1 "
-                                                                        "(got 0)")
+    [(location, message)] = [(p.location, p.message) for p in items[3].error.problems]  # type: ignore[union-attr]
+    assert (location.line, location.field, message) == (5, "headcount", "0 is out of range (must be >= 1)")
 
 
 def test_worker_errors_and_reports_keep_their_line_numbers(tmp_path: Path, force_pool: None) -> None:
@@ -303,7 +301,7 @@ def test_an_internal_error_on_one_case_does_not_stop_the_batch(tmp_path: Path, n
     items = list(check_paths([tmp_path], NATIVE, evaluator=native))
     assert [i.report is not None for i in items] == [True, False, True]
     assert str(items[1].error) == "internal error while checking this input: OverflowError: date value out of range"
-    assert reason_of(items[1].error) == "internal error"
+    assert reason_of(items[1].error) == "internal-error"
 
 
 def test_bad_configuration_fails_at_once_not_per_case(tmp_path: Path) -> None:
@@ -338,10 +336,10 @@ def test_streaming_memory_does_not_grow_with_the_input(tmp_path: Path, native: E
 def test_summary_holds_counts_not_items() -> None:
     summary = Summary()
     for index in range(1000):
-        summary.add(BatchItem(f"s{index}", error=InputError.at("invalid date '2025-02-30'")))
+        summary.add(BatchItem(f"s{index}", error=InputError.at(code="bad-date", value="'2025-02-30'")))
     assert vars(summary).keys() == {"found", "checked", "rejected", "violations", "undetermined", "internal_errors",
                                     "reasons", "skipped"}
-    assert summary.reasons == {"invalid date": 1000}
+    assert summary.reasons == {"bad-date": 1000}
 
 
 # --- progress ----------------------------------------------------------------------------------------
@@ -413,7 +411,7 @@ def test_cli_text_format_says_why_inputs_were_rejected(tmp_path: Path, cli: Call
     populate(tmp_path, ["good", "yaml-syntax", "unknown-key"])
     code, out, err = cli("check", str(tmp_path), "--engine", "native", "--as-of", "2025-12-01", "--jobs", "1")
     assert code == 2 and err == ""
-    assert out.splitlines()[-3:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的键 1",
+    assert out.splitlines()[-3:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的字段 1",
                                      "跳过 1 个目录项（不是案件文件）：以下划线开头（共享文件，如机关名录） 1"]
 
 

@@ -199,7 +199,7 @@ def test_check_bag_takes_text_dicts_and_cases_in_order(client: Client, tmp_path:
     assert all(report is not None for report in reports)
     assert len({(r.case_id, r.counts, r.findings) for r in reports if r is not None}) == 1
     assert items[4].error is not None and items[4].report is None
-    assert items[4].error.problems[0][0].file == "partition-00001" and items[4].error.problems[0][0].line == 2
+    assert items[4].error.problems[0].location.file == "partition-00001" and items[4].error.problems[0].location.line == 2
     assert items[5].error is not None and "not int" in str(items[5].error)
 
 
@@ -260,7 +260,7 @@ def test_cli_cluster_writes_parts_and_summary_and_exits_as_a_local_run(cli: CliR
     assert sorted(p.name for p in out.iterdir()) == ["part-00000.jsonl", "part-00001.jsonl", "summary.json"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["found"] == summary["checked"] + summary["rejected"] == 401
-    assert summary["rejected_by_reason"] == {"JSON syntax error": 1}
+    assert summary["rejected_by_reason"] == {"json-syntax": 1}
     assert "401" in stderr and "summary.json" in stderr
 
     clean = write_shards(tmp_path / "clean", generated_cases(100, seed=17), 1, broken=False)

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from legalcheck._batch.pool import BatchItem, Summary
-from legalcheck._core.errors import CaseError, Location
+from legalcheck._core.errors import CaseError, Location, Problem
 from legalcheck._model.loader import load_case
 from legalcheck._report.redact import Masker, redact_item
 from legalcheck._report.reporters import html as _render_html
@@ -203,7 +203,7 @@ def test_duplicate_key_in_json_is_refused_with_line_and_field_as_in_yaml(cli: Cl
     problems = {r["source"]: r["problems"] for r in records if r.get("kind") == "input_error"}
     assert problems[str(tmp_path / "dup.json")] == [{
         "file": str(tmp_path / "dup.json"), "line": first + 1, "column": 4, "field": "events[2].date",
-        "message": f"duplicate key 'date' (first on line {first})"}]
+        "code": "duplicate-key", "message": f"duplicate key 'date' (first on line {first})"}]
     (jsonl,) = problems[str(tmp_path / "dup.jsonl") + ":2"]
     assert (jsonl["line"], jsonl["field"], jsonl["message"]) == (2, "events[0].date",
                                                                  "duplicate key 'date' (first on line 2)")
@@ -284,7 +284,7 @@ def test_integers_over_the_limit_are_refused_at_load_by_both_engines(cli: CliRun
     if "durable" in err and "unavailable" in err:
         pytest.skip("durable engine not available")
     assert code == 2, out + err
-    assert "headcount" in out and "less than or equal to 1000000000" in out and len(out) < 400
+    assert "headcount" in out and "超出范围（应 <= 1000000000）" in out and len(out) < 400
 
 
 # --- 6 and 8: redaction is linear and reaches rejected inputs --------------------------------------------------
@@ -326,13 +326,13 @@ def test_redact_masks_names_in_messages_keys_and_file_names_of_rejected_inputs(c
 
 
 def test_redacting_a_rejected_item_keeps_schema_words_and_dates() -> None:
-    error = CaseError([(Location("cases/a.yaml", 3, 5, "events[0].date"), "invalid date '2025-02-30' (expected "
-                                                                          "YYYY-MM-DD)"),
-                       (Location("cases/a.yaml", 4, 1, "channel"), "'陈秀英' is not one of 'letter', 'visit'")])
+    error = CaseError([Problem(Location("cases/a.yaml", 3, 5, "events[0].date"), "bad-date", {"value": "'2025-02-30'"}),
+                       Problem(Location("cases/a.yaml", 4, 1, "channel"), "unknown-value",
+                               {"value": "'陈秀英'", "choices": "letter, visit"})])
     masked = redact_item(BatchItem("cases/a.yaml", error=error))
     assert isinstance(masked.error, CaseError)
-    assert [m for _, m in masked.error.problems] == ["invalid date '2025-02-30' (expected YYYY-MM-DD)",
-                                                     "〔值1〕 is not one of 'letter', 'visit'"]
+    assert [m for _, m in ((p.location, p.message) for p in masked.error.problems)] == ["invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)",
+                                                     "〔值1〕 is not one of letter, visit"]
 
 
 # --- 7: clipping an HTML label is linear ---------------------------------------------------------------------

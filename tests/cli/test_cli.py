@@ -37,7 +37,7 @@ def test_malformed_file_exits_2_naming_file_line_and_field(cli, tmp_path: Path) 
     code, out, _ = cli("check", str(bad), "--as-of", "2025-12-01")
     assert code == 2
     line = next(i for i, l in enumerate(bad.read_text(encoding="utf-8").splitlines(), 1) if "2025-06-31" in l)
-    assert f"{bad}:{line}:" in out and "events[2].date" in out and "invalid date '2025-06-31'" in out
+    assert f"{bad}:{line}:" in out and "events[2].date" in out and "日期 '2025-06-31' 无效" in out
 
 
 def test_one_bad_file_does_not_stop_the_batch(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -130,7 +130,7 @@ def test_an_instrument_whose_rules_end_needs_a_source_or_a_reading(tmp_path: Pat
         load_ruleset(rules, data_dir("packs"))
     assert any("give until_source or until_reading for xftl-2005" in message
                and loc.file == str(ruleset_file) and loc.field == "instruments.xftl-2005"
-               for loc, message in info.value.problems)
+               for loc, message in ((p.location, p.message) for p in info.value.problems))
 
 
 def test_an_unknown_reading_for_an_end_is_refused(tmp_path: Path) -> None:
@@ -143,4 +143,4 @@ def test_an_unknown_reading_for_an_end_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as info:
         load_ruleset(rules, data_dir("packs"))
     assert any("unknown reading 'xftl-2005-until-2022-04-31'" in message
-               and loc.field == "instruments.xftl-2005.until_reading" for loc, message in info.value.problems)
+               and loc.field == "instruments.xftl-2005.until_reading" for loc, message in ((p.location, p.message) for p in info.value.problems))

@@ -170,7 +170,7 @@ def test_an_unknown_reason_code_is_refused_with_its_line(tmp_path: Path) -> None
     _edit(path, "xfgz-2022", lambda entries: entries[0].update(reason="too-hard"))
     with pytest.raises(RuleError) as info:
         load_coverage(path)
-    (location, message), = info.value.problems
+    (location, message), = [(p.location, p.message) for p in info.value.problems]
     assert location.line is not None and "unknown reason 'too-hard'" in message
 
 
@@ -308,7 +308,7 @@ def test_a_duty_with_the_wrong_fields_for_its_status_is_refused_with_its_line(tm
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(RuleError) as info:
         load_duties(path)
-    ((location, message),) = info.value.problems
+    ((location, message),) = [(p.location, p.message) for p in info.value.problems]
     assert location.file == str(path) and location.line is not None and index + 1 - 4 <= location.line <= index + 1
     assert location.field is not None and location.field.startswith("instruments.")
     assert "names the rules that check it" in message

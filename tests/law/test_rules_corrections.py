@@ -75,7 +75,7 @@ def test_an_unknown_other_superior_is_named_with_its_field() -> None:
             "events": [{"kind": "received", "date": "2025-06-02", "agency": "a"}]}
     with pytest.raises(CaseError) as info:
         case_from_document(Document(data, "x.yaml", ""), base_dir=RULE_DIR)
-    [(location, message)] = info.value.problems
+    [(location, message)] = [(p.location, p.message) for p in info.value.problems]
     assert location.field is not None and "other_superiors" in location.field and "unknown agency" in message
 
 

@@ -62,7 +62,7 @@ def _one_rule(rules_dir: Path) -> Path:
 def _problems(rules_dir: Path) -> list[str]:
     with pytest.raises(RuleError) as info:
         load_ruleset(rules_dir, None)
-    return [f"{loc}: {msg}" for loc, msg in info.value.problems]
+    return [f"{loc}: {msg}" for loc, msg in ((p.location, p.message) for p in info.value.problems)]
 
 
 def test_unknown_key_is_named_with_suggestion(rules_copy: Path) -> None:

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 import pytest
 
-from legalcheck import case_from_dict
+from legalcheck import load_case
 from legalcheck._core.bilingual import Bilingual
 from legalcheck._facts import facts as facts_module
 from legalcheck._facts.facts import EVENT_FIELDS, EVERY_FACT, case_facts, kind_fact_types
@@ -166,7 +166,7 @@ def test_a_copied_field_of_no_single_fact_type_is_refused() -> None:
 
 
 def test_declared_facts_reach_the_facts_engines_see() -> None:
-    case = case_from_dict({
+    case = load_case({
         "id": "k", "channel": "letter", "category": "complaint",
         "agencies": [{"id": "pb", "name": "信访局", "level": "county", "kind": "petition_bureau"},
                      {"id": "hrss", "name": "人社局", "level": "county", "kind": "government", "superior": "pb"}],

@@ -69,7 +69,7 @@ def test_python_tags_in_a_case_are_refused_and_never_run(tmp_path: Path, tag: st
     path = write(tmp_path, "a.yaml", CASE_HEAD + f"title: {value}\n")
     with pytest.raises(CaseError) as info:
         load_case(path)
-    [(location, message)] = info.value.problems
+    [(location, message)] = [(p.location, p.message) for p in info.value.problems]
     assert (location.line, location.column, location.field) == (5, 8, "title")
     assert message.endswith("is not allowed: these files hold plain data only "
                             "(mappings, lists, text, numbers, true/false, null)")
@@ -155,7 +155,7 @@ def test_very_deep_yaml_nesting_is_refused_by_the_parser_itself() -> None:
 def test_deep_json_nesting_is_refused() -> None:
     with pytest.raises(InputError, match=f"nesting deeper than {DEFAULT_LIMITS.max_depth} levels"):
         parse_json('{"a": ' + "[" * 100 + "]" * 100 + "}")
-    with pytest.raises(InputError, match="nested too deeply"):
+    with pytest.raises(InputError, match="nesting deeper than"):
         parse_json("[" * 100_000 + "]" * 100_000)
 
 
@@ -241,7 +241,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 def test_a_device_is_refused(tmp_path: Path) -> None:
     items = list(iter_cases(["/dev/zero"]))
-    assert [str(i.error) for i in items] == ["/dev/zero: not a regular file or directory"]
+    assert [str(i.error) for i in items] == ["/dev/zero: not a regular file"]
 
 
 def test_agency_registry_must_be_a_registry_file(tmp_path: Path) -> None:

@@ -166,7 +166,7 @@ def test_error_messages_are_masked() -> None:
                         f"Input should be a valid string (got {MOBILE_NUMBER}); id {ID_NUMBER}")])
     masked = redact_item(BatchItem("/cases/a.yaml", error=error))
     assert isinstance(masked.error, CaseError)
-    (location, message), = masked.error.problems
+    (location, message), = [(p.location, p.message) for p in masked.error.problems]
     assert location == Location("/cases/a.yaml", 3, 5, "petitioners[0].phone")
     assert leaks(message) == [] and "〔电话1〕" in message and "〔身份证号1〕" in message
 

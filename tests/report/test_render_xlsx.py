@@ -95,8 +95,8 @@ def test_workbook_sheets_findings_docket_and_summary(report: Path) -> None:
     for agency, count in by_agency.items():  # the findings sheet and the summary agree, agency by agency
         assert count == sum(1 for r in rows[1:] if r[5] == agency and r[3] == "违规")
     problems = _rows(workbook, "输入问题")
-    assert [(r[2], r[3], r[4]) for r in problems[1:]] == [("案件!O18", "受理日期", "invalid date"),
-                                                          ("案件!L43", "责任单位", "unknown agency")]
+    assert [(r[2], r[3], r[4]) for r in problems[1:]] == [("案件!O18", "受理日期", "日期无效"),
+                                                          ("案件!L43", "责任单位", "未知的机关")]
 
 
 def test_ledger_copy_marks_offending_cells_with_comments(report: Path) -> None:
@@ -107,7 +107,7 @@ def test_ledger_copy_marks_offending_cells_with_comments(report: Path) -> None:
                                                                      for row in original.iter_rows()]
     marked = {c.coordinate: c for row in copy.iter_rows() for c in row if c.comment is not None}
     assert marked["O18"].fill.fgColor.rgb.endswith("F4B084")
-    assert "invalid date '2025-02-30'" in marked["O18"].comment.text
+    assert "日期 '2025-02-30' 无效" in marked["O18"].comment.text
     assert "区人社局" in marked["L43"].comment.text
     findings, _, _ = _expected()
     late_forward = [c for c in marked.values() if "LC1003 违规" in c.comment.text]
@@ -202,7 +202,7 @@ def test_libreoffice_opens_the_workbook(soffice: str, report: Path, tmp_path: Pa
     _convert(soffice, report, "xlsx:Calc MS Excel 2007 XML", roundtrip)
     copy = load_workbook(roundtrip / "report.xlsx")["标注-案件"]
     comments = {c.coordinate: c.comment.text for row in copy.iter_rows() for c in row if c.comment}
-    assert "invalid date '2025-02-30'" in comments["O18"]
+    assert "日期 '2025-02-30' 无效" in comments["O18"]
     assert any("LC1003" in text for text in comments.values())
     assert copy["O18"].fill.fgColor.rgb.endswith("F4B084")
 

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
-import re
 import signal
 import threading
 import time
@@ -31,7 +30,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
-from .._core.errors import InputError, LegalcheckError
+from .._core.errors import PROBLEM_CODES, InputError, LegalcheckError
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits
 from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
@@ -102,54 +101,31 @@ class Output:
 
 # --- the summary --------------------------------------------------------------------------
 
-# Why an input was rejected, from the first problem's message: (pattern, English, Chinese).
-_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), en, zh) for p, en, zh in (
-    (r"^YAML syntax error", "YAML syntax error", "YAML 语法错误"),
-    (r"^JSON syntax error", "JSON syntax error", "JSON 语法错误"),
-    (r"^YAML tag .* is not allowed", "YAML tag not allowed", "不允许的 YAML 标签"),
-    (r"^duplicate key", "duplicate key", "重复的键"),
-    (r"^duplicate event id", "duplicate event id", "重复的事件编号"),
-    (r"^Input should be less than or equal", "number over the limit", "数值超过上限"),
-    (r"^document (expands to|has) more than", "too many nodes (YAML aliases?)", "节点过多（YAML 别名？）"),
-    (r"^YAML alias refers to a node that contains it", "YAML alias cycle", "YAML 别名循环"),
-    (r"^nesting deeper|nested too deeply", "nested too deeply", "嵌套过深"),
-    (r"^(file|line) is \d+ bytes, over", "too large", "文件过大"),
-    (r"^\d+ events, over", "too many events", "事件过多"),
-    (r"^number with", "number too long", "数字过长"),
-    (r"^not UTF-8|not valid Unicode", "not UTF-8 text", "不是 UTF-8 文本"),
-    (r"^file name is not UTF-8", "file name not UTF-8", "文件名不是 UTF-8"),
-    (r"^(cannot read (file|directory)|no such file|not a regular file)", "unreadable or missing", "无法读取或不存在"),
-    (r"^a case file must be a mapping", "not a mapping", "顶层不是映射"),
-    (r"^unknown key", "unknown key", "未知的键"),
-    (r"^unknown event kind", "unknown event kind", "未知的事件类型"),
-    (r"^event has no 'kind'", "event without kind", "事件缺少类型"),
-    (r"^required field is missing", "missing field", "缺少必填字段"),
-    (r"^invalid date", "invalid date", "日期无效"),
-    (r"^unknown agency", "unknown agency", "未知的机关"),
-    (r"^agency (registry|ids)", "agency registry", "机关名录问题"),
-    (r"^no official working-day data", "no calendar data for the year", "缺少该年度工作日数据"),
-    (r"is not one of", "value not allowed", "取值不在允许范围内"),
-))
-_INVALID_VALUE = ("invalid value", "取值无效")
-_INTERNAL = ("internal error", "内部错误")
-_ZH = {en: zh for _, en, zh in _REASONS} | {_INVALID_VALUE[0]: _INVALID_VALUE[1], _INTERNAL[0]: _INTERNAL[1]}
+INTERNAL_ERROR = "internal-error"  # the reason counted for an input rejected by a fault of ours, not of the input
 
 
 # Why a directory entry was skipped (see ``legalcheck._model.loader._classify``), in Chinese.
 _SKIP_ZH = {"hidden": "隐藏文件", "shared (_*), e.g. an agency registry": "以下划线开头（共享文件，如机关名录）",
-            "not a case file (name)": "文件名不是案件文件", "directory link (not followed)": "目录链接（不跟随）",
+            "not a case file (name)": "文件名不是案件文件",
+            "agency registry (schema legalcheck/agencies/1)": "机关名录（schema: legalcheck/agencies/1）",
+            "directory link (not followed)": "目录链接（不跟随）",
             "directory marked .legalcheck-skip": "标有 .legalcheck-skip 的目录（如台账及其映射文件）"}
 
 
 def reason_of(error: LegalcheckError | None) -> str:
-    """A short, stable category of why an input was rejected (English; see ``Summary.reasons_text``)."""
-    if not isinstance(error, InputError):
-        return _INTERNAL[0]
-    message = error.problems[0][1] if error.problems else str(error)
-    for pattern, english, _chinese in _REASONS:
-        if pattern.search(message):
-            return english
-    return _INVALID_VALUE[0]
+    """Why an input was rejected: the code of its first problem (``bad-date``, ``unknown-agency``, …;
+    see docs/errors.md), or ``internal-error``."""
+    if isinstance(error, InputError) and error.problems:
+        return error.problems[0].code
+    return INTERNAL_ERROR
+
+
+def reason_label(code: str, lang: str) -> str:
+    """A rejection reason in words (the meaning of its problem code)."""
+    kind = PROBLEM_CODES.get(code)
+    if kind is None:
+        return "内部错误" if lang == "zh" else "internal error"
+    return kind.meaning.zh if lang == "zh" else kind.meaning.en
 
 
 @dataclass
@@ -162,7 +138,7 @@ class Summary:
     violations: int = 0
     undetermined: int = 0  # rules that could not decide for want of a recorded fact, over all cases
     internal_errors: int = 0  # rejected because of a fault of ours, not of the input (exit code 3)
-    reasons: Counter[str] = field(default_factory=Counter)  # why inputs were rejected, by category
+    reasons: Counter[str] = field(default_factory=Counter)  # why inputs were rejected, by problem code
     skipped: Counter[str] = field(default_factory=Counter)  # directory entries not read as cases, by reason
 
     def skip(self, _path: str, reason: str) -> None:
@@ -213,10 +189,10 @@ class Summary:
         """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
         if not self.reasons:
             return ""
-        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], reason_label(kv[0], "en")))
         if lang == "zh":
-            return "拒收原因：" + "，".join(f"{_ZH.get(reason, reason)} {count}" for reason, count in ranked)
-        return "rejected: " + ", ".join(f"{count} {reason}" for reason, count in ranked)
+            return "拒收原因：" + "，".join(f"{reason_label(code, lang)} {count}" for code, count in ranked)
+        return "rejected: " + ", ".join(f"{count} {reason_label(code, lang)}" for code, count in ranked)
 
 
 class CaseIds:
@@ -257,7 +233,7 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: BatchOptions) -> 
     except LegalcheckError as exc:
         return BatchItem(item.source, error=exc)
     except ValueError as exc:  # an unknown pack, a span the calendar cannot count
-        return BatchItem(item.source, error=InputError.at(str(exc), file=item.source))
+        return BatchItem(item.source, error=InputError.at(code="invalid-value", detail=exc, file=item.source))
     except Exception as exc:  # noqa: BLE001 - see _internal
         return BatchItem(item.source, error=_internal(exc))
     return BatchItem(item.source, report=report, case=item.case)

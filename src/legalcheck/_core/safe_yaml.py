@@ -34,7 +34,7 @@ from typing import Any
 import pydantic_core
 import yaml
 
-from .errors import InputError, Location
+from .errors import InputError, Location, Problem, ProblemCode
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -95,6 +95,8 @@ class Document:
         points at ``2025-02-30``) and at the key otherwise (a block mapping below it), or
         always at the key with ``key=True`` (for an unknown key).
         """
+        if not self.text:  # data given as data (a dict): no lines to point at, only the field
+            return Location(self.file, None, None, format_path(path) or None)
         if self._positions is None:
             self._positions = _json_positions(self.text) if self.syntax == "json" else _positions_of(self.text)
         probe = tuple(path)
@@ -125,7 +127,7 @@ def shorten(value: Any, width: int = 60) -> str:
 
 def _check_size(size: int, file: str | None, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise InputError.at(f"file is {size} bytes, over the limit of {limits.max_bytes}", file=file)
+        raise InputError.at(code="file-too-large", file=file, size=size, limit=limits.max_bytes)
 
 
 def _short_tag(tag: str) -> str:
@@ -148,26 +150,26 @@ def _check_nodes(root: yaml.Node, file: str | None, limits: Limits, unique_keys:
     open_nodes: set[int] = set()
     max_nodes, max_digits = limits.max_nodes, limits.max_int_digits
 
-    def fail(node: yaml.Node, message: str) -> InputError:
+    def fail(node: yaml.Node, code: ProblemCode, **args: object) -> InputError:
         # Only now is the field path worked out: the hot path carries none.
-        return InputError.at(message, file=file, line=node.start_mark.line + 1, column=node.start_mark.column + 1,
-                             field=format_path(_path_to(root, node)) or None)
+        location = Location(file, node.start_mark.line + 1, node.start_mark.column + 1,
+                            format_path(_path_to(root, node)) or None)
+        return InputError([Problem(location, code, {k: str(v) for k, v in args.items()})])
 
     def check_scalar(node: yaml.Node) -> None:
         if node.tag not in _NODE_TAGS:
-            raise fail(node, f"YAML tag {_short_tag(node.tag)!r} is not allowed: these files hold plain data "
-                             "only (mappings, lists, text, numbers, true/false, null)")
+            raise fail(node, "yaml-tag", tag=repr(_short_tag(node.tag)))
         if node.tag == _INT and len(node.value) > max_digits:
-            raise fail(node, f"number with {len(node.value)} characters, over the limit of {max_digits}")
+            raise fail(node, "number-too-long", digits=len(node.value), limit=max_digits)
 
     def size(node: yaml.Node, depth: int) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
         if id(node) in open_nodes:
-            raise fail(node, "YAML alias refers to a node that contains it (a cycle); refusing it")
+            raise fail(node, "alias-cycle")
         if depth > limits.max_depth:
-            raise fail(node, f"nesting deeper than {limits.max_depth} levels")
+            raise fail(node, "too-deep", limit=limits.max_depth)
         check_scalar(node)
         total = 1
         if isinstance(node, yaml.CollectionNode):
@@ -189,13 +191,13 @@ def _check_nodes(root: yaml.Node, file: str | None, limits: Limits, unique_keys:
             open_nodes.discard(id(node))
         sizes[id(node)] = total
         if total > max_nodes:
-            raise fail(node, f"document expands to more than {max_nodes} nodes (YAML aliases?); refusing it")
+            raise fail(node, "too-many-nodes", limit=max_nodes)
         return total
 
     size(root, 0)
 
 
-def _check_duplicates(node: yaml.MappingNode, fail: Callable[[yaml.Node, str], InputError]) -> None:
+def _check_duplicates(node: yaml.MappingNode, fail: Callable[..., InputError]) -> None:
     """YAML keeps the last of two equal keys without a word; a case file must not lose a date that way."""
     # Keys brought in by "<<" merges may be overridden on purpose: only written keys count.
     keys = [key for key, _ in node.value if type(key) is yaml.ScalarNode and key.tag != _MERGE]
@@ -205,7 +207,7 @@ def _check_duplicates(node: yaml.MappingNode, fail: Callable[[yaml.Node, str], I
     for key in keys:
         earlier = first.setdefault(key.value, key)
         if earlier is not key:
-            raise fail(key, f"duplicate key {shorten(key.value)} (first on line {earlier.start_mark.line + 1})")
+            raise fail(key, "duplicate-key", key=shorten(key.value), first_line=earlier.start_mark.line + 1)
 
 
 def _path_to(root: yaml.Node, target: yaml.Node) -> PathKey:
@@ -233,9 +235,8 @@ def _path_to(root: yaml.Node, target: yaml.Node) -> PathKey:
 def _yaml_error(exc: yaml.YAMLError, text: str, file: str | None) -> InputError:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, e.g. a raw control character
         line, column = _line_column(text, exc.position)
-        return InputError.at(f"YAML syntax error: {exc.reason} (character U+{exc.character:04X})"
-                             if isinstance(exc.character, int) else f"YAML syntax error: {exc.reason}",
-                             file=file, line=line, column=column)
+        return InputError.at(code="yaml-syntax", detail=f"{exc.reason} (character U+{exc.character:04X})"
+                             if isinstance(exc.character, int) else exc.reason, file=file, line=line, column=column)
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
@@ -243,14 +244,14 @@ def _yaml_error(exc: yaml.YAMLError, text: str, file: str | None) -> InputError:
     if context and context_mark is not None and context_mark is not problem_mark and (
             problem_mark is None or context_mark.index != problem_mark.index):
         context += f" that starts at line {context_mark.line + 1}, column {context_mark.column + 1}"
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    detail = f"{problem}" + (f" ({context})" if context else "")
     mark = problem_mark or context_mark
     if problem_mark is not None and context_mark is not None and problem_mark.index >= len(text.rstrip()):
         # Nothing is wrong at the end of the file: what is wrong is what was left open, e.g. "id: [a".
         mark = context_mark
     if mark is None:
-        return InputError.at(message, file=file)
-    return InputError.at(message, file=file, line=mark.line + 1, column=mark.column + 1)
+        return InputError.at(code="yaml-syntax", detail=detail, file=file)
+    return InputError.at(code="yaml-syntax", detail=detail, file=file, line=mark.line + 1, column=mark.column + 1)
 
 
 def parse_yaml(text: str, file: str | None = None, *, limits: Limits = DEFAULT_LIMITS,
@@ -267,7 +268,7 @@ def parse_yaml(text: str, file: str | None = None, *, limits: Limits = DEFAULT_L
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text, file) from None
     except RecursionError:
-        raise InputError.at("document is nested too deeply", file=file) from None
+        raise InputError.at(code="too-deep", file=file, limit=limits.max_depth) from None
     finally:
         loader.dispose()
     return Document(data, file, text)
@@ -332,9 +333,9 @@ def _duplicate_key_error(text: str, file: str | None, line_offset: int) -> Input
     duplicates: list[tuple[PathKey, tuple[int, int], tuple[int, int]]] = []
     _json_positions(text, duplicates)
     if not duplicates:
-        return InputError.at("duplicate key in an object", file=file, line=1 + line_offset)
+        return InputError.at(code="duplicate-key", file=file, line=1 + line_offset, key="?", first_line="?")
     path, (line, column), (first_line, _) = duplicates[0]
-    return InputError.at(f"duplicate key {shorten(path[-1])} (first on line {first_line + line_offset})", file=file,
+    return InputError.at(code="duplicate-key", key=shorten(path[-1]), first_line=first_line + line_offset, file=file,
                          line=line + line_offset, column=column, field=format_path(path))
 
 
@@ -347,15 +348,15 @@ def parse_json(text: str, file: str | None = None, *, limits: Limits = DEFAULT_L
     except _DuplicateKey:
         raise _duplicate_key_error(text, file, line_offset) from None
     except json.JSONDecodeError as exc:
-        raise InputError.at(f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno + line_offset,
+        raise InputError.at(code="json-syntax", detail=exc.msg, file=file, line=exc.lineno + line_offset,
                             column=exc.colno) from None
     except RecursionError:
-        raise InputError.at("document is nested too deeply", file=file, line=1 + line_offset) from None
+        raise InputError.at(code="too-deep", limit=limits.max_depth, file=file, line=1 + line_offset) from None
     except ValueError:  # int() refuses a number of more than 4300 digits
         found = _LONG_NUMBER.search(text)
         line, column = _line_column(text, found.start() if found else 0)
-        raise InputError.at(f"number with {len(found.group()) if found else 'too many'} characters, over the "
-                            f"limit of {limits.max_int_digits}", file=file, line=line + line_offset,
+        raise InputError.at(code="number-too-long", digits=len(found.group()) if found else "too many",
+                            limit=limits.max_int_digits, file=file, line=line + line_offset,
                             column=column) from None
     _check_json_depth(data, file, limits, line_offset)
     return Document(data, file, text, line_offset, "json")
@@ -373,9 +374,9 @@ def _check_json_depth(data: Any, file: str | None, limits: Limits, line_offset: 
         value, depth = stack.pop()
         count += 1
         if depth > limits.max_depth:
-            raise InputError.at(f"nesting deeper than {limits.max_depth} levels", file=file, line=1 + line_offset)
+            raise InputError.at(code="too-deep", limit=limits.max_depth, file=file, line=1 + line_offset)
         if count > limits.max_nodes:
-            raise InputError.at(f"document has more than {limits.max_nodes} nodes", file=file, line=1 + line_offset)
+            raise InputError.at(code="too-many-nodes", limit=limits.max_nodes, file=file, line=1 + line_offset)
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -398,9 +399,11 @@ def read_bytes(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> bytes:
             if len(data) > size:  # it grew since fstat: read on, still bounded
                 data += handle.read(limits.max_bytes + 1 - len(data))
     except _NotRegular:
-        raise InputError.at("not a regular file", file=name) from None
+        raise InputError.at(code="not-regular-file", file=name) from None
+    except FileNotFoundError:
+        raise InputError.at(code="not-found", file=name) from None
     except OSError as exc:
-        raise InputError.at(f"cannot read file: {exc.strerror or exc}", file=name) from None
+        raise InputError.at(code="unreadable", what="file", detail=exc.strerror or exc, file=name) from None
     _check_size(len(data), name, limits)
     return data
 
@@ -428,7 +431,7 @@ def decode(data: bytes, file: str | None, *, line_offset: int = 0) -> str:
         before = data[:start]
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        raise InputError.at(f"not UTF-8 text (byte 0x{data[start]:02x} at offset {start})", file=file,
+        raise InputError.at(code="not-utf8", byte=f"{data[start]:02x}", offset=start, file=file,
                             line=line + line_offset, column=column) from None
 
 

@@ -170,3 +170,11 @@ def channel_label(value: str, lang: Lang) -> str:
 def zh_date(day: dt.date) -> str:
     """A date as Chinese prose writes it: 2025年6月3日 (ISO dates stay in tables, JSON and English)."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def value_labels() -> dict[str, dict[str, str]]:
+    """Chinese label -> identifier for each case vocabulary these tables word (channel, category,
+    status): case input accepts exactly the words the reports print (see ``legalcheck._model.fields``)."""
+    return {"channel": {zh: value for value, (zh, _en) in _CHANNEL.items()},
+            "category": {zh: value for value, (zh, _en) in _CATEGORY.items()},
+            "status": {WORDS[value][0]: value for value in ("open", "closed")}}

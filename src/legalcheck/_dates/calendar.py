@@ -172,16 +172,15 @@ class Calendar:
     def _checked(self, d: date) -> date:
         d = _as_date(d)
         if d.year not in self._years:
-            raise CalendarDataError.at(missing_year_message(d.year, self.covered_years))
+            raise missing_year_error(d.year, self.covered_years)
         return d
 
 
-def missing_year_message(year: int, covered: Sequence[int]) -> str:
-    span = f"{covered[0]}-{covered[-1]}" if covered else "none"
-    return (f"no official working-day data for {year} (years with data: {span}). "
-            f"Once the State Council publishes its holiday notice for {year}, add an override file "
-            f"(schema {SCHEMA}) supplying year {year} to the default override directory "
-            f"{data_dir('calendars')}, or pass one with --calendar FILE; see calendars/README.md")
+def missing_year_error(year: int, covered: Sequence[int]) -> CalendarDataError:
+    """The error of a date in a year without official working-day data (code ``no-calendar-data``)."""
+    return CalendarDataError.at(code="no-calendar-data", year=year,
+                                span=f"{covered[0]}-{covered[-1]}" if covered else "none", schema=SCHEMA,
+                                directory=data_dir("calendars"))
 
 
 def _as_date(d: date) -> date:

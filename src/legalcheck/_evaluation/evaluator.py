@@ -8,6 +8,7 @@ finding with its citations, evidence and explanation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
@@ -646,9 +647,10 @@ def _located(exc: CalendarDataError, source: str | None, compiled: CompiledRule,
     if match.anchor_seq is not None:
         field = f"events[{facts.events[match.anchor_seq]['index']}].date"
     return CalendarDataError([
-        (Location(source or loc.file, loc.line, loc.column, field or loc.field),
-         f"{message} (needed by {compiled.rule.id} {compiled.rule.name})")
-        for loc, message in exc.problems])
+        dataclasses.replace(p, location=Location(source or p.location.file, p.location.line, p.location.column,
+                                                 field or p.location.field),
+                            args={**p.args, "needed_by": f"{compiled.rule.id} {compiled.rule.name}"})
+        for p in exc.problems])
 
 
 def citation(corpus: Corpus, spec: CitationSpec) -> out.Citation:

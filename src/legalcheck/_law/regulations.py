@@ -28,7 +28,7 @@ from pydantic import AfterValidator, Field
 
 from .._core.bilingual import Bilingual
 from .._core.data_files import NON_EMPTY, DataModel, validate_model
-from .._core.errors import InputError, Location, RegulationError
+from .._core.errors import InputError, Location, Problem, RegulationError
 from .._core.paths import data_dir
 from .._core.safe_yaml import Document, PathKey, load_document
 
@@ -484,7 +484,7 @@ def _load(directory: Path) -> Corpus:
     if not files:
         raise RegulationError.at("no regulation files (*.yaml) found", file=directory)
     instruments: list[Instrument] = []
-    problems: list[tuple[Location, str]] = []
+    problems: list[tuple[Location, str] | Problem] = []
     for file in files:
         try:
             instruments.append(_parse_instrument(load_document(file, unique_keys=True), file, directory))

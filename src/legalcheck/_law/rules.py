@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .._core.errors import InputError, Location, RuleError
+from .._core.errors import InputError, Location, Problem, RuleError
 from .._core.safe_yaml import Document, load_document
 from .._core.vocabulary import Severity
 from .._facts.conditions import (
@@ -623,7 +623,7 @@ def _load_list(path: Path, key: str, model: type[Any]) -> list[Any]:
 
 def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
     """Load and cross-check every rule file; all problems are reported together."""
-    problems: list[tuple[Location, str]] = []
+    problems: list[tuple[Location, str] | Problem] = []
     meta = load_document(rules_dir / "ruleset.yaml").data or {}
     version = str(meta.get("version", "0")) if isinstance(meta, dict) else "0"
     readings = {r.id: r for r in _load_list(rules_dir / "readings.yaml", "readings", Reading)}
@@ -675,7 +675,7 @@ def load_ruleset(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
 
 
 def _instruments_in_force(path: Path, compiled: Sequence[CompiledRule], readings: Mapping[str, Reading],
-                          packs: Mapping[str, Pack], problems: list[tuple[Location, str]]
+                          packs: Mapping[str, Pack], problems: list[tuple[Location, str] | Problem]
                           ) -> dict[str, InstrumentInForce]:
     """The ``instruments`` section of ruleset.yaml and each pack's ``in_force``, cross-checked
     against the rules and readings."""

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from .._core.bilingual import Bilingual
 from .._core.vocabulary import Lang
@@ -29,7 +30,7 @@ CASE_SCHEMA_ID = "legalcheck/case/1"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, serialize_by_alias=True)
 
 
 # --- vocabularies -------------------------------------------------------------------
@@ -183,6 +184,13 @@ class StaffInterest(_Model):
 # --- events ---------------------------------------------------------------------------
 
 
+def _date_order(later: str, later_value: dt.date, earlier: str, earlier_value: dt.date) -> PydanticCustomError:
+    """``later`` falls before ``earlier``: the loader reports it under the code ``date-order``."""
+    return PydanticCustomError("date-order", "{field} ({value}) is before {other} ({other_value})",
+                               {"field": later, "value": later_value.isoformat(), "other": earlier,
+                                "other_value": earlier_value.isoformat()})
+
+
 class _Event(_Model):
     """What every event has. Each kind declares, on its class and nowhere else, its ``kind``, its
     ``label`` in words, its ``free_text`` fields (the ones holding someone's own words, which
@@ -213,7 +221,8 @@ class Received(_Event):
     @model_validator(mode="after")
     def _origin(self) -> Received:
         if self.via != "direct" and self.from_agency is None:
-            raise ValueError(f"from_agency is required when via is {self.via!r}")
+            raise PydanticCustomError("missing-origin", "from_agency is required when via is {via}",
+                                      {"via": repr(self.via)})
         return self
 
 
@@ -240,7 +249,7 @@ class Assigned(_Event):
     @model_validator(mode="after")
     def _ordered(self) -> Assigned:
         if self.report_by < self.date:
-            raise ValueError("report_by is before the date of assignment")
+            raise _date_order("report_by", self.report_by, "date", self.date)
         return self
 
 
@@ -330,7 +339,7 @@ class Hearing(_Event):
     @model_validator(mode="after")
     def _ordered(self) -> Hearing:
         if self.end < self.date:
-            raise ValueError("end is before date")
+            raise _date_order("end", self.end, "date", self.date)
         return self
 
 

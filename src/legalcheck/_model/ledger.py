@@ -37,10 +37,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .._core.errors import CaseError, InputError, Location
+from .._core.errors import CaseError, InputError, Location, Problem, ProblemCode
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits, decode, parse_yaml, read_bytes, shorten
 from .case import EVENT_KINDS, Agency, Case
-from .loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc, _describe, iter_jobs
+from .loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc, _problem, iter_jobs
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_PROBLEMS = 50
@@ -190,7 +190,8 @@ def load_mapping(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Ledger
     name = str(path)
     doc = parse_yaml(decode(read_bytes(Path(path), limits=limits), name), name, limits=limits, unique_keys=True)
     if not isinstance(doc.data, dict):
-        raise InputError([(doc.locate(()), "a ledger mapping must be a mapping at the top level")])
+        raise InputError([Problem(doc.locate(()), "ledger-mapping",
+                                  {"detail": "a ledger mapping must be a mapping at the top level"})])
     try:
         return LedgerMapping.model_validate_json(json.dumps(doc.data, ensure_ascii=False))
     except ValidationError as exc:
@@ -206,7 +207,12 @@ _SEPARATORS = re.compile(r"[、,，;；\n]+")
 
 
 class CellProblem(ValueError):
-    """A cell whose value cannot be used; the message follows the case loader's wording."""
+    """A cell whose value cannot be used: a problem code and its message's arguments."""
+
+    def __init__(self, code: ProblemCode, **args: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.problem_args = {k: str(v) for k, v in args.items()}
 
 
 def parse_date(value: object) -> dt.date:
@@ -217,11 +223,11 @@ def parse_date(value: object) -> dt.date:
     text = str(value).strip()
     match = _DATE.match(text)
     if match is None:
-        raise CellProblem(f"invalid date {shorten(value)} (a date cell, 2025-04-07 or 2025年4月7日)")
+        raise CellProblem("bad-date", value=shorten(value))
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise CellProblem(f"invalid date {shorten(text)}") from None
+        raise CellProblem("bad-date", value=shorten(text)) from None
 
 
 def parse_bool(value: object) -> bool:
@@ -232,7 +238,7 @@ def parse_bool(value: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellProblem(f"{shorten(value)} is not one of 是, 否")
+    raise CellProblem("unknown-value", value=shorten(value), choices="是, 否")
 
 
 def cell_text(value: object) -> str:
@@ -281,7 +287,7 @@ def read_sheets(path: Path, names: Sequence[str | None]) -> tuple[list[Sheet], s
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() == ".csv":
         if len(names) > 1:
-            raise InputError.at(f"a CSV ledger has one sheet, so no sheet {names[1]!r} of agencies: "
+            raise InputError.at(code="ledger-no-sheet", sheet=repr(names[1]), sheets="a CSV ledger has one sheet; "
                                 "use agency_registry", file=path)
         text = _decode_csv(raw, str(path))
         rows: list[tuple[object, ...]] = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
@@ -289,18 +295,20 @@ def read_sheets(path: Path, names: Sequence[str | None]) -> tuple[list[Sheet], s
     try:
         from openpyxl import load_workbook
     except ImportError:
-        raise InputError.at("reading .xlsx ledgers needs openpyxl: pip install 'legalcheck[xlsx]'",
+        raise InputError.at(code="missing-extra", what="reading .xlsx ledgers", package="openpyxl",
+                            extra="legalcheck[xlsx]",
                             file=path) from None
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike: not a workbook
-        raise InputError.at(f"cannot read file: not an Excel workbook ({type(exc).__name__})", file=path) from None
+        raise InputError.at(code="not-a-workbook", detail=type(exc).__name__, file=path) from None
     try:
         sheets = []
         for name in names:
             title = name if name is not None else workbook.sheetnames[0]
             if title not in workbook.sheetnames:
-                raise InputError.at(f"no sheet {title!r} (sheets: {', '.join(workbook.sheetnames)})", file=path)
+                raise InputError.at(code="ledger-no-sheet", sheet=repr(title), sheets=", ".join(workbook.sheetnames),
+                                    file=path)
             sheets.append(Sheet(title, [tuple(r) for r in workbook[title].iter_rows(values_only=True)]))
         return sheets, digest
     finally:
@@ -315,7 +323,7 @@ def _decode_csv(raw: bytes, name: str) -> str:
         try:
             return raw.decode("gb18030")
         except UnicodeDecodeError:
-            raise InputError.at("not UTF-8 text (nor GB18030)", file=name) from None
+            raise InputError.at(code="not-utf8-or-gb18030", file=name) from None
 
 
 # --- from rows to cases -------------------------------------------------------------------
@@ -337,7 +345,7 @@ class LedgerRecord:
     case_id: str | None
     rows: list[int]
     case: Case | None = None
-    problems: list[tuple[Location, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     cells: dict[str, Cell] = field(default_factory=dict)  # "events[3]", "channel", "id" -> its cell
 
 
@@ -354,9 +362,9 @@ class _Header:
         missing = [h for h in headers if h not in self.columns]
         if missing:
             known = ", ".join(self.columns) or "none"
-            raise InputError([(Location(self.file, cell=f"{self.sheet.name}!{self.row}:{self.row}"
-                                        if self.sheet.name is not None else f"{self.row}:{self.row}",
-                                        field=h), f"no column {h!r} in the header row (columns: {known})")
+            raise InputError([Problem(Location(self.file, cell=f"{self.sheet.name}!{self.row}:{self.row}"
+                                               if self.sheet.name is not None else f"{self.row}:{self.row}",
+                                               field=h), "ledger-no-column", {"column": repr(h), "columns": known})
                               for h in missing])
 
 
@@ -365,15 +373,19 @@ class _RowReader:
 
     def __init__(self, builder: _Builder, row_number: int, values: tuple[object, ...]) -> None:
         self.builder, self.row, self.values = builder, row_number, values
-        self.problems: list[tuple[Location, str]] = []
+        self.problems: list[Problem] = []
 
     def cell(self, header: str) -> tuple[object, Cell]:
         index = self.builder.header.columns[header]
         value = self.values[index] if index < len(self.values) else None
         return value, Cell(cell_ref(self.builder.sheet.name, self.row, index), header)
 
-    def fail(self, where: Cell, message: str) -> None:
-        self.problems.append((Location(self.builder.file, cell=where.ref, field=where.header), message))
+    def fail(self, where: Cell, code: ProblemCode, **args: object) -> None:
+        self.problems.append(Problem(Location(self.builder.file, cell=where.ref, field=where.header), code,
+                                     {k: str(v) for k, v in args.items()}))
+
+    def failed(self, where: Cell, exc: CellProblem) -> None:
+        self.fail(where, exc.code, **exc.problem_args)
 
     def translate(self, value: object, table: str | None, where: Cell) -> Scalar | None:
         """The value after the translation table, or None (with a problem) if the table has no such word."""
@@ -386,8 +398,8 @@ class _RowReader:
             return words[raw]
         if raw in set(words.values()):
             return raw  # already the value itself
-        self.fail(where, f"{shorten(raw)} is not one of {', '.join(words)} (table {table!r})"
-                  + _suggest(str(raw), words))
+        self.fail(where, "ledger-unknown-word", value=shorten(raw), choices=", ".join(words), table=repr(table),
+                  suggestion=_suggest(str(raw), words))
         return None
 
     def agency(self, value: object, where: Cell) -> str | None:
@@ -397,8 +409,9 @@ class _RowReader:
             translated = self.builder.mapping.tables.get("agency", {}).get(text)
             agency_id = self.builder.agency_ids.get(str(translated)) if translated is not None else None
         if agency_id is None:
-            self.fail(where, f"unknown agency {shorten(text)}"
-                      + _suggest(text, [*self.builder.agency_ids, *self.builder.mapping.tables.get("agency", {})]))
+            self.fail(where, "unknown-agency", id=shorten(text),
+                      suggestion=_suggest(text, [*self.builder.agency_ids,
+                                                 *self.builder.mapping.tables.get("agency", {})]))
         return agency_id
 
     def source(self, spec: FromColumn | Constant, name: str, where_default: Cell) -> tuple[Any, Cell] | None:
@@ -423,19 +436,20 @@ class _RowReader:
             try:
                 return parse_bool(translated_bool), where
             except CellProblem as exc:
-                self.fail(where, str(exc))
+                self.failed(where, exc)
                 return None
         if name in ("report_by", "end"):
             try:
                 return parse_date(value).isoformat(), where
             except CellProblem as exc:
-                self.fail(where, str(exc))
+                self.failed(where, exc)
                 return None
         if name == "days":
             try:
                 return int(cell_text(value)), where
             except ValueError:
-                self.fail(where, f"invalid value {shorten(value)} (a whole number of days)")
+                self.fail(where, "wrong-type", expected="a whole number of days", expected_zh="整数天数",
+                          value=shorten(value))
                 return None
         translated = self.translate(value, spec.table or name, where)
         return (translated, where) if translated is not None else None
@@ -448,7 +462,7 @@ class _RowReader:
         try:
             date = parse_date(value)
         except CellProblem as exc:
-            self.fail(where, str(exc))
+            self.failed(where, exc)
             return None
         event: dict[str, Any] = {"kind": kind, "date": date.isoformat()}
         found = self.source(agency, "agency", where)
@@ -463,7 +477,7 @@ class _RowReader:
 
 def _suggest(word: str, choices: Sequence[str] | dict[str, Scalar]) -> str:
     close = difflib.get_close_matches(word, sorted(choices), n=1) if len(word) <= 100 else []
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return repr(close[0]) if close else ""
 
 
 _BOOL_FIELDS = ("litigation_related", "major_urgent", "discipline_matter", "complex")
@@ -528,12 +542,11 @@ class _Builder:
         record.cells["id"] = id_cell
         data: dict[str, Any] = dict(m.defaults)
         if record.case_id is None:
-            head.fail(id_cell, "required field is missing")
+            head.fail(id_cell, "missing-field")
         else:
             data["id"] = record.case_id
             if record.case_id in seen:
-                head.fail(id_cell, f"duplicate case number {shorten(record.case_id)} (first in row "
-                                   f"{seen[record.case_id]})")
+                head.fail(id_cell, "ledger-duplicate-case", id=shorten(record.case_id), first=seen[record.case_id])
             seen.setdefault(record.case_id, first)
         self._case_fields(readers, data, record)
         events: list[dict[str, Any]] = []
@@ -549,13 +562,14 @@ class _Builder:
             for reader in readers:
                 value, where = reader.cell(steps.kind)
                 if is_empty(value):
-                    reader.fail(where, "required field is missing")
+                    reader.fail(where, "missing-field")
                     continue
                 kind = reader.translate(value, "kind", where)
                 if kind is None:
                     continue
                 if kind not in EVENT_KINDS:
-                    reader.fail(where, f"unknown event kind {shorten(kind)}" + _suggest(str(kind), EVENT_KINDS))
+                    reader.fail(where, "unknown-event-kind", kind=shorten(kind),
+                                suggestion=_suggest(str(kind), EVENT_KINDS))
                     continue
                 got = reader.event(str(kind), steps.date, steps.agency, steps.attributes)
                 if got is not None:
@@ -608,7 +622,7 @@ class _Builder:
                 data["headcount"] = int(cell_text(value))
                 record.cells["headcount"] = where
             except ValueError:
-                reader.fail(where, f"invalid value {shorten(value)} (a whole number)")
+                reader.fail(where, "wrong-type", expected="a whole number", expected_zh="整数", value=shorten(value))
         petitioner: dict[str, str] = {}
         for name in ("name", "address", "phone", "id_number"):
             got = first(getattr(columns, f"petitioner_{name}"))
@@ -630,7 +644,7 @@ class _Builder:
                     _put(data, ("flags", name), parse_bool(reader.translate(value, name, where) or value))
                     record.cells[f"flags.{name}"] = where
                 except CellProblem as exc:
-                    reader.fail(where, str(exc))
+                    reader.failed(where, exc)
         got = first(columns.competent_agencies)
         if got is not None:
             reader, value, where = got
@@ -638,7 +652,7 @@ class _Builder:
             data["competent_agencies"] = [i for i in ids if i is not None]
             record.cells["competent_agencies"] = where
 
-    def _validation_problems(self, exc: ValidationError, record: LedgerRecord) -> list[tuple[Location, str]]:
+    def _validation_problems(self, exc: ValidationError, record: LedgerRecord) -> list[Problem]:
         problems = []
         fallback = record.cells["id"]
         for error in exc.errors()[:MAX_PROBLEMS]:
@@ -649,10 +663,11 @@ class _Builder:
                 if key in record.cells:
                     where = record.cells[key]
                     break
-            message = _describe(error, Case)
+            code, args = _problem(error, Case)
             if error["type"] == "missing" and len(path) == 1:
-                message = f"required field is missing: {path[0]}"  # a case field no column gave
-            problems.append((Location(self.file, cell=where.ref, field=where.header), message))
+                args["missing"] = path[0]  # a case field no column gave
+            problems.append(Problem(Location(self.file, cell=where.ref, field=where.header), code,
+                                    {k: str(v) for k, v in args.items() if v is not None}))
         return problems
 
 
@@ -677,7 +692,7 @@ def _agencies(mapping: LedgerMapping, mapping_dir: Path, sheet: Sheet | None, fi
         try:
             return _REGISTRIES.get(mapping_dir, mapping.agency_registry).agencies
         except _BadReference as exc:
-            raise InputError.at(str(exc), file=file, field="agency_registry") from None
+            raise InputError([Problem(Location(file, field="agency_registry"), exc.code, exc.args_)]) from None
     spec = mapping.agency_sheet
     assert spec is not None and sheet is not None
     header = _Header(sheet, spec.header_row, file)
@@ -686,7 +701,7 @@ def _agencies(mapping: LedgerMapping, mapping_dir: Path, sheet: Sheet | None, fi
         headers["superior"] = spec.superior
     header.require(list(headers.values()))
     agencies: list[Agency] = []
-    problems: list[tuple[Location, str]] = []
+    problems: list[Problem] = []
     for number, values in enumerate(sheet.rows, 1):
         if number <= spec.header_row or all(is_empty(v) for v in values):
             continue
@@ -706,12 +721,14 @@ def _agencies(mapping: LedgerMapping, mapping_dir: Path, sheet: Sheet | None, fi
                 name = str(error["loc"][0]) if error["loc"] else "id"
                 column = headers.get(name, spec.id)
                 ref = cell_ref(sheet.name, number, header.columns[column])
-                problems.append((Location(file, cell=ref, field=column), _describe(error, Agency)))
+                code, args = _problem(error, Agency)
+                problems.append(Problem(Location(file, cell=ref, field=column), code,
+                                        {k: str(v) for k, v in args.items() if v is not None}))
     ids = {a.id for a in agencies}
     for agency in agencies:
         if agency.superior is not None and agency.superior not in ids:
-            problems.append((Location(file, cell=sheet.name, field=spec.superior),
-                             f"unknown agency {shorten(agency.superior)} (superior of {agency.id})"))
+            problems.append(Problem(Location(file, cell=sheet.name, field=spec.superior), "unknown-superior",
+                                    {"id": shorten(agency.superior), "agency": agency.id}))
     if problems:
         raise CaseError(problems[:MAX_PROBLEMS])
     return tuple(agencies)
@@ -759,7 +776,7 @@ def iter_inputs(paths: Sequence[str | Path], mapping_path: Path | None, *,
             continue
         name = str(raw)
         if mapping is None:
-            error = mapping_error or InputError.at("a ledger needs a mapping file: --mapping FILE", file=name)
+            error = mapping_error or InputError.at(code="ledger-needs-mapping", file=name)
             yield CaseInput(name, None, error)
             continue
         assert mapping_path is not None

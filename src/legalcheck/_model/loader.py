@@ -16,7 +16,10 @@ document parsed again the slow way, to say where and why.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import difflib
+import enum
 import functools
 import hashlib
 import json
@@ -26,14 +29,14 @@ import threading
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
-from .._core.errors import CaseError, InputError, Location, UnvalidatedCaseError
+from .._core.errors import CaseError, InputError, Location, Problem, ProblemCode, UnvalidatedCaseError
 from .._core.safe_yaml import (
     DEFAULT_LIMITS,
     Document,
@@ -47,7 +50,9 @@ from .._core.safe_yaml import (
     read_bytes,
     shorten,
 )
+from .._core.vocabulary import Lang
 from .case import EVENT_KINDS, Agency, AgencyRegistry, Case, agency_index, agency_references
+from .fields import parse_table
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 REGISTRY_SUFFIXES = (".yaml", ".yml", ".json")
@@ -56,16 +61,26 @@ MAX_EVENTS = 10_000
 MAX_PROBLEMS = 50  # per file: enough to fix a file in one go, not a 10 MB error report
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 # --- describing validation errors --------------------------------------------------------
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
+    """The closest of ``choices`` to a misspelt ``word``, quoted, or "" (Chinese words are short:
+    one character of two wrong is still a likely slip, ``走方`` for ``走访``)."""
     if len(word) > 100:  # nobody misspells a key that long; difflib would only burn time
         return ""
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    cutoff = 0.6 if word.isascii() else 0.5
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
+    return repr(close[0]) if close else ""
+
+
+def _labels_of(choices: Iterable[str]) -> list[str]:
+    """The Chinese labels that name one of ``choices``."""
+    wanted = set(choices)
+    return [label for label, values in parse_table().items() if values & wanted]
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -110,32 +125,57 @@ def _keys_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
 
 
 _QUOTED = re.compile(r"'([^']*)'")
+# pydantic's "<type>_type" / "<type>_parsing" errors: what was expected, in English and Chinese.
+_EXPECTED = {"bool": ("true or false", "true 或 false"), "int": ("a whole number", "整数"),
+             "float": ("a number", "数字"), "string": ("text", "文本"), "str": ("text", "文本"),
+             "tuple": ("a list", "列表"), "list": ("a list", "列表"), "model": ("a mapping", "映射（键: 值）"),
+             "dict": ("a mapping", "映射（键: 值）"), "date": ("a date", "日期")}
+_BOUNDS = {"less_than_equal": ("le", "<="), "less_than": ("lt", "<"), "greater_than_equal": ("ge", ">="),
+           "greater_than": ("gt", ">")}
+# Codes the case model's own validators raise (PydanticCustomError), passed through as they are.
+_MODEL_CODES = frozenset({"date-order", "missing-origin"})
 
 
-def _describe(error: Any, root: type[BaseModel]) -> str:
+def _problem(error: Any, root: type[BaseModel]) -> tuple[ProblemCode, dict[str, object]]:
+    """The code of one pydantic error and the arguments of its message."""
     kind, loc, value = error["type"], error["loc"], error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         keys = _keys_at(root, loc)
-        return f"unknown key {shorten(loc[-1])}" + _suggest(str(loc[-1]), keys if keys is not None else [])
+        return "unknown-field", {"key": shorten(loc[-1]),
+                                 "suggestion": _suggest(str(loc[-1]), keys if keys is not None else [])}
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
-        return f"unknown event kind {shorten(tag)}" + _suggest(tag, EVENT_KINDS)
+        return "unknown-event-kind", {"kind": shorten(tag),
+                                      "suggestion": _suggest(tag, [*EVENT_KINDS, *_labels_of(EVENT_KINDS)])}
     if kind == "union_tag_not_found":
-        return "event has no 'kind' (received, registered, forwarded, ...)"
+        return "missing-kind", {}
     if kind == "missing":
-        return "required field is missing"
-    if kind.startswith("date"):
-        return f"invalid date {shorten(value)} (expected YYYY-MM-DD)"
+        return "missing-field", {}
+    if kind.startswith("date_") and (kind != "date_type" or isinstance(value, str)):
+        return "bad-date", {"value": shorten(value)}
     if kind == "string_unicode":
-        return "text is not valid Unicode (an unpaired surrogate such as \\ud800)"
+        return "not-unicode", {}
     if kind in ("enum", "literal_error") and isinstance(value, str):
         choices = _QUOTED.findall(str(ctx.get("expected", "")))
-        return f"{shorten(value)} is not one of {', '.join(choices)}" + _suggest(value, choices)
+        return "unknown-value", {"value": shorten(value), "choices": ", ".join(choices),
+                                 "suggestion": _suggest(value, [*choices, *_labels_of(choices)])}
+    if kind in _MODEL_CODES:
+        return typing.cast(ProblemCode, kind), dict(ctx)
+    if kind in _BOUNDS:
+        name, op = _BOUNDS[kind]
+        return "out-of-range", {"value": shorten(value), "op": op, "bound": ctx.get(name)}
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        short = "short" in kind
+        return "bad-length", {"value": shorten(value), "op": ">=" if short else "<=",
+                              "bound": ctx.get("min_length" if short else "max_length")}
+    expected = _EXPECTED.get(kind.split("_")[0]) if kind.endswith(("_type", "_parsing", "_from_float")) else None
+    if expected is not None:
+        return "wrong-type", {"expected": expected[0], "expected_zh": expected[1], "value": shorten(value)}
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind in ("value_error", "assertion_error"):
-        return message
-    return f"{message} (got {shorten(value)})" if not isinstance(value, dict | list) else message
+    if kind in ("value_error", "assertion_error") or isinstance(value, dict | list):
+        return "invalid-value", {"detail": message}
+    return "invalid-value", {"detail": f"{message} (got {shorten(value)})"}
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -148,26 +188,125 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(cleaned)
 
 
-def validation_problems(exc: ValidationError, doc: Document,
-                        root: type[BaseModel] = Case) -> list[tuple[Location, str]]:
-    """One ``(Location, message)`` per validation error, at most ``MAX_PROBLEMS``."""
+def validation_problems(exc: ValidationError, doc: Document, root: type[BaseModel] = Case) -> list[Problem]:
+    """One :class:`Problem` per validation error, at most ``MAX_PROBLEMS``."""
     errors = exc.errors()
     problems = []
     for error in errors[:MAX_PROBLEMS]:
         path = _clean_loc(error["loc"])
         if error["type"] == "union_tag_invalid":
             path += ("kind",)  # point at the misspelt kind, not at the whole event
-        problems.append((doc.locate(path, key=error["type"] == "extra_forbidden"), _describe(error, root)))
+        code, args = _problem(error, root)
+        problems.append(Problem(doc.locate(path, key=error["type"] == "extra_forbidden"), code,
+                                {k: str(v) for k, v in args.items() if v is not None}))
     if len(errors) > MAX_PROBLEMS:
-        problems.append((Location(doc.file), f"... and {len(errors) - MAX_PROBLEMS} more problems"))
+        problems.append(Problem(Location(doc.file), "more-problems", {"count": str(len(errors) - MAX_PROBLEMS)}))
     return problems
+
+
+# --- Chinese values ---------------------------------------------------------------------
+
+_ZH_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def _zh_date(text: str) -> str | None:
+    """``2025年4月7日`` -> ``2025-04-07``; None for anything else (an impossible date stays as written)."""
+    match = _ZH_DATE.match(text)
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def _normalise(data: Any, exc: ValidationError) -> tuple[bool, list[tuple[tuple[str | int, ...], str, list[str]]]]:
+    """Replace, in ``data``, each value the errors of ``exc`` refused that is a Chinese label of an
+    allowed value (or a date written 2025年4月7日) by its identifier. Returns whether anything
+    changed, and the labels that name several allowed values (path, label, the values).
+
+    Only ever called after validation failed: canonical input never pays for it.
+    """
+    changed = False
+    ambiguous: list[tuple[tuple[str | int, ...], str, list[str]]] = []
+    for error in exc.errors():
+        kind, value = error["type"], error.get("input")
+        path = _clean_loc(error["loc"])
+        if kind == "union_tag_invalid":
+            value, path, choices = (error.get("ctx") or {}).get("tag"), path + ("kind",), list(EVENT_KINDS)
+        elif kind in ("enum", "literal_error"):
+            choices = _QUOTED.findall(str((error.get("ctx") or {}).get("expected", "")))
+        elif kind.startswith("date_") and isinstance(value, str):
+            iso = _zh_date(value)
+            if iso is not None and _replace(data, path, iso):
+                changed = True
+            continue
+        else:
+            continue
+        if not isinstance(value, str):
+            continue
+        named = sorted(parse_table().get(value.strip(), frozenset()) & set(choices))
+        if len(named) == 1:
+            changed = _replace(data, path, named[0]) or changed
+        elif len(named) > 1:
+            ambiguous.append((path, value, named))
+    return changed, ambiguous
+
+
+def _replace(data: Any, path: tuple[str | int, ...], value: str) -> bool:
+    """Set the value at ``path`` in ``data``; False when there is no such place."""
+    if not path:
+        return False
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    last = path[-1]
+    if isinstance(data, dict) and last in data:
+        data[last] = value
+        return True
+    if isinstance(data, list) and isinstance(last, int) and 0 <= last < len(data):
+        data[last] = value
+        return True
+    return False
+
+
+def _validate(model: type[_M], data: Any, doc: Document) -> _M:
+    """``data`` validated as ``model``; values written as Chinese labels or dates are normalised first,
+    and only when validation as written fails."""
+    try:
+        return model.model_validate_json(json.dumps(data, ensure_ascii=False))
+    except ValidationError as first:
+        exc = first
+    working = copy.deepcopy(data)
+    for _round in range(4):  # an event kind fixed reveals its fields' errors: a few rounds at most
+        changed, ambiguous = _normalise(working, exc)
+        if ambiguous:
+            raise CaseError([Problem(doc.locate(path), "ambiguous-value",
+                                     {"value": shorten(label), "choices": ", ".join(values)})
+                             for path, label, values in ambiguous][:MAX_PROBLEMS])
+        if not changed:
+            break
+        try:
+            return model.model_validate_json(json.dumps(working, ensure_ascii=False))
+        except ValidationError as again:
+            exc = again
+    raise CaseError(validation_problems(exc, doc, model))
 
 
 # --- agency registries ------------------------------------------------------------------
 
+REGISTRY_SCHEMA = "legalcheck/agencies/1"
+
 
 class _BadReference(Exception):
     """The case's ``agency_registry`` cannot be used; the caller says where the case names it."""
+
+    def __init__(self, code: ProblemCode, **args: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.args_ = {k: str(v) for k, v in args.items()}
 
 
 class _RegistryCache:
@@ -204,11 +343,11 @@ class _RegistryCache:
                  path: Path, now: float) -> tuple[Path, tuple[int, int, int], _Loaded, float]:
         if path.suffix.lower() not in REGISTRY_SUFFIXES:
             # Not just any file on the machine: its content would be echoed in error messages.
-            raise _BadReference(f"agency registry must be a {', '.join(REGISTRY_SUFFIXES)} file, not {path}")
+            raise _BadReference("registry-not-allowed", suffixes=", ".join(REGISTRY_SUFFIXES), path=path)
         try:
             info = os.stat(path)
         except OSError:
-            raise _BadReference(f"agency registry not found: {path}") from None
+            raise _BadReference("registry-not-found", path=path) from None
         version = (info.st_ino, info.st_size, info.st_mtime_ns)
         loaded = entry[2] if entry is not None and entry[1] == version else self._load(path)
         fresh = (path, version, loaded, now)
@@ -222,14 +361,23 @@ class _RegistryCache:
     def _load(path: Path) -> _Loaded:
         try:
             doc = parse(decode(read_bytes(path), str(path)), path, unique_keys=True)
+            return _registry_of(doc)
         except InputError as exc:
             return exc.problems
-        try:
-            registry = AgencyRegistry.model_validate_json(json.dumps(doc.data, ensure_ascii=False))
-        except ValidationError as exc:
-            return tuple(validation_problems(exc, doc, AgencyRegistry))
-        return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
-                         frozenset(s for a in registry.agencies for s in a.superiors))
+
+
+def _registry_of(doc: Document) -> _Registry:
+    """A parsed document validated as an agency registry."""
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("agencies"), list):
+        raise CaseError([Problem(doc.locate(()), "not-a-registry")])
+    registry = _validate(AgencyRegistry, doc.data, doc)
+    return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
+                     frozenset(s for a in registry.agencies for s in a.superiors))
+
+
+def is_registry(data: Any) -> bool:
+    """Whether parsed data declares itself an agency registry (``schema: legalcheck/agencies/1``)."""
+    return isinstance(data, dict) and data.get("schema") == REGISTRY_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -241,39 +389,56 @@ class _Registry:
     superiors: frozenset[str]
 
 
-_Loaded = Union[_Registry, tuple[tuple[Location, str], ...]]
+_Loaded = Union[_Registry, tuple[Problem, ...]]
 _REGISTRIES = _RegistryCache()
+
+# A registry given to ``load_case``: a path, its data, or a validated AgencyRegistry.
+RegistrySource = Union[str, "os.PathLike[str]", Mapping[str, Any], AgencyRegistry]
+
+
+def _given_registry(registry: RegistrySource, base_dir: Path) -> _Registry:
+    if isinstance(registry, AgencyRegistry):
+        return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
+                         frozenset(s for a in registry.agencies for s in a.superiors))
+    if isinstance(registry, Mapping):
+        return _registry_of(Document(_plain(registry), "<registry>", ""))
+    try:
+        return _REGISTRIES.get(base_dir, os.fspath(registry))
+    except _BadReference as exc:
+        raise CaseError([Problem(Location(os.fspath(registry)), exc.code, exc.args_)]) from None
 
 
 # --- one case ---------------------------------------------------------------------------
 
 
-def case_from_document(doc: Document, *, base_dir: Path | None = None) -> Case:
+def case_from_document(doc: Document, *, base_dir: Path | None = None, registry: _Registry | None = None) -> Case:
     """Validate a parsed document as a case, merge its agency registry, check references."""
     data = doc.data
     if not isinstance(data, dict):
-        raise CaseError([(doc.locate(()), "a case file must be a mapping at the top level")])
+        raise CaseError([Problem(doc.locate(()), "not-a-mapping")])
+    if is_registry(data):
+        raise CaseError([Problem(doc.locate(("schema",)), "registry-not-a-case")])
     events = data.get("events")
     if isinstance(events, list) and len(events) > MAX_EVENTS:
-        raise CaseError([(doc.locate(("events",)), f"{len(events)} events, over the limit of {MAX_EVENTS}")])
+        raise CaseError([Problem(doc.locate(("events",)), "too-many-events",
+                                 {"count": str(len(events)), "limit": str(MAX_EVENTS)})])
     try:
-        case = Case.model_validate_json(json.dumps(data, ensure_ascii=False))
-    except ValidationError as exc:
+        case = _validate(Case, data, doc)
+    except CaseError:
         bad_text = _find_unpaired_surrogate(data)  # JSON can escape one; pydantic then rejects the whole text
         if bad_text is not None:
-            raise CaseError([(doc.locate(bad_text), "text is not valid Unicode (an unpaired surrogate such as "
-                                                    "\\ud800)")]) from None
-        raise CaseError(validation_problems(exc, doc)) from None
-    return _resolve_agencies(case, lambda: doc, base_dir if base_dir is not None else _base_dir(doc.file))
+            raise CaseError([Problem(doc.locate(bad_text), "not-unicode")]) from None
+        raise
+    return _resolve_agencies(case, lambda: doc, base_dir if base_dir is not None else _base_dir(doc.file), registry)
 
 
 def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, base_dir: Path | None = None,
-                   limits: Limits = DEFAULT_LIMITS) -> Case:
+                   limits: Limits = DEFAULT_LIMITS, registry: _Registry | None = None) -> Case:
     """A case from JSON text: validated straight from the bytes, parsed again only to explain a failure."""
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:
-        raise CaseError.at(f"file is {size} bytes, over the limit of {limits.max_bytes}", file=file,
-                           line=1 + line_offset if line_offset else None)
+        raise CaseError.at(code="line-too-large" if line_offset else "file-too-large", size=size,
+                           limit=limits.max_bytes, file=file, line=1 + line_offset if line_offset else None)
 
     def slow_document() -> Document:
         text = decode(raw, file, line_offset=line_offset) if isinstance(raw, bytes) else raw
@@ -282,14 +447,15 @@ def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, 
     try:
         case = Case.model_validate_json(raw)
     except ValidationError:
-        # The slow path says where: JSON syntax errors with line and column, then field errors.
-        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+        # The slow path says where: JSON syntax errors with line and column, then field errors; and
+        # values written as Chinese labels are normalised there.
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir, registry=registry)
     if has_duplicate_keys(raw):  # pydantic keeps the last of two equal keys: a date would silently change
-        return case_from_document(_as_case_error(slow_document), base_dir=base_dir)
+        return case_from_document(_as_case_error(slow_document), base_dir=base_dir, registry=registry)
     if len(case.events) > MAX_EVENTS:
-        raise CaseError([(slow_document().locate(("events",)), f"{len(case.events)} events, over the limit of "
-                                                               f"{MAX_EVENTS}")])
-    return _resolve_agencies(case, slow_document, base_dir if base_dir is not None else _base_dir(file))
+        raise CaseError([Problem(slow_document().locate(("events",)), "too-many-events",
+                                 {"count": str(len(case.events)), "limit": str(MAX_EVENTS)})])
+    return _resolve_agencies(case, slow_document, base_dir if base_dir is not None else _base_dir(file), registry)
 
 
 def _as_case_error(make: Callable[[], _T]) -> _T:
@@ -322,21 +488,23 @@ def _unique_event_ids(case: Case, document: Callable[[], Document]) -> None:
             continue
         earlier = first.setdefault(event.id, index)
         if earlier != index:
-            raise CaseError([(document().locate(("events", index, "id")),
-                              f"duplicate event id {shorten(event.id)} (first at events[{earlier}])")])
+            raise CaseError([Problem(document().locate(("events", index, "id")), "duplicate-event-id",
+                                     {"id": shorten(event.id), "first": str(earlier)})])
 
 
-def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path) -> Case:
-    """Merge the shared registry and check every agency reference; ``document()`` is only called on error."""
+def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path,
+                      given: _Registry | None = None) -> Case:
+    """Merge the registry (``given``, else the one the case names) and check every agency reference;
+    ``document()`` is only called on error. The case returned holds its agencies and names no registry."""
     _unique_event_ids(case, document)
-    registry: _Registry | None = None
-    if case.agency_registry is not None:
+    registry = given
+    if registry is None and case.agency_registry is not None:
         try:
             registry = _REGISTRIES.get(base_dir, case.agency_registry)
         except _BadReference as exc:
-            raise CaseError([(document().locate(("agency_registry",)), str(exc))]) from None
+            raise CaseError([Problem(document().locate(("agency_registry",)), exc.code, exc.args_)]) from None
     if registry is not None and not case.agencies:  # the usual shape: every agency from the registry
-        case = case.model_copy(update={"agencies": registry.agencies})
+        case = case.model_copy(update={"agencies": registry.agencies, "agency_registry": None})
         known = registry.ids
         references = referenced_agencies(case, with_superiors=False) | registry.superiors
         duplicate = len(known) != len(registry.agencies)
@@ -344,7 +512,7 @@ def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Pa
         if registry is not None:  # the case's own entries win over the registry's
             own = {a.id for a in case.agencies}
             case = case.model_copy(update={"agencies": case.agencies + tuple(
-                a for a in registry.agencies if a.id not in own)})
+                a for a in registry.agencies if a.id not in own), "agency_registry": None})
         known = frozenset(a.id for a in case.agencies)
         references = referenced_agencies(case)
         duplicate = len(known) != len(case.agencies)
@@ -352,9 +520,10 @@ def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Pa
         return case  # the common case, decided without building a path per reference
     bad = [(path, ref) for path, ref in agency_references(case) if ref not in known]
     doc = document()
-    problems = [(doc.locate(path), f"unknown agency {shorten(ref)}" + _suggest(ref, known)) for path, ref in bad]
+    problems = [Problem(doc.locate(path), "unknown-agency", {"id": shorten(ref), "suggestion": _suggest(ref, known)})
+                for path, ref in bad]
     if duplicate:
-        problems.append((doc.locate(("agencies",)), "agency ids must be unique"))
+        problems.append(Problem(doc.locate(("agencies",)), "duplicate-agency-id"))
     raise CaseError(problems[:MAX_PROBLEMS])
 
 
@@ -381,12 +550,73 @@ def referenced_agencies(case: Case, *, with_superiors: bool = True) -> set[str]:
     return ids
 
 
-def case_from_dict(data: dict[str, Any], *, base_dir: str | Path | None = None) -> Case:
+def _plain(value: Any) -> Any:
+    """Data as JSON holds it: dates as ISO text, enums as their values, tuples as lists (a dict
+    from a program may hold ``datetime.date`` or ``Channel.visit``)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise CaseError([Problem(Location(), "not-json-value", {"detail": f"{type(value).__name__} is not a JSON value"})])
+
+
+def case_from_dict(data: Mapping[str, Any], *, base_dir: str | Path | None = None,
+                   registry: _Registry | None = None) -> Case:
     """Validate a mapping (e.g. parsed JSON) as a case, as ``load_case`` does a file.
 
     ``agency_registry`` is resolved against ``base_dir`` (default: the working directory).
     """
-    return case_from_document(Document(data, None, ""), base_dir=Path(base_dir) if base_dir is not None else None)
+    return case_from_document(Document(_plain(data), None, ""), base_dir=Path(base_dir) if base_dir is not None
+                              else None, registry=registry)
+
+
+# Anything ``load_case`` reads: a path, a mapping, YAML or JSON text, bytes, or a Case to validate.
+CaseSource = Union[str, "os.PathLike[str]", bytes, Mapping[str, Any], Case]
+
+
+def load_case(source: CaseSource, *, registry: RegistrySource | None = None, base_dir: str | Path | None = None,
+              lang: Lang = "en", limits: Limits = DEFAULT_LIMITS) -> Case:
+    """One case from any source, through one validation; see ``legalcheck.load_case``."""
+    try:
+        return _load_source(source, registry, base_dir, limits)
+    except InputError as exc:
+        error = exc if isinstance(exc, CaseError) else CaseError(list(exc.problems))
+        raise error.in_language(lang) from None
+
+
+def _load_source(source: CaseSource, registry: RegistrySource | None, base_dir: str | Path | None,
+                 limits: Limits) -> Case:
+    base = Path(base_dir) if base_dir is not None else None
+    given = _given_registry(registry, base or Path.cwd()) if registry is not None else None
+    if isinstance(source, Case):
+        return case_from_dict(source.model_dump(mode="json", by_alias=True), base_dir=base, registry=given)
+    if isinstance(source, Mapping):
+        return case_from_dict(source, base_dir=base, registry=given)
+    if isinstance(source, bytes) or isinstance(source, str) and _is_text(source):
+        raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+        if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return case_from_json(raw, None, base_dir=base, limits=limits, registry=given)
+        text = _as_case_error(lambda: decode(raw, None))
+        doc = _as_case_error(lambda: parse_yaml(text, None, limits=limits, unique_keys=True))
+        return case_from_document(doc, base_dir=base, registry=given)
+    if isinstance(source, str | os.PathLike):
+        return _load_file(Path(source), limits, base_dir=base, registry=given)[0]
+    raise CaseError([Problem(Location(), "unsupported-source",
+                             {"detail": f"{type(source).__name__} (give a path, a dict, YAML or JSON text, "
+                                        "or bytes)"})])
+
+
+def _is_text(source: str) -> bool:
+    """A ``str`` is case text (not a path) when it spans lines or is a JSON object."""
+    return "\n" in source or source.lstrip().startswith("{")
 
 
 def require_validated(case: Case) -> None:
@@ -402,16 +632,14 @@ def require_validated(case: Case) -> None:
             a.superior is None or a.superior in index for a in case.agencies)
     if closed and referenced_agencies(case, with_superiors=False) <= index.keys():
         return
-    problems = [(Location(None, None, None, format_path(path)),
-                 f"unknown agency {shorten(ref)}" + _suggest(ref, index)) for path, ref in agency_references(case)
-                if ref not in index]
+    problems = [Problem(Location(None, None, None, format_path(path)), "unknown-agency",
+                        {"id": shorten(ref), "suggestion": _suggest(ref, index)})
+                for path, ref in agency_references(case) if ref not in index]
     if len(index) != len(case.agencies):
-        problems.append((Location(None, None, None, "agencies"), "agency ids must be unique"))
-    hint = (f"agency_registry {shorten(case.agency_registry)} was not merged; " if case.agency_registry is not None
-            else "")
-    problems.insert(0, (Location(None, None, None, None),
-                        f"case {shorten(case.id)} did not go through validation: {hint}load it with "
-                        "legalcheck.load_case or legalcheck.case_from_dict"))
+        problems.append(Problem(Location(None, None, None, "agencies"), "duplicate-agency-id"))
+    registry = f" (agency_registry {shorten(case.agency_registry)} was not merged)" \
+        if case.agency_registry is not None else ""
+    problems.insert(0, Problem(Location(), "case-not-validated", {"id": shorten(case.id), "registry": registry}))
     raise UnvalidatedCaseError(problems[:MAX_PROBLEMS])
 
 
@@ -444,20 +672,16 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def load_case(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Case:
-    """Load one case file (``.yaml``, ``.yml`` or ``.json``)."""
-    return _load_file(Path(path), limits)[0]
-
-
-def _load_file(path: Path, limits: Limits) -> tuple[Case, str]:
+def _load_file(path: Path, limits: Limits, *, base_dir: Path | None = None,
+               registry: _Registry | None = None) -> tuple[Case, str]:
     """A case file and the sha256 of its bytes (read once for both)."""
     raw = _as_case_error(lambda: read_bytes(path, limits=limits))
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() == ".json":
-        return case_from_json(raw, str(path), limits=limits), digest
+        return case_from_json(raw, str(path), limits=limits, base_dir=base_dir, registry=registry), digest
     text = _as_case_error(lambda: decode(raw, str(path)))
     doc = _as_case_error(lambda: parse_yaml(text, str(path), limits=limits, unique_keys=True))
-    return case_from_document(doc), digest
+    return case_from_document(doc, base_dir=base_dir, registry=registry), digest
 
 
 # --- many cases -------------------------------------------------------------------------
@@ -495,7 +719,7 @@ def printable_path(path: str | Path) -> str:
 def _bad_name(path: str | Path) -> InputError | None:
     if _encodable(str(path)):
         return None
-    return InputError.at("file name is not UTF-8 (a byte such as \\xff in it); rename the file",
+    return InputError.at(code="file-name-not-utf8",
                          file=printable_path(path))
 
 
@@ -503,8 +727,9 @@ def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None
                     ) -> Iterator[Path | InputError]:
     """Case files under ``paths``, directories recursively, in a deterministic order.
 
-    Hidden files and files named ``_*`` (shared agency registries) under a directory
-    are not cases, nor is anything in a directory holding a ``.legalcheck-skip`` file
+    Hidden files, files named ``_*`` and files that declare themselves agency registries
+    (``schema: legalcheck/agencies/1``, whatever their name) under a directory are not cases,
+    nor is anything in a directory holding a ``.legalcheck-skip`` file
     (e.g. a ledger with its mapping file, examples/ledger/). Directories are walked one
     at a time with sorted entries, so memory is bounded by the largest directory, not by
     the whole tree; symlinked directories are not followed (no loops). Every entry is
@@ -520,9 +745,9 @@ def iter_case_files(paths: Sequence[str | Path], *, on_skip: SkipCallback | None
         elif path.is_file():
             yield path
         elif path.exists():
-            yield InputError.at("not a regular file or directory", file=path)
+            yield InputError.at(code="not-regular-file", file=path)
         else:
-            yield InputError.at("no such file or directory", file=path)
+            yield InputError.at(code="not-found", file=path)
 
 
 def _ignore(_path: str, _reason: str) -> None:
@@ -537,7 +762,8 @@ def _walk(root: Path, on_skip: SkipCallback) -> Iterator[Path | InputError]:
             with os.scandir(directory) as scan:
                 listed = list(scan)
         except OSError as exc:
-            yield InputError.at(f"cannot read directory: {exc.strerror or exc}", file=printable_path(directory))
+            yield InputError.at(code="unreadable", what="directory", detail=exc.strerror or exc,
+                                file=printable_path(directory))
             continue
         if any(e.name == SKIP_MARKER for e in listed):
             on_skip(printable_path(directory), f"directory marked {SKIP_MARKER}")
@@ -548,7 +774,8 @@ def _walk(root: Path, on_skip: SkipCallback) -> Iterator[Path | InputError]:
             try:
                 outcome = _classify(entry)
             except OSError as exc:
-                outcome = InputError.at(f"cannot read file: {exc.strerror or exc}", file=printable_path(entry.path))
+                outcome = InputError.at(code="unreadable", what="file", detail=exc.strerror or exc,
+                                        file=printable_path(entry.path))
             if isinstance(outcome, str):
                 on_skip(printable_path(entry.path), outcome)
             elif outcome is True:
@@ -575,11 +802,26 @@ def _classify(entry: os.DirEntry[str]) -> bool | str | InputError:
     if (bad := _bad_name(entry.path)) is not None:
         return bad
     if entry.is_file():
-        return False
+        return REGISTRY_SKIP if _declares_registry(entry.path) else False
     if entry.is_symlink() and not os.path.exists(entry.path):
-        return InputError.at(f"no such file: a symbolic link to {shorten(os.readlink(entry.path))}, which does "
-                             "not exist", file=entry.path)
-    return InputError.at("not a regular file (a FIFO, socket or device); not read", file=entry.path)
+        return InputError.at(code="broken-link", target=shorten(os.readlink(entry.path)), file=entry.path)
+    return InputError.at(code="not-regular-file", detail=" (a FIFO, socket or device); not read", file=entry.path)
+
+
+REGISTRY_SKIP = "agency registry (schema legalcheck/agencies/1)"
+_REGISTRY_HEAD = re.compile(rb'^(?:\xef\xbb\xbf)?\s*\{?\s*"?schema"?\s*:\s*["\']?legalcheck/agencies/1\b', re.MULTILINE)
+_HEAD_BYTES = 4096
+
+
+def _declares_registry(path: str) -> bool:
+    """Whether a file states ``schema: legalcheck/agencies/1`` near its top: an agency registry, whatever
+    its name (``清河县机构.yaml``), used by the cases that name it and never checked as a case."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError:
+        return False  # reading it as a case will say what is wrong
+    return _REGISTRY_HEAD.search(head) is not None
 
 
 def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
@@ -587,7 +829,7 @@ def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
     """What to read under ``paths``, in order; a path that cannot be listed or read yields its error."""
     for item in iter_case_files(paths, on_skip=on_skip):
         if isinstance(item, InputError):
-            yield CaseInput(str(item.problems[0][0].file), None, item)
+            yield CaseInput(str(item.problems[0].location.file), None, item)
         elif item.suffix.lower() == ".jsonl":
             yield from _jsonl_jobs(item, limits)
         else:
@@ -600,7 +842,8 @@ def _jsonl_jobs(path: Path, limits: Limits) -> Iterator[Job | CaseInput]:
     try:
         handle = open(path, "rb")
     except OSError as exc:
-        yield CaseInput(name, None, CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name))
+        yield CaseInput(name, None, CaseError.at(code="unreadable", what="file", detail=exc.strerror or exc,
+                                                 file=name))
         return
     with handle:
         yield from jsonl_jobs_from(name, handle, limits)
@@ -614,7 +857,8 @@ def jsonl_jobs_from(name: str, handle: Any, limits: Limits) -> Iterator[Job | Ca
             line = handle.readline(limits.max_bytes + 1)
         except OSError as exc:
             yield CaseInput(f"{name}:{number + 1}", None,
-                            CaseError.at(f"cannot read file: {exc.strerror or exc}", file=name, line=number + 1))
+                            CaseError.at(code="unreadable", what="file", detail=exc.strerror or exc, file=name,
+                                         line=number + 1))
             return
         if not line:
             return
@@ -624,7 +868,7 @@ def jsonl_jobs_from(name: str, handle: Any, limits: Limits) -> Iterator[Job | Ca
         if len(line) > limits.max_bytes and not line.endswith(b"\n"):
             size = len(line) + _skip_line(handle)
             yield CaseInput(f"{name}:{number}", None, CaseError.at(
-                f"line is {size} bytes, over the limit of {limits.max_bytes}", file=name, line=number))
+                code="line-too-large", size=size, limit=limits.max_bytes, file=name, line=number))
             continue
         if line.strip():
             yield Job(f"{name}:{number}", name, number, line)

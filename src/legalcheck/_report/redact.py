@@ -258,9 +258,10 @@ def _rejected_file(masker: Masker, file: str | None) -> str | None:
 def _error(masker: Masker, error: LegalcheckError) -> LegalcheckError:
     """Error messages quote input values (``got '13800001111'``), keys and file names; mask them all."""
     if isinstance(error, InputError):
-        problems = [(dataclasses.replace(loc, file=_rejected_file(masker, loc.file),
-                                         field=_rejected_field(masker, loc.field)),
-                     _rejected_text(masker, message)) for loc, message in error.problems]
+        problems = [dataclasses.replace(p, location=dataclasses.replace(
+                        p.location, file=_rejected_file(masker, p.location.file),
+                        field=_rejected_field(masker, p.location.field)),
+                        args={k: _rejected_text(masker, v) for k, v in p.args.items()}) for p in error.problems]
         try:
             return type(error)(problems)
         except TypeError:  # a subclass with another constructor

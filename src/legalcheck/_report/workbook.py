@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .._batch.pool import BatchItem, Progress, Summary, reason_of
+from .._batch.pool import BatchItem, Progress, Summary, reason_label, reason_of
 from .._core.errors import InputError
 from .._core.vocabulary import Lang, bi, word
 from .._model.findings import Finding
@@ -238,11 +238,12 @@ def _problems(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
     for item in items:
         if item.error is None:
             continue
-        reason = reason_of(item.error)
+        reason = reason_label(reason_of(item.error), lang)
         if isinstance(item.error, InputError):
-            for location, message in item.error.problems:
+            for problem in item.error.problems:
+                location = problem.location
                 rows.append([item.source, location.file, location.cell or location.line, location.field, reason,
-                             message])
+                             problem.text(lang)])
         else:
             rows.append([item.source, None, None, None, reason, str(item.error)])
     header = (("来源", "文件", "单元格或行", "列或字段", "类别", "问题") if lang == "zh"
@@ -274,9 +275,10 @@ def _ledger_copies(workbook: Workbook, items: Sequence[BatchItem], ledgers: Sequ
                     if cell is not None:
                         _mark(marks, cell.ref, finding.severity, _finding_note(finding, lang))
             elif isinstance(item.error, InputError):
-                for location, message in item.error.problems:
-                    if location.cell is not None:
-                        _mark(marks, location.cell, "input", f"{word('input_error', lang)}：{message}")
+                for problem in item.error.problems:
+                    if problem.location.cell is not None:
+                        _mark(marks, problem.location.cell, "input",
+                              f"{word('input_error', lang)}：{problem.text(lang)}")
         title = _sheet_title(workbook, f"{_label('标注', 'Marked', lang)}-{ledger.sheet.name or path.stem}")
         copy = workbook.create_sheet(title)
         personal = _personal_columns(mapping, ledger.sheet.rows[mapping.header_row - 1]

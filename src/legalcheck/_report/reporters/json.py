@@ -20,9 +20,9 @@ BATCH_SCHEMA_ID = REPORT_SCHEMA_ID.replace("/report/", "/batch/")
 def error_json(item: BatchItem) -> dict[str, Any]:
     assert item.error is not None
     if isinstance(item.error, InputError):
-        problems = [{"file": loc.file, "line": loc.line, "column": loc.column, "field": loc.field,
-                     **({"cell": loc.cell} if loc.cell is not None else {}),
-                     "message": message} for loc, message in item.error.problems]
+        problems = [{"file": p.location.file, "line": p.location.line, "column": p.location.column,
+                     "field": p.location.field, **({"cell": p.location.cell} if p.location.cell is not None else {}),
+                     "code": p.code, "message": p.message} for p in item.error.problems]
         return {"source": item.source, "kind": "input_error", "problems": problems}
     return {"source": item.source, "kind": "internal_error", "problems": [{"message": str(item.error)}]}
 

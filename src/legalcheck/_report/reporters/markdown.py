@@ -279,7 +279,7 @@ def error_rows(item: BatchItem) -> list[ErrorRow]:
     if isinstance(error, InputError):
         return [ErrorRow(loc.file or item.source, loc.cell or ("" if loc.line is None else str(loc.line)),
                          "" if loc.column is None else str(loc.column), loc.field or "", message, "input_error")
-                for loc, message in error.problems]
+                for loc, message in ((p.location, p.message) for p in error.problems)]
     return [ErrorRow(item.source, "", "", "", str(error), "internal_error")]
 
 

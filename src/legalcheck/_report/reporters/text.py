@@ -112,7 +112,7 @@ def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
     assert item.error is not None
     label = word("input_error" if isinstance(item.error, InputError) else "internal_error", lang)
     if isinstance(item.error, InputError):
-        return "".join(neutralise(f"{loc}: {label}: {message}") + "\n" for loc, message in item.error.problems)
+        return "".join(neutralise(f"{p.location}: {label}: {p.text(lang)}") + "\n" for p in item.error.problems)
     return neutralise(f"{item.source}: {label}: {item.error}") + "\n"
 
 
