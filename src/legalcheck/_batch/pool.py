@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
 from .._core.errors import InputError, LegalcheckError
+from .._core.vocabulary import Lang, joined, pick, say
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits
 from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
@@ -169,18 +170,13 @@ class Summary:
         """Count a directory entry that is not a case (pass as ``on_skip`` to :func:`check_paths`)."""
         self.skipped[reason] += 1
 
-    def skipped_text(self, lang: str = "en") -> str:
+    def skipped_text(self, lang: Lang = "en") -> str:
         """``skipped 3 entries: 2 hidden, 1 not a case file (name)``, or "" if none."""
         if not self.skipped:
             return ""
-        ranked = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items(),
-                                                                            key=lambda kv: (-kv[1], kv[0])))
-        total = sum(self.skipped.values())
-        if lang == "zh":
-            ranked = "，".join(f"{_SKIP_ZH.get(reason, reason)} {count}" for reason, count in sorted(
-                self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
-            return f"跳过 {total} 个目录项（不是案件文件）：{ranked}"
-        return f"skipped {total} directory entries (not case files): {ranked}"
+        ranked = joined([say("count_of", lang, label=pick((_SKIP_ZH.get(reason, reason), reason), lang), count=count)
+                         for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0]))], lang)
+        return say("skipped", lang, total=sum(self.skipped.values()), ranked=ranked)
 
     def add(self, item: BatchItem | Output) -> None:
         self.found += 1
@@ -209,14 +205,14 @@ class Summary:
             return 1
         return 4 if self.undetermined else 0  # no violation, but some obligations undetermined
 
-    def reasons_text(self, lang: str = "en") -> str:
-        """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
+    def reasons_text(self, lang: Lang = "en") -> str:
+        """``could not be read: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
         if not self.reasons:
             return ""
         ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-        if lang == "zh":
-            return "拒收原因：" + "，".join(f"{_ZH.get(reason, reason)} {count}" for reason, count in ranked)
-        return "rejected: " + ", ".join(f"{count} {reason}" for reason, count in ranked)
+        return say("rejected_reasons", lang, ranked=joined(
+            [say("count_of", lang, label=pick((_ZH.get(reason, reason), reason), lang), count=count)
+             for reason, count in ranked], lang))
 
 
 class CaseIds:

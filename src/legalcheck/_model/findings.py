@@ -10,11 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from .._core.vocabulary import Severity
+from .._core.vocabulary import DeadlineStatus, Severity
 
 REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
-
-DeadlineStatus = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
 
 
 class _Frozen(BaseModel):

@@ -20,28 +20,47 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..._batch.pool import BatchItem, Summary
-from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, Lang, bi, status_label, word
+from ..._core.vocabulary import (
+    COUNT_HEADINGS,
+    COUNT_KEYS,
+    MARKS,
+    Lang,
+    bi,
+    date_text,
+    days_text,
+    html_lang,
+    joined,
+    say,
+    short_date,
+    status_label,
+    translated,
+    word,
+)
 from ..._model.case import Case, event_label
-from ..._model.findings import Citation, EventRef, Finding, Report
-from ..governance import governing_sentences
+from ..._model.findings import Citation, Deadline, EventRef, Finding, Report
+from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
+from ..phrases import (
+    agency_label,
+    audit_rows,
+    deadline_period,
+    deadline_rows,
+    deadline_summary,
+    due_text,
+    event_name,
+    instruments_text,
+    receipt_rows,
+    summary_text,
+)
 from ..registry import Destination, Reporter
 from .markdown import (
     BatchTables,
     ErrorRow,
-    agency_label,
     as_of_dates,
     case_anchor,
     chronology,
-    deadline_rows,
-    due_text,
-    event_text,
     findings_by_severity,
-    instruments_text,
     particulars_rows,
-    period_label,
-    receipt_rows,
-    summary_text,
     tabulate,
     undetermined_rows,
 )
@@ -71,7 +90,16 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 table { border-collapse: collapse; margin: 0.4em 0 0.8em; width: 100%; }
 th, td { border: 1px solid var(--rule); padding: 3px 6px; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
-table.chronology td:nth-child(-n+2) { white-space: nowrap; }
+table.chronology td:nth-child(-n+2), .id, .date, td.num { white-space: nowrap; }
+table.docket td:nth-child(4) { white-space: nowrap; }
+h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+.events, .deadline { margin: 0.3em 0; }
+details.arithmetic summary { color: var(--muted); cursor: pointer; }
+ul.readings { margin: 0.2em 0; padding-left: 1.4em; }
+section.appendix { font-size: 0.8em; }
+section.appendix table { margin: 0.2em 0 0.5em; }
+section.appendix th, section.appendix td { padding: 1px 4px; }
+section.appendix code { white-space: nowrap; }
 th { background: #f2f2f2; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 table.kv th { width: 14em; }
@@ -98,19 +126,27 @@ ol.steps { margin: 0.2em 0 0.6em; padding-left: 1.6em; }
 .receipt td { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.85em;
               word-break: break-all; }
 figure.timeline { margin: 0.6em 0 1em; break-inside: avoid; page-break-inside: avoid; }
-figure.timeline svg { max-width: 100%; height: auto; display: block; }
+figure.timeline svg { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.85em; }
 .legend span { margin-right: 1.2em; white-space: nowrap; }
 .swatch { display: inline-block; width: 1.6em; height: 0.7em; vertical-align: middle; margin-right: 0.3em; }
 .swatch.violated { background: var(--violation); } .swatch.warned { background: var(--warning); }
 .swatch.noticed { background: var(--notice); } .swatch.pending { border: 1.5px dashed var(--pending); }
 .swatch.overrun { border-top: 3px dotted var(--violation); height: 0; }
+.swatch.met_by_roll_over { background: #2e7d32; } .swatch.extension { background: #b71c1c; opacity: 0.35; }
+.swatch.holiday { background: #e6e6e6; }
 details.chronology summary { font-weight: 600; cursor: pointer; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  section.case { break-before: page; page-break-before: always; }
+  section.case, section.appendix { break-before: page; page-break-before: always; }
+  section.batch + section.case { break-before: page; }
+  body { font-size: 9.5pt; line-height: 1.4; }
+  h2 { margin-top: 0; }
+  .finding { padding: 4px 8px; margin: 0.5em 0; }
+  blockquote { padding: 2px 8px; }
+  section.appendix { font-size: 7.5pt; }
   h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
   table, tr, blockquote { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -121,18 +157,19 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
 
 # --- the timeline ----------------------------------------------------------------------------------
 
-SpanStyle = Literal["violated", "warned", "noticed", "pending"]
+SpanStyle = Literal["violated", "warned", "noticed", "met_by_roll_over", "pending"]
 _SPAN_FILL: dict[SpanStyle, tuple[str, str, str]] = {  # fill, stroke, dash
     "violated": ("#b71c1c", "#b71c1c", ""),
     "warned": ("#e65100", "#e65100", ""),
     "noticed": ("#1565c0", "#1565c0", ""),
+    "met_by_roll_over": ("#2e7d32", "#2e7d32", ""),
     "pending": ("#ffffff", "#1565c0", "5 3"),
 }
-_SVG_WIDTH = 760  # CSS px; scales to ~0.93 on the printable width of A4, so 11px text stays legible
-_LEFT, _RIGHT = 12, 12
-_FONT = 11
-_LANE = 17
-_ROW = 30
+_SVG_WIDTH = 700  # CSS px: about the printable width of A4 (186 mm), so 12px text prints at 12px
+_LEFT, _RIGHT = 8, 8
+_FONT = 12
+_LANE = 18
+_ROW = 32
 MAX_LANES = 10  # more stacked labels are unreadable; the rest keep their dot and tooltip
 MAX_SPANS = 40  # deadline rows drawn; every deadline is also in the findings and the docket
 
@@ -149,6 +186,7 @@ class _Span:
     start: dt.date
     due: dt.date
     strict_due: dt.date
+    original_due: dt.date | None  # before an extension
     actual: dt.date | None
     overrun_to: dt.date | None  # late: the actual date; overdue: the as-of date
     style: SpanStyle
@@ -189,7 +227,8 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
             agency = case.agency(event.agency)
             ref = EventRef(path=f"events[{index}]", kind=event.kind, date=event.date, agency=event.agency,
                            agency_name=agency.name if agency else None)
-            detail = event_text(ref, lang) + (f" — {event.note}" if event.note else "")
+            detail = (say("tl_detail_note", lang, event=event_name(ref, lang), note=event.note) if event.note
+                      else event_name(ref, lang))
             marks.append(_Mark(event.date, _event_label(ref, lang), detail))
         return marks
     seen: dict[str, EventRef] = {}
@@ -198,15 +237,30 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
             seen.setdefault(ref.path, ref)
     for pending in report.pending:
         seen.setdefault(pending.trigger.path, pending.trigger)
-    return [_Mark(ref.date, _event_label(ref, lang), event_text(ref, lang)) for ref in seen.values()]
+    return [_Mark(ref.date, _event_label(ref, lang), event_name(ref, lang)) for ref in seen.values()]
 
 
 def _event_label(ref: EventRef, lang: Lang) -> str:
-    return f"{ref.date:%m-%d} {event_label(ref.kind, lang)} · {agency_label(ref)}"
+    return say("tl_event", lang, date=short_date(ref.date, lang), kind=event_label(ref.kind, lang),
+               agency=agency_label(ref))
 
 
-def _span_label(rule_id: str, mark: str, deadline_text: str, outcome: str) -> str:
-    return f"{mark} {rule_id} {deadline_text} · {outcome}"
+def _deadline_span(rule_id: str, title: str, mark: str, style: SpanStyle, d: Deadline, lang: Lang) -> _Span:
+    if d.status in ("late", "overdue") and d.days_late:
+        outcome = say("tl_outcome_late", lang, status=status_label(d.status, lang), late=days_text(d.days_late, lang))
+    elif d.status == "pending" and d.days_left is not None:
+        outcome = say("tl_outcome_left", lang, left=days_text(d.days_left, lang))
+    else:
+        outcome = status_label(d.status, lang)
+    label = say("tl_span", lang, mark=mark, rule=rule_id, period=deadline_period(d, lang),
+                start=short_date(d.start, lang), due=short_date(d.effective_due, lang), outcome=outcome)
+    detail = say("tl_detail", lang, rule=rule_id, title=title, rows=word("sep", lang).join(
+        say("kv", lang, key=k, value=v) for k, v in deadline_rows(d, lang)))
+    overrun = d.actual if d.status == "late" else d.as_of if d.status == "overdue" else None
+    # An extension is calendar days added to the strict due date: the period ran to the original
+    # due date, and the extension from there.
+    original = _shift(d.strict_due, -d.extension_days) if d.extension_days else None
+    return _Span(d.start, d.effective_due, d.strict_due, original, d.actual, overrun, style, label, detail)
 
 
 def _spans(report: Report, lang: Lang) -> list[_Span]:
@@ -215,27 +269,16 @@ def _spans(report: Report, lang: Lang) -> list[_Span]:
         d = finding.deadline
         if d is None:
             continue
-        style: SpanStyle = ("violated" if finding.severity == "violation"
+        style: SpanStyle = ("met_by_roll_over" if d.status == "met_by_roll_over"
+                            else "violated" if finding.severity == "violation"
                             else "warned" if finding.severity == "warning" else "noticed")
-        overrun = d.actual if d.status == "late" else d.as_of if d.status == "overdue" else None
-        outcome = status_label(d.status, lang) + (f" ({word('days_late', lang)} {d.days_late})" if d.days_late else "")
-        label = _span_label(finding.rule_id, MARKS[finding.severity],
-                            f"{period_label(d, lang)} {d.start:%m-%d}→{d.effective_due:%m-%d}", outcome)
-        detail = f"{finding.rule_id} {bi(finding.title, lang)}: " + "; ".join(
-            f"{k} {v}" for k, v in deadline_rows(d, lang))
-        spans.append(_Span(d.start, d.effective_due, d.strict_due, d.actual, overrun, style, label, detail))
+        spans.append(_deadline_span(finding.rule_id, bi(finding.title, lang), MARKS[finding.severity], style, d,
+                                    lang))
     for pending in report.pending:
-        d = pending.deadline
-        if d is None:
-            continue  # no period: nothing to draw; it is on the docket table
-        outcome = (f"{word('days_left', lang)} {d.days_left}" if d.days_left is not None
-                   else status_label(d.status, lang))
-        label = _span_label(pending.rule_id, "○", f"{period_label(d, lang)} {d.start:%m-%d}→{d.effective_due:%m-%d}",
-                            outcome)
-        detail = f"{pending.rule_id} {bi(pending.title, lang)}: " + "; ".join(
-            f"{k} {v}" for k, v in deadline_rows(d, lang))
-        spans.append(_Span(d.start, d.effective_due, d.strict_due, None, None, "pending", label, detail))
-    return spans
+        if pending.deadline is not None:  # no period: nothing to draw; it is on the docket table
+            spans.append(_deadline_span(pending.rule_id, bi(pending.title, lang), "○", "pending", pending.deadline,
+                                        lang))
+    return sorted(spans, key=lambda span: (span.start, span.due))
 
 
 def _range(marks: Sequence[_Mark], spans: Sequence[_Span], as_of: dt.date) -> tuple[dt.date, dt.date, bool]:
@@ -367,7 +410,7 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         if lo <= day <= hi:
             left, right = x(day), x(day + dt.timedelta(days=1))
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
-                       f'height="{height - axis_y}" fill="#eeeeee"><title>{e(f"{day} {name}")}</title></rect>')
+                       f'height="{height - axis_y}" fill="#e6e6e6"><title>{e(f"{day} {name}")}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
     for day, text in _ticks(lo, hi, x1 - x0):
@@ -376,7 +419,7 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         out.append(f'<text class="tl-tick" x="{tx}" y="{axis_y + 17}" text-anchor="middle" fill="#444" '
                    f'font-size="10">{e(text)}</text>')
     # The as-of date.
-    as_of_caption = f"{word('as_of', lang)} {report.as_of}"
+    as_of_caption = f"{word('as_of', lang)} {date_text(report.as_of, lang)}"
     if show_as_of:
         ax = x(report.as_of)
         anchor = "end" if ax + text_width(as_of_caption, 10) > x1 else "start"
@@ -408,10 +451,20 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         y = rows_y + row * _ROW
         fill, stroke, dash = _SPAN_FILL[span.style]
         sx, dx = x(span.start), x(span.due)
-        parts = [f'<g class="tl-deadline {span.style}"><title>{e(span.detail)}</title>',
-                 f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(dx - sx, 2.0)}" height="10" '
-                 f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"' + (f' stroke-dasharray="{dash}"' if dash else "")
-                 + ' rx="2"/>']
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        parts = [f'<g class="tl-deadline {span.style}"><title>{e(span.detail)}</title>']
+        if span.original_due is not None and span.original_due < span.due:
+            # The period as first set, then the extension in a lighter shade, the original due date marked.
+            ox = x(span.original_due)
+            parts.append(f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(ox - sx, 2.0)}" height="10" '
+                         f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
+            parts.append(f'<rect class="tl-extension" x="{ox}" y="{y + 14}" width="{max(dx - ox, 2.0)}" height="10" '
+                         f'fill="{fill}" fill-opacity="0.35" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
+            parts.append(f'<line class="tl-original-due" x1="{ox}" y1="{y + 10}" x2="{ox}" y2="{y + 28}" '
+                         f'stroke="#000" stroke-width="2"/>')
+        else:
+            parts.append(f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(dx - sx, 2.0)}" height="10" '
+                         f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
         if span.strict_due != span.due:  # roll-over: show where the period strictly ended
             strict_x = x(span.strict_due)
             parts.append(f'<line class="tl-strict" x1="{strict_x}" y1="{y + 11}" x2="{strict_x}" y2="{y + 27}" '
@@ -437,21 +490,22 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
 def _omissions(labels: int, spans: int, lang: Lang) -> str:
     parts = []
     if labels:
-        parts.append(f"{labels} 个事件未标注（见鼠标提示和事件表）" if lang == "zh"
-                     else f"{labels} event label(s) left out (see tooltips and the event table)")
+        parts.append(say("omitted_labels", lang, n=labels))
     if spans:
-        parts.append(f"另有 {spans} 个期限未画出（见下文各项问题）" if lang == "zh"
-                     else f"{spans} more deadline(s) not drawn (see the findings below)")
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+        parts.append(say("omitted_spans", lang, n=spans))
+    return word("sep", lang).join(parts)
+
+
+_LEGEND = (("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
+           ("met_by_roll_over", "legend_rolled"), ("pending", "legend_pending"), ("extension", "legend_extension"),
+           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"))
 
 
 def _legend(lang: Lang) -> str:
-    entries = [("violated", ("违规期限", "deadline violated")), ("warned", ("警示", "warning")),
-               ("noticed", ("仅因顺延而按期", "met only by roll-over")), ("pending", ("待办（期限未届满）", "pending")),
-               ("overrun", ("逾期部分", "overrun"))]
     return '<p class="legend">' + "".join(
-        f'<span><i class="swatch {cls}"></i>{e(zh if lang == "zh" else en)}</span>' for cls, (zh, en) in entries) + (
-        f'<span>◆ {e(word("actual", lang))}</span><span>┆ {e(word("strict_due", lang))}</span></p>')
+        f'<span><i class="swatch {cls}"></i>{e(word(key, lang))}</span>' for cls, key in _LEGEND) + (
+        f'<span>◆ {e(word("actual", lang))}</span><span>┃ {e(word("legend_original_due", lang))}</span>'
+        f'<span>┆ {e(word("strict_due", lang))}</span></p>')
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -474,9 +528,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def _citation(citation: Citation, heading: str, lang: Lang) -> str:
-    quotes = ['<blockquote lang="zh-CN">' + (f'<span class="lang">{e(word("original", lang))}</span>'
-                                              if lang == "en" else "") + f"{e(citation.text_zh)}</blockquote>"]
-    if lang == "en" and citation.text_en:
+    original = f'<span class="lang">{e(word("original", lang))}</span>' if translated(lang) else ""
+    quotes = [f'<blockquote lang="zh-CN">{original}{e(citation.text_zh)}</blockquote>']
+    if translated(lang) and citation.text_en:
         quotes.append(f'<blockquote lang="en"><span class="lang">{e(word("translation", lang))}</span>'
                       f"{e(citation.text_en)}</blockquote>")
     two = " two" if len(quotes) == 2 else ""
@@ -484,35 +538,31 @@ def _citation(citation: Citation, heading: str, lang: Lang) -> str:
             f'<div class="cite-text{two}">{"".join(quotes)}</div></div>')
 
 
-def _finding(finding: Finding, lang: Lang, fid: str) -> str:
+def _finding(finding: Finding, report: Report, lang: Lang, fid: str) -> str:
     parts = [f'<article class="finding {finding.severity}" id="{fid}">',
              f'<h4><span class="badge {finding.severity}">{e(word(finding.severity, lang))}</span> '
-             f'<code>{e(finding.rule_id)}</code> {e(finding.rule_name)} — {e(bi(finding.title, lang))}</h4>',
+             f'<span class="id">{e(finding.rule_id)}</span> {e(bi(finding.title, lang))}</h4>',
              f'<p class="message">{e(bi(finding.message, lang))}</p>']
     parts.extend(_citation(c, word("grounds", lang), lang) for c in finding.citations)
     parts.extend(_citation(c, word("liability", lang), lang) for c in finding.liability)
     parts.append(f'<p><b>{e(word("words", lang))}</b> 「{e(bi(finding.grounds, lang))}」</p>')
-    if finding.events or finding.fields:
-        parts.append(f"<h5>{e(word('evidence', lang))}</h5>")
     if finding.events:
-        parts.append(_table([e(word(k, lang)) for k in ("path", "event", "date", "agency")],
-                            ([f"<code>{e(ev.path)}</code>", e(event_label(ev.kind, lang)), e(ev.date),
-                              e(agency_label(ev))] for ev in finding.events)))
-    if finding.fields:
-        parts.append(_table([e(word("field", lang)), e(word("value", lang))],
-                            ([f"<code>{e(f.path)}</code>", e(f.value)] for f in finding.fields)))
+        parts.append(f'<p class="events"><b>{e(word("events", lang))}</b> '
+                     + e(word("sep", lang).join(event_name(ev, lang) for ev in finding.events)) + "</p>")
     if finding.deadline is not None:
-        parts.append(f"<h5>{e(word('deadline', lang))}</h5>")
-        parts.append(_kv_table(deadline_rows(finding.deadline, lang)))
-        if finding.deadline.steps:
-            parts.append(f'<ol class="steps" aria-label="{e(word("steps", lang))}">'
-                         + "".join(f"<li>{e(bi(step, lang))}</li>" for step in finding.deadline.steps) + "</ol>")
+        parts.append(f'<p class="deadline"><b>{e(word("deadline", lang))}</b> '
+                     f"{e(deadline_summary(finding.deadline, lang))}</p>")
+        parts.append(f'<details class="arithmetic"><summary>{e(word("steps", lang))}</summary>'
+                     + _kv_table(deadline_rows(finding.deadline, lang))
+                     + ('<ol class="steps">' + "".join(f"<li>{e(bi(step, lang))}</li>"
+                                                       for step in finding.deadline.steps) + "</ol>"
+                        if finding.deadline.steps else "") + "</details>")
     if finding.readings:
         parts.append(f'<p><b>{e(word("readings_used", lang))}</b> '
-                     + ", ".join(f"<code>{e(r)}</code>" for r in finding.readings) + "</p>")
+                     + e(joined(reading_titles(report, finding.readings, lang), lang)) + "</p>")
     if finding.pack is not None:
-        displaced = (f' · {e(word("displaces", lang))}: {e(", ".join(finding.overrides))}'
-                     if finding.overrides else "")
+        displaced = (f' · {e(word("displaces", lang))}{e(word("colon", lang))}'
+                     f'{e(joined(list(finding.overrides), lang))}' if finding.overrides else "")
         parts.append(f'<p><b>{e(word("pack", lang))}</b> {e(finding.pack)}{displaced}</p>')
     parts.append("</article>")
     return "".join(parts)
@@ -525,17 +575,17 @@ def _summary_line(report: Report, lang: Lang) -> str:
         else f"{e(word(key, lang))} 0" for key in COUNT_KEYS)
     return (f'<p class="summary-line"><b>{e(word("case", lang))}</b> {e(report.case_id)} · '
             f'<b>{e(word("governed", lang))}</b> {e(instruments_text(report, lang))} · '
-            f'<b>{e(word("as_of", lang))}</b> {e(report.as_of)} · {counts}</p>')
+            f'<b>{e(word("as_of", lang))}</b> {e(date_text(report.as_of, lang))} · {counts}</p>')
 
 
 def _undetermined_section(report: Report, lang: Lang) -> list[str]:
     """Obligations the file cannot decide, with the missing fields and what to record."""
     if not report.undetermined:
         return []
-    return [f'<h3 class="undetermined">{e(word("undetermined_section", lang))} ({len(report.undetermined)})</h3>',
-            _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "missing_facts", "to_record")],
-                   ([f"<code>{e(rule_id)}</code>", e(title), e(event), f"<code>{e(missing)}</code>", e(record)]
-                    for rule_id, title, event, missing, record in undetermined_rows(report, lang)),
+    return [f'<h3 class="undetermined">{e(say("counted", lang, label=word("undetermined_section", lang), n=len(report.undetermined)))}</h3>',
+            _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "to_record")],
+                   ([f'<span class="id">{e(rule_id)}</span>', e(title), e(event), e(record)]
+                    for rule_id, title, event, record in undetermined_rows(report, lang)),
                    css="undetermined")]
 
 
@@ -544,17 +594,19 @@ def _governing_html(report: Report, lang: Lang) -> str:
     items = "".join(f"<li>{e(sentence)}</li>" for sentence in governing_sentences(report, lang))
     html_text = f'<h3>{e(word("governing_h", lang))}</h3><ul class="governing">{items}</ul>'
     if report.selection_readings:
-        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}: '
-                      + ", ".join(f"<code>{e(r)}</code>" for r in report.selection_readings) + "</p>")
+        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}{e(word("colon", lang))}'
+                      + e(joined(reading_titles(report, report.selection_readings, lang), lang)) + "</p>")
     return html_text
 
 
 def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) -> str:
     anchor = case_anchor(position)
+    colon = e(word("colon", lang))
     parts = [f'<section class="case" id="{anchor}" aria-label="{e(word("case", lang))} {e(report.case_id)}">',
              f"<h2>{position}. {e(word('case', lang))} {e(report.case_id)}</h2>", _summary_line(report, lang)]
     if report.source:
-        parts.append(f'<p class="meta">{e(word("source", lang))}: <span class="mono">{e(report.source)}</span></p>')
+        parts.append(f'<p class="meta">{e(word("source", lang))}{colon}<span class="mono">{e(report.source)}</span>'
+                     "</p>")
     if item.case is not None:
         parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _kv_table(particulars_rows(item.case, lang)))
     svg = render_timeline(report, item.case, lang, f"tl-{position}")
@@ -563,34 +615,60 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
                      f"{_legend(lang)}</figure>")
     if item.case is not None:
         rows, later = chronology(item.case, report.as_of, lang)
-        parts.append(f'<details class="chronology" open><summary>{e(word("chronology", lang))} ({len(rows)})'
-                     "</summary>" + _table([e(word(k, lang)) for k in ("path", "date", "event", "agency", "note")],
-                                           ([f"<code>{e(r.path)}</code>", e(r.date), e(r.kind), e(r.agency),
+        parts.append(f'<details class="chronology" open><summary>{e(say("counted", lang, label=word("chronology", lang), n=len(rows)))}'
+                     "</summary>" + _table([e(word(k, lang)) for k in ("number", "date", "event", "agency", "note")],
+                                           ([e(r.number), e(r.date), e(r.kind), e(r.agency),
                                              e(r.note)] for r in rows), css="chronology")
-                     + (f'<p class="meta">{e(word("later_events", lang).format(n=later))}</p>' if later else "")
+                     + (f'<p class="meta">{e(say("later_events", lang, n=later))}</p>' if later else "")
                      + "</details>")
     parts.append(_governing_html(report, lang))
     groups = findings_by_severity(report)
     if not groups and not report.undetermined:
         parts.append(f'<p class="no-findings"><b>{e(word("no_findings", lang))}</b></p>')
     for severity, findings in groups:
-        parts.append(f'<h3>{e(word(severity + "_h", lang))} ({len(findings)})</h3>')
-        parts.extend(_finding(f, lang, f"{anchor}-{severity}-{n}") for n, f in enumerate(findings, 1))
+        parts.append(f'<h3>{e(say("counted", lang, label=word(severity + "_h", lang), n=len(findings)))}</h3>')
+        parts.extend(_finding(f, report, lang, f"{anchor}-{severity}-{n}") for n, f in enumerate(findings, 1))
     parts.extend(_undetermined_section(report, lang))
-    parts.append(f'<h3>{e(word("docket", lang))} ({len(report.pending)})</h3>')
+    parts.append(f'<h3>{e(say("counted", lang, label=word("docket", lang), n=len(report.pending)))}</h3>')
     if report.pending:
         parts.append(_table([e(word(k, lang)) for k in ("rule", "obligation", "trigger", "due", "days_left")],
-                            ([f"<code>{e(p.rule_id)}</code>", e(bi(p.title, lang)), e(event_text(p.trigger, lang)),
-                              e(due_text(p, lang)[0]), e(due_text(p, lang)[1])] for p in report.pending),
-                            numeric=(False, False, False, False, True)))
+                            ([f'<span class="id">{e(p.rule_id)}</span>', e(bi(p.title, lang)),
+                              e(event_name(p.trigger, lang)), f'<span class="date">{e(due_text(p, lang)[0])}</span>',
+                              e(due_text(p, lang)[1])] for p in report.pending),
+                            numeric=(False, False, False, False, True), css="docket"))
     else:
         parts.append(f"<p>{e(word('none', lang))}</p>")
     applied = report.readings
-    parts.append(f'<h3>{e(word("readings", lang))} ({len(applied)})</h3>')
-    items = "".join(f"<li><code>{e(r.id)}</code> <b>{e(bi(r.title, lang))}</b>: {e(bi(r.text, lang))}</li>"
-                    for r in applied)
-    parts.append(f"<ul>{items}</ul>" if applied else f"<p>{e(word('none', lang))}</p>")
-    parts.append(f'<h3>{e(word("receipt", lang))}</h3>' + _kv_table(receipt_rows(report, lang), "kv receipt"))
+    parts.append(f'<h3>{e(say("counted", lang, label=word("readings", lang), n=len(applied)))}</h3>')
+    items = "".join(f"<li>{e(bi(r.title, lang))}</li>" for r in applied)
+    parts.append(f'<ul class="readings">{items}</ul>' if applied else f"<p>{e(word('none', lang))}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _appendix(items: Sequence[BatchItem], lang: Lang) -> str:
+    """Field paths, hashes, versions and reading ids for auditors, after every case (compact, small type)."""
+    parts = [f'<section class="appendix" id="appendix"><h2>{e(word("appendix", lang))}</h2>'
+             f'<p class="meta">{e(word("appendix_note", lang))}</p>']
+    for position, item in enumerate(items, 1):
+        report = item.report
+        if report is None:
+            continue
+        parts.append(f'<h3><a href="#{case_anchor(position)}">{position}. {e(word("case", lang))} '
+                     f"{e(report.case_id)}</a></h3>")
+        parts.append(_kv_table(receipt_rows(report, lang), "kv receipt"))
+        rows = audit_rows(report, lang)
+        if rows:
+            parts.append(_table([e(word(k, lang)) for k in ("rule", "finding", "events", "field", "reading_id")],
+                                ([f'<span class="id">{e(row.rule_id)}</span> <code>{e(row.rule_name)}</code>',
+                                  e(row.what), "<br>".join(f"<code>{e(p)}</code>" for p in row.events),
+                                  "<br>".join(f"<code>{e(f)}</code>" for f in row.fields),
+                                  "<br>".join(f"<code>{e(r)}</code>" for r in row.readings)] for row in rows),
+                                css="audit"))
+        if report.readings:
+            parts.append(_table([e(word("reading_id", lang)), e(word("readings", lang))],
+                                ([f"<code>{e(r.id)}</code>", f"<b>{e(bi(r.title, lang))}</b> {e(bi(r.text, lang))}"]
+                                 for r in report.readings), css="audit readings"))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -615,9 +693,9 @@ def _batch_section(tables: BatchTables, lang: Lang) -> str:
 
 def _errors_section(errors: Sequence[ErrorRow], lang: Lang) -> str:
     rows = ([e(r.file), e(r.line), e(r.column), f"<code>{e(r.field)}</code>" if r.field else "",
-             f"{e(word(r.kind, lang))}: {e(r.message)}"] for r in errors)
-    return (f'<section class="errors" id="rejected"><h2>{e(word("rejected", lang))} '
-            f'({len({r.file for r in errors})})</h2>'
+             f"{e(word(r.kind, lang))}{e(word('colon', lang))}{e(r.message)}"] for r in errors)
+    heading = say("counted", lang, label=word("rejected", lang), n=len({r.file for r in errors}))
+    return (f'<section class="errors" id="rejected"><h2>{e(heading)}</h2>'
             + _table([e(word(k, lang)) for k in ("file", "line", "column", "field", "problem")], rows,
                      numeric=(False, True, True, False, False)) + "</section>")
 
@@ -625,7 +703,7 @@ def _errors_section(errors: Sequence[ErrorRow], lang: Lang) -> str:
 def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str:
     """The whole batch as one self-contained HTML page."""
     tables = tabulate(items, lang)
-    dates = ", ".join(str(d) for d in as_of_dates(items)) or "—"
+    dates = joined([date_text(d, lang) for d in as_of_dates(items)], lang) or "—"
     body = [f"<header><h1>{e(word('report_title', lang))}</h1>",
             f'<p class="summary-line">{e(summary_text(summary, lang))} · '
             f'<b>{e(word("as_of", lang))}</b> {e(dates)}</p>',
@@ -637,8 +715,9 @@ def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str
     for position, item in enumerate(items, 1):
         if item.report is not None:
             body.append(_case_section(position, item, item.report, lang))
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+    if any(item.report is not None for item in items):
+        body.append(_appendix(items, lang))
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{e(_CSP)}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'  # stops browsers from asking the network for /favicon.ico
