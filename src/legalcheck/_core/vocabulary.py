@@ -368,6 +368,12 @@ def date_text(day: dt.date, lang: Lang) -> str:
 
 
 _SHORT_DATE: dict[str, str] = {"zh": "{m}月{d}日", "en": "{d} {mon}"}
+_MONTH: dict[str, str] = {"zh": "{y}年{m}月", "en": "{mon} {y}"}
+
+
+def month_text(day: dt.date, lang: Lang) -> str:
+    """A month on a timeline's axis: 2025年6月 / Jun 2025."""
+    return _MONTH[lang].format(y=day.year, m=day.month, mon=_MONTHS[day.month - 1][:3])
 
 
 def short_date(day: dt.date, lang: Lang) -> str:

@@ -30,6 +30,7 @@ from ..._core.vocabulary import (
     days_text,
     html_lang,
     joined,
+    month_text,
     say,
     short_date,
     status_label,
@@ -309,7 +310,7 @@ def _shift(day: dt.date, days: int) -> dt.date:
         return dt.date.min if days < 0 else dt.date.max
 
 
-def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
+def _ticks(lo: dt.date, hi: dt.date, width: float, lang: Lang) -> list[tuple[dt.date, str]]:
     """Axis ticks at weekly, monthly or yearly steps, at most one label per ~70px."""
     most = max(2, int(width // 70))
     for step_days in (1, 2, 7):
@@ -317,7 +318,7 @@ def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
             first = lo if step_days != 7 else _shift(lo, (7 - lo.weekday()) % 7)  # Mondays
             days = [first + dt.timedelta(days=n) for n in range(0, (hi - first).days + 1, step_days)]
             # The first tick carries the year; the others only month and day.
-            return [(day, f"{day:%Y-%m-%d}" if n == 0 else f"{day:%m-%d}") for n, day in enumerate(days)]
+            return [(day, date_text(day, lang) if n == 0 else short_date(day, lang)) for n, day in enumerate(days)]
     for months in (1, 2, 3, 6, 12, 24, 60):
         month_count = (hi.year - lo.year) * 12 + hi.month - lo.month
         if month_count / months <= most:
@@ -326,10 +327,10 @@ def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
             while (year, month) <= (hi.year, hi.month):  # compared before building: year 10000 is no date
                 tick = dt.date(year, month, 1)
                 if tick >= lo and ((year * 12 + month - 1) % months == 0):
-                    ticks.append((tick, f"{tick:%Y-%m}"))
+                    ticks.append((tick, month_text(tick, lang)))
                 year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             return ticks
-    return [(lo, str(lo)), (hi, str(hi))]
+    return [(lo, date_text(lo, lang)), (hi, date_text(hi, lang))]
 
 
 def _place_labels(anchors: Sequence[float], widths: Sequence[float], right_edge: float,
@@ -410,10 +411,10 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         if lo <= day <= hi:
             left, right = x(day), x(day + dt.timedelta(days=1))
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
-                       f'height="{height - axis_y}" fill="#e6e6e6"><title>{e(f"{day} {name}")}</title></rect>')
+                       f'height="{height - axis_y}" fill="#e6e6e6"><title>{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
-    for day, text in _ticks(lo, hi, x1 - x0):
+    for day, text in _ticks(lo, hi, x1 - x0, lang):
         tx = x(day)
         out.append(f'<line x1="{tx}" y1="{axis_y}" x2="{tx}" y2="{axis_y + 5}" stroke="#333"/>')
         out.append(f'<text class="tl-tick" x="{tx}" y="{axis_y + 17}" text-anchor="middle" fill="#444" '
