@@ -84,7 +84,14 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
 def test_due_docket(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28")
     assert code == 0
-    assert "2025-12-11" in out and "LJ-HX-2025-1120" in out and "LC1007" in out
+    assert "2025年12月11日（星期四）  剩余天数：13日  LJ-HX-2025-1120  河西区住房和城乡建设局：" in out
+    assert "起算事件：第4项事件（收到，2025年11月26日，河西区住房和城乡建设局）  期限变动：—" in out
+    assert "events[" not in out and "2025-12-11" not in out
+    code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--format", "markdown", "--lang", "en")
+    assert "| 11 December 2025 (Thursday) | 13 days | LJ-HX-2025-1120 | 河西区住房和城乡建设局 |" in out
+    code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--format", "json")
+    (obligation,) = json.loads(out)["obligations"]
+    assert obligation["agency"] == "hx-housing" and obligation["trigger"]["path"] == "events[3]"
     code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--within", "5", "--format", "json")
     assert json.loads(out)["obligations"] == []
 

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
 from .._core.errors import InputError, LegalcheckError
-from .._core.vocabulary import Lang, joined, pick, say
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits
+from .._core.vocabulary import Lang, joined, pick, say
 from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
 from .._model.case import Case

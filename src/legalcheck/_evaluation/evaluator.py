@@ -404,7 +404,29 @@ class Evaluator:
             citations=self._citations(rule.citations), trigger=self._event_ref(ctx, verdict.anchor),
             due=None if verdict.due is None else verdict.due.effective_due,
             days_left=None if verdict.outcome is None else verdict.outcome.days_left,
-            deadline=self._deadline(verdict, ctx))
+            deadline=self._deadline(verdict, ctx), **self._actor(rule.check.obligation, verdict.anchor, ctx))
+
+    @staticmethod
+    def _actor(spec: Any, trigger: Fact, ctx: _Context) -> dict[str, str | None]:
+        """The agency the duty falls on, as the rule's ``fulfil`` names it ($trigger.agency or $trigger.to).
+
+        Empty when the rule names none (a petitioner's request, or an act by whichever agency).
+        """
+        if spec is None:
+            return {}
+        clauses = [spec.fulfil.where] if isinstance(spec.fulfil.where, dict) else []
+        while clauses:
+            clause = clauses.pop()
+            role = clause.get("agency")
+            if role in ("$trigger.agency", "$trigger.to"):
+                target = trigger.get(role.removeprefix("$trigger."))
+                agency_id = target[0] if isinstance(target, (tuple, list)) and target else target
+                if not isinstance(agency_id, str):
+                    return {}
+                agency = ctx.case.agency(agency_id)
+                return {"agency": agency_id, "agency_name": agency.name if agency else None}
+            clauses.extend(c for c in clause.get("all", ()) if isinstance(c, dict))  # "any" names no single actor
+        return {}
 
     def _deadline(self, verdict: _Verdict, ctx: _Context) -> out.Deadline | None:
         due, outcome, period = verdict.due, verdict.outcome, verdict.rule.period

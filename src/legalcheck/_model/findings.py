@@ -109,6 +109,10 @@ class PendingObligation(_Frozen):
     due: dt.date | None  # None: the provision sets no period
     days_left: int | None
     deadline: Deadline | None = None
+    # The agency the duty falls on, as the rule's fulfilling act names it (the trigger's agency, or
+    # the agency it forwarded or assigned to); None when the rule names none (a petitioner's request).
+    agency: str | None = None
+    agency_name: str | None = None
 
 
 class MissingFact(_Frozen):

@@ -411,7 +411,8 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         if lo <= day <= hi:
             left, right = x(day), x(day + dt.timedelta(days=1))
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
-                       f'height="{height - axis_y}" fill="#e6e6e6"><title>{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
+                       f'height="{height - axis_y}" fill="#e6e6e6"><title>'
+                       f'{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
     for day, text in _ticks(lo, hi, x1 - x0, lang):
@@ -583,7 +584,8 @@ def _undetermined_section(report: Report, lang: Lang) -> list[str]:
     """Obligations the file cannot decide, with the missing fields and what to record."""
     if not report.undetermined:
         return []
-    return [f'<h3 class="undetermined">{e(say("counted", lang, label=word("undetermined_section", lang), n=len(report.undetermined)))}</h3>',
+    heading = say("counted", lang, label=word("undetermined_section", lang), n=len(report.undetermined))
+    return [f'<h3 class="undetermined">{e(heading)}</h3>',
             _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "to_record")],
                    ([f'<span class="id">{e(rule_id)}</span>', e(title), e(event), e(record)]
                     for rule_id, title, event, record in undetermined_rows(report, lang)),
@@ -616,7 +618,8 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
                      f"{_legend(lang)}</figure>")
     if item.case is not None:
         rows, later = chronology(item.case, report.as_of, lang)
-        parts.append(f'<details class="chronology" open><summary>{e(say("counted", lang, label=word("chronology", lang), n=len(rows)))}'
+        heading = say("counted", lang, label=word("chronology", lang), n=len(rows))
+        parts.append(f'<details class="chronology" open><summary>{e(heading)}'
                      "</summary>" + _table([e(word(k, lang)) for k in ("number", "date", "event", "agency", "note")],
                                            ([e(r.number), e(r.date), e(r.kind), e(r.agency),
                                              e(r.note)] for r in rows), css="chronology")
