@@ -49,6 +49,7 @@ from ..phrases import (
     deadline_summary,
     due_text,
     event_name,
+    event_number,
     instruments_text,
     receipt_rows,
     summary_text,
@@ -96,11 +97,19 @@ table.docket td:nth-child(4) { white-space: nowrap; }
 h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 .events, .deadline { margin: 0.3em 0; }
 details.arithmetic summary { color: var(--muted); cursor: pointer; }
-ul.readings { margin: 0.2em 0; padding-left: 1.4em; }
+p.readings { margin: 0.2em 0; }
+dl.particulars { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 1px 10px;
+                 margin: 0.3em 0 0.6em; border-top: 1px solid var(--rule); padding-top: 3px; }
+dl.particulars dt { font-weight: 600; color: #333; }
+dl.particulars dd { margin: 0; }
+dl.particulars dt.wide { grid-column: 1; }
+dl.particulars dd.wide { grid-column: 2 / span 3; }
+mark { background: #fff3b0; color: inherit; }
+td code, .id { white-space: nowrap; }
 section.appendix { font-size: 0.8em; }
 section.appendix table { margin: 0.2em 0 0.5em; }
 section.appendix th, section.appendix td { padding: 1px 4px; }
-section.appendix code { white-space: nowrap; }
+section.appendix td code { white-space: normal; overflow-wrap: anywhere; }
 th { background: #f2f2f2; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 table.kv th { width: 14em; }
@@ -142,14 +151,27 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
   body { font-size: 10pt; max-width: none; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section.case, section.appendix { break-before: page; page-break-before: always; }
-  section.batch + section.case { break-before: page; }
-  body { font-size: 9.5pt; line-height: 1.4; }
-  h2 { margin-top: 0; }
-  .finding { padding: 4px 8px; margin: 0.5em 0; }
-  blockquote { padding: 2px 8px; }
+  /* The first case follows the batch summary on its page; every further case starts a page. */
+  header + section.case, section.batch + section.case, section.errors + section.case {
+    break-before: auto; page-break-before: auto; }
+  body { font-size: 9pt; line-height: 1.35; }
+  h2 { margin-top: 0; font-size: 1.2em; }
+  h3 { margin: 0.7em 0 0.25em; }
+  th, td { padding: 1px 5px; }
+  table { margin: 0.2em 0 0.5em; }
+  table.chronology, table.docket { font-size: 0.92em; }
+  .finding { padding: 3px 8px; margin: 0.4em 0; }
+  .message { margin: 0.2em 0 0.3em; }
+  .cite { margin: 0.25em 0; }
+  blockquote { padding: 1px 8px; font-size: 0.92em; line-height: 1.3; }
+  .legend { font-size: 0.85em; margin: 0.2em 0; }
+  figure.timeline { margin: 0.3em 0 0.5em; }
+  /* On paper the file paths are in the appendix (生成信息), and the figure needs no caption. */
+  p.source, figcaption, table.ranked td:last-child, table.ranked th:last-child { display: none; }
   section.appendix { font-size: 7.5pt; }
   h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
-  table, tr, blockquote { break-inside: avoid; page-break-inside: avoid; }
+  tr, blockquote, dl.particulars, table.kv { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }  /* a table that runs onto the next page repeats its header */
   a { color: inherit; text-decoration: none; }
   .cite-text.two { grid-template-columns: 1fr 1fr; }
 }
@@ -242,13 +264,13 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
 
 
 def _event_label(ref: EventRef, lang: Lang) -> str:
-    return say("tl_event", lang, date=short_date(ref.date, lang), kind=event_label(ref.kind, lang),
-               agency=agency_label(ref))
+    """Short, so that labels need few lanes: the event's number (as in the chronology) and its kind."""
+    return say("tl_event", lang, number=event_number(ref) or "?", kind=event_label(ref.kind, lang))
 
 
 def _deadline_span(rule_id: str, title: str, mark: str, style: SpanStyle, d: Deadline, lang: Lang) -> _Span:
     if d.status in ("late", "overdue") and d.days_late:
-        outcome = say("tl_outcome_late", lang, status=status_label(d.status, lang), late=days_text(d.days_late, lang))
+        outcome = say(f"tl_outcome_{d.status}", lang, late=days_text(d.days_late, lang))
     elif d.status == "pending" and d.days_left is not None:
         outcome = say("tl_outcome_left", lang, left=days_text(d.days_left, lang))
     else:
@@ -513,6 +535,21 @@ def _legend(lang: Lang) -> str:
 # --- the page --------------------------------------------------------------------------------------
 
 
+def _particulars(rows: Sequence[tuple[str, str]]) -> str:
+    """The case particulars as a compact grid: short values two to a line, long ones across the page."""
+    cells = "".join(f'<dt class="{size}">{e(k)}</dt><dd class="{size}">{e(v)}</dd>'
+                    for k, v in rows for size in ["wide" if len(v) > 24 else "short"])
+    return f'<dl class="particulars">{cells}</dl>'
+
+
+def _marked(text: str, words: str) -> str:
+    """``text`` escaped, with the words a finding relies on marked where they occur in it."""
+    at = text.find(words) if words else -1
+    if at < 0:
+        return e(text)
+    return f"{e(text[:at])}<mark>{e(words)}</mark>{e(text[at + len(words):])}"
+
+
 def _kv_table(rows: Iterable[tuple[str, str]], css: str = "kv") -> str:
     body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     return f'<table class="{css}"><tbody>{body}</tbody></table>'
@@ -529,9 +566,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _citation(citation: Citation, heading: str, lang: Lang) -> str:
+def _citation(citation: Citation, heading: str, lang: Lang, relied_on: str = "") -> str:
     original = f'<span class="lang">{e(word("original", lang))}</span>' if translated(lang) else ""
-    quotes = [f'<blockquote lang="zh-CN">{original}{e(citation.text_zh)}</blockquote>']
+    quotes = [f'<blockquote lang="zh-CN">{original}{_marked(citation.text_zh, relied_on)}</blockquote>']
     if translated(lang) and citation.text_en:
         quotes.append(f'<blockquote lang="en"><span class="lang">{e(word("translation", lang))}</span>'
                       f"{e(citation.text_en)}</blockquote>")
@@ -545,9 +582,11 @@ def _finding(finding: Finding, report: Report, lang: Lang, fid: str) -> str:
              f'<h4><span class="badge {finding.severity}">{e(word(finding.severity, lang))}</span> '
              f'<span class="id">{e(finding.rule_id)}</span> {e(bi(finding.title, lang))}</h4>',
              f'<p class="message">{e(bi(finding.message, lang))}</p>']
-    parts.extend(_citation(c, word("grounds", lang), lang) for c in finding.citations)
+    relied_on = finding.grounds.zh
+    parts.extend(_citation(c, word("grounds", lang), lang, relied_on) for c in finding.citations)
     parts.extend(_citation(c, word("liability", lang), lang) for c in finding.liability)
-    parts.append(f'<p><b>{e(word("words", lang))}</b> 「{e(bi(finding.grounds, lang))}」</p>')
+    if translated(lang) or not any(relied_on in c.text_zh for c in finding.citations):
+        parts.append(f'<p><b>{e(word("words", lang))}</b> 「{e(bi(finding.grounds, lang))}」</p>')
     if finding.events:
         parts.append(f'<p class="events"><b>{e(word("events", lang))}</b> '
                      + e(word("sep", lang).join(event_name(ev, lang) for ev in finding.events)) + "</p>")
@@ -608,10 +647,10 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
     parts = [f'<section class="case" id="{anchor}" aria-label="{e(word("case", lang))} {e(report.case_id)}">',
              f"<h2>{position}. {e(word('case', lang))} {e(report.case_id)}</h2>", _summary_line(report, lang)]
     if report.source:
-        parts.append(f'<p class="meta">{e(word("source", lang))}{colon}<span class="mono">{e(report.source)}</span>'
+        parts.append(f'<p class="meta source">{e(word("source", lang))}{colon}<span class="mono">{e(report.source)}</span>'
                      "</p>")
     if item.case is not None:
-        parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _kv_table(particulars_rows(item.case, lang)))
+        parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _particulars(particulars_rows(item.case, lang)))
     svg = render_timeline(report, item.case, lang, f"tl-{position}")
     if svg:
         parts.append(f'<figure class="timeline"><figcaption>{e(word("timeline", lang))}</figcaption>{svg}'
@@ -644,8 +683,8 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
         parts.append(f"<p>{e(word('none', lang))}</p>")
     applied = report.readings
     parts.append(f'<h3>{e(say("counted", lang, label=word("readings", lang), n=len(applied)))}</h3>')
-    items = "".join(f"<li>{e(bi(r.title, lang))}</li>" for r in applied)
-    parts.append(f'<ul class="readings">{items}</ul>' if applied else f"<p>{e(word('none', lang))}</p>")
+    parts.append(f'<p class="readings">{e(word("sep", lang).join(bi(r.title, lang) for r in applied))}</p>'
+                 if applied else f"<p>{e(word('none', lang))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -682,7 +721,7 @@ def _batch_section(tables: BatchTables, lang: Lang) -> str:
     ranked = _table([e(word("case", lang)), *(e(word(k, lang)) for k in numbers[:5]), e(word("source", lang))],
                     ([f'<a href="#{case_anchor(pos)}">{e(r.case_id)}</a>',
                       *(str(getattr(r.counts, k)) for k in COUNT_KEYS), e(r.source or "—")]
-                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, True, False))
+                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, True, False), css="ranked")
     by_rule = _table([e(word("rule", lang)), e(word("title", lang)), *(e(word(k, lang)) for k in numbers)],
                      ([f"<code>{e(rule_id)}</code>", e(title), *tally.cells()]
                       for rule_id, title, tally in tables.by_rule),
