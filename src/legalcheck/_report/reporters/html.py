@@ -42,7 +42,6 @@ from ..._model.findings import Citation, Deadline, EventRef, Finding, Report
 from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
 from ..phrases import (
-    agency_label,
     audit_rows,
     deadline_period,
     deadline_rows,
@@ -647,8 +646,8 @@ def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) ->
     parts = [f'<section class="case" id="{anchor}" aria-label="{e(word("case", lang))} {e(report.case_id)}">',
              f"<h2>{position}. {e(word('case', lang))} {e(report.case_id)}</h2>", _summary_line(report, lang)]
     if report.source:
-        parts.append(f'<p class="meta source">{e(word("source", lang))}{colon}<span class="mono">{e(report.source)}</span>'
-                     "</p>")
+        parts.append(f'<p class="meta source">{e(word("source", lang))}{colon}'
+                     f'<span class="mono">{e(report.source)}</span></p>')
     if item.case is not None:
         parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _particulars(particulars_rows(item.case, lang)))
     svg = render_timeline(report, item.case, lang, f"tl-{position}")
