@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legalcheck import Evaluator
+from legalcheck import Evaluator, load_case
 from legalcheck._batch.pool import BatchItem, Summary
 from legalcheck._cli import cli
 from legalcheck._model.case import Case
@@ -262,3 +262,27 @@ def test_timeline_at_the_ends_of_the_calendar(native: Evaluator) -> None:
 def test_text_width_counts_wide_characters_double() -> None:
     assert text_width("信访局") == 36  # 1em each at 12px
     assert abs(text_width("LC1003") - 6 * 7.2) < 1e-9  # 0.6em each
+
+
+def test_timeline_draws_every_deadline_and_an_extension_after_the_original_due_date() -> None:
+    """Met deadlines too; an extended period as the original span, the extension, and the original due date."""
+    _, page = check(str(EXAMPLES / "compliant-extension-30-days.yaml"), "--as-of", AS_OF, "--format", "html")
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert svg.count('class="tl-deadline met"') >= 4 and "按期完成" in svg
+    extended = next(g for g in svg.split("<g ") if "LC2023" in g and "tl-deadline" in g)
+    assert 'class="tl-extension"' in extended and 'class="tl-original-due"' in extended
+    assert "60日，延长30日，共90日" in extended
+    assert "按期完成" in page[page.index('<p class="legend">'):]  # the legend names every kind of span
+    _, raw = check(str(EXAMPLES / "compliant-extension-30-days.yaml"), "--as-of", AS_OF, "--format", "json")
+    assert json.loads(raw)["reports"][0]["met"] == []  # JSON lists only what the check was asked for
+
+
+def test_check_keeps_met_deadlines_only_when_asked(native: Evaluator) -> None:
+    case = load_case(EXAMPLES / "compliant-extension-30-days.yaml")
+    plain = native.check(case, as_of=dt.date(2025, 12, 1))
+    full = native.check(case, as_of=dt.date(2025, 12, 1), met=True)
+    assert plain.met == () and full.model_copy(update={"met": ()}) == plain  # nothing else changes
+    assert {m.rule_id for m in full.met} >= {"LC2023", "LC1006"}
+    assert all(m.deadline.status == "met" for m in full.met)
+    extended = next(m for m in full.met if m.rule_id == "LC2023")
+    assert extended.deadline.extension_days == 30 and extended.trigger.kind == "accepted"

@@ -66,6 +66,7 @@ class BatchOptions:
     packs: tuple[str, ...] | None = None
     calendar_files: tuple[Path, ...] = ()
     mapping: Path | None = None  # how ledgers (.xlsx, .csv) map to cases; see _model/ledger.py
+    met: bool = False  # also list the deadlines met in time (Report.met), for a timeline of every deadline
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: BatchOptions) -> 
         return BatchItem(item.source, error=item.error)
     try:
         report = evaluator.check(item.case, as_of=options.as_of, roll_over=options.roll_over,
-                                 packs=options.packs, source=item.source, source_sha256=item.sha256)
+                                 packs=options.packs, source=item.source, source_sha256=item.sha256,
+                                 met=options.met)
     except LegalcheckError as exc:
         return BatchItem(item.source, error=exc)
     except ValueError as exc:  # an unknown pack, a span the calendar cannot count

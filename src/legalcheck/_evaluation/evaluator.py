@@ -54,6 +54,7 @@ class _Context:
     as_of: dt.date
     roll_over: bool
     selection: Selection
+    met: bool = False  # keep deadlines met in time (for a timeline of every deadline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,15 +153,21 @@ class Evaluator:
 
     def check(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
               packs: Sequence[str] | None = None, source: str | None = None,
-              source_sha256: str | None = None) -> out.Report:
-        """The case's report: findings, pending obligations and the receipt of what was applied."""
+              source_sha256: str | None = None, met: bool = False) -> out.Report:
+        """The case's report: findings, pending obligations and the receipt of what was applied.
+
+        ``met``: also list the deadlines met in time (``Report.met``), for a timeline of every deadline.
+        """
         chosen = self.packs_for(case, packs)
-        ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source)
+        ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source, met=met)
         findings: list[out.Finding] = []
         pending: list[out.PendingObligation] = []
         undetermined: list[out.Undetermined] = []
+        kept: list[out.MetDeadline] = []
         for verdict in verdicts:
-            if verdict.severity is None:
+            if verdict.severity == "met":
+                kept.append(self._met(verdict, ctx))
+            elif verdict.severity is None:
                 pending.append(self._pending(verdict, ctx))
             elif verdict.severity == "undetermined":
                 undetermined.append(self._undetermined(verdict, ctx))
@@ -170,7 +177,11 @@ class Evaluator:
         pending.sort(key=lambda p: (p.due or dt.date.max, p.rule_id, p.trigger.path))
         undetermined.sort(key=lambda u: (u.rule_id, int(u.event.path[7:-1]) if u.event else -1))
         undetermined = _one_per_gap(undetermined)
-        return self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
+        report = self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
+        if kept:
+            kept.sort(key=lambda m: (m.deadline.start, m.rule_id, m.trigger.path))
+            report = report.model_copy(update={"met": tuple(kept)})
+        return report
 
     def is_compliant(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
                      packs: Sequence[str] | None = None) -> bool:
@@ -182,12 +193,12 @@ class Evaluator:
         return not any(v.severity in ("violation", "undetermined") for v in verdicts)
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
-                  source: str | None) -> tuple[_Context, list[_Verdict]]:
+                  source: str | None, *, met: bool = False) -> tuple[_Context, list[_Verdict]]:
         as_of = as_of or dt.date.today()
         require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
-        ctx = _Context(case, facts, as_of, roll_over, cached.selection)
+        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met)
         verdicts: list[_Verdict] = []
         unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
         for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
@@ -210,7 +221,7 @@ class Evaluator:
             except CalendarDataError as exc:
                 raise _located(exc, source, prepared.compiled, match, facts) from None
             if verdict is not None:
-                if verdict.severity is not None and verdict.severity != "notice":
+                if verdict.severity not in (None, "notice", "met"):
                     unmet_at[(match.rule_id, match.anchor_seq)] = len(verdicts)
                 verdicts.append(verdict)
         return ctx, verdicts
@@ -224,7 +235,7 @@ class Evaluator:
         if index is None:
             return
         judged = self._judge(prepared, match, ctx)
-        if judged is None or judged.severity is None or judged.severity == "notice":
+        if judged is None or judged.severity in (None, "notice", "met"):
             verdicts[index] = _Verdict(prepared, verdicts[index].anchor, (), "undetermined", clause=clause)
             del unmet_at[(rule_id, match.anchor_seq)]
 
@@ -262,7 +273,7 @@ class Evaluator:
         if spec.unmet:
             # The rule's own judgement under the clause's premises: only an unmet duty needs the missing fact.
             judged = self._judge(prepared, match, ctx)
-            if judged is None or judged.severity is None or judged.uncertain or (
+            if judged is None or judged.severity in (None, "met") or judged.uncertain or (
                     judged.outcome is not None and judged.outcome.status == "met_by_roll_over"):
                 return None
             return _Verdict(prepared, judged.anchor, (), "undetermined", clause=clause)
@@ -294,7 +305,7 @@ class Evaluator:
         due = self._due(prepared.period, spec, match, trigger, ctx)
         outcome = classify(due, actual, ctx.as_of)
         if outcome.status == "met":
-            return None
+            return _Verdict(prepared, trigger, (), "met", due, outcome) if ctx.met else None
         if outcome.status == "pending":
             return _Verdict(prepared, trigger, (), None, due, outcome)
         severity = "notice" if outcome.status == "met_by_roll_over" else rule.severity
@@ -395,6 +406,15 @@ class Evaluator:
                     f"national rules alone; legal staff should verify the provision's status.")),
             instrument=rule.instrument, citations=citations, liability=(), grounds=verdict.rule.grounds,
             events=(self._event_ref(ctx, anchor),), readings=(reading,) if reading else (), pack=compiled.pack)
+
+    def _met(self, verdict: _Verdict, ctx: _Context) -> out.MetDeadline:
+        rule = verdict.rule.compiled.rule
+        assert verdict.anchor is not None
+        deadline = self._deadline(verdict, ctx)
+        assert deadline is not None
+        return out.MetDeadline(rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title,
+                               instrument=rule.instrument, trigger=self._event_ref(ctx, verdict.anchor),
+                               deadline=deadline)
 
     def _pending(self, verdict: _Verdict, ctx: _Context) -> out.PendingObligation:
         rule = verdict.rule.compiled.rule

@@ -115,6 +115,17 @@ class PendingObligation(_Frozen):
     agency_name: str | None = None
 
 
+class MetDeadline(_Frozen):
+    """A deadline met in time: not a finding, listed only when asked for (a timeline of every deadline)."""
+
+    rule_id: str
+    rule_name: str
+    title: Bilingual
+    instrument: str
+    trigger: EventRef
+    deadline: Deadline
+
+
 class MissingFact(_Frozen):
     """A fact the file does not record, by field path (``events[3].agency``, ``petitioners[1].address``)."""
 
@@ -210,6 +221,9 @@ class Report(_Frozen):
     # Governance: which instruments and packs governed, act by act (also when nothing was found).
     governing: tuple[GoverningInstrument, ...] = ()
     selection_readings: tuple[str, ...] = ()  # the readings the selection relied on (also in ``readings``)
+    # Deadlines met in time, only when the check was asked for them (``check(..., met=True)``; the HTML
+    # report asks, to draw every deadline): not findings, and not counted.
+    met: tuple[MetDeadline, ...] = ()
 
     @model_validator(mode="after")
     def _verdict_agrees(self) -> Report:

@@ -142,7 +142,8 @@ figcaption { color: var(--muted); font-size: 0.85em; }
 .swatch.violated { background: var(--violation); } .swatch.warned { background: var(--warning); }
 .swatch.noticed { background: var(--notice); } .swatch.pending { border: 1.5px dashed var(--pending); }
 .swatch.overrun { border-top: 3px dotted var(--violation); height: 0; }
-.swatch.met_by_roll_over { background: #2e7d32; } .swatch.extension { background: #b71c1c; opacity: 0.35; }
+.swatch.met { background: #81c784; } .swatch.met_by_roll_over { background: #2e7d32; }
+.swatch.extension { background: #b71c1c; opacity: 0.35; }
 .swatch.holiday { background: #e6e6e6; }
 details.chronology summary { font-weight: 600; cursor: pointer; }
 @page { size: A4; margin: 14mm 12mm; }
@@ -179,11 +180,12 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
 
 # --- the timeline ----------------------------------------------------------------------------------
 
-SpanStyle = Literal["violated", "warned", "noticed", "met_by_roll_over", "pending"]
+SpanStyle = Literal["violated", "warned", "noticed", "met", "met_by_roll_over", "pending"]
 _SPAN_FILL: dict[SpanStyle, tuple[str, str, str]] = {  # fill, stroke, dash
     "violated": ("#b71c1c", "#b71c1c", ""),
     "warned": ("#e65100", "#e65100", ""),
     "noticed": ("#1565c0", "#1565c0", ""),
+    "met": ("#81c784", "#388e3c", ""),
     "met_by_roll_over": ("#2e7d32", "#2e7d32", ""),
     "pending": ("#ffffff", "#1565c0", "5 3"),
 }
@@ -300,6 +302,8 @@ def _spans(report: Report, lang: Lang) -> list[_Span]:
         if pending.deadline is not None:  # no period: nothing to draw; it is on the docket table
             spans.append(_deadline_span(pending.rule_id, bi(pending.title, lang), "○", "pending", pending.deadline,
                                         lang))
+    for met in report.met:  # present when the check kept them (the HTML report asks for them)
+        spans.append(_deadline_span(met.rule_id, bi(met.title, lang), "✓", "met", met.deadline, lang))
     return sorted(spans, key=lambda span: (span.start, span.due))
 
 
@@ -426,7 +430,8 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
            f'<title id="{uid}-title">{e(title)}</title>',
            f'<rect x="0" y="0" width="{_SVG_WIDTH}" height="{height}" fill="#ffffff"/>']
     # Holidays crossed by a deadline, shaded behind the spans: they are why a due date moves.
-    deadlines = [f.deadline for f in report.findings] + [p.deadline for p in report.pending]
+    deadlines = ([f.deadline for f in report.findings] + [p.deadline for p in report.pending]
+                 + [m.deadline for m in report.met])
     holidays = sorted({holiday for d in deadlines if d is not None for holiday in d.holidays_crossed})
     for day, name in holidays:
         if lo <= day <= hi:
@@ -519,7 +524,7 @@ def _omissions(labels: int, spans: int, lang: Lang) -> str:
     return word("sep", lang).join(parts)
 
 
-_LEGEND = (("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
+_LEGEND = (("met", "legend_met"), ("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
            ("met_by_roll_over", "legend_rolled"), ("pending", "legend_pending"), ("extension", "legend_extension"),
            ("overrun", "legend_overrun"), ("holiday", "legend_holiday"))
 
