@@ -136,7 +136,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
         raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
     options = BatchOptions(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping,
-                      met=fmt == "html")  # the HTML timeline draws every deadline, those met in time too
+                      met=fmt in ("html", "pdf"))  # the HTML timeline draws every deadline, those met too
     if cluster is not None:
         sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
     if output is not None:
