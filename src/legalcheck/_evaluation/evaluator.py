@@ -19,7 +19,7 @@ from .._core.bilingual import Bilingual
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
-from .._core.vocabulary import zh_date
+from .._core.vocabulary import Lang, pick, zh_date
 from .._dates.calendar import Calendar, load_calendar
 from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
 from .._engines.protocol import Engine, EngineName, default_engine, make_engine
@@ -118,7 +118,7 @@ class Evaluator:
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
         self._due_cache: dict[tuple[Any, ...], DueDate] = {}
-        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.DeadlineStep, ...]] = {}
+        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.Bilingual, ...]] = {}
         self._readings_cache: dict[tuple[frozenset[str], bool], tuple[out.Reading, ...]] = {}
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
@@ -464,10 +464,10 @@ class Evaluator:
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
             steps=self._steps(due))
 
-    def _steps(self, due: DueDate) -> tuple[out.DeadlineStep, ...]:
+    def _steps(self, due: DueDate) -> tuple[out.Bilingual, ...]:
         steps = self._steps_cache.get(due.steps)
         if steps is None:  # the same due date recurs across a batch; its steps are frozen values
-            steps = tuple(out.DeadlineStep(zh=s.zh, en=s.en) for s in due.steps)
+            steps = tuple(out.Bilingual(zh=s.zh, en=s.en) for s in due.steps)
             if len(self._steps_cache) > 100_000:
                 self._steps_cache.clear()
             self._steps_cache[due.steps] = steps
@@ -829,8 +829,8 @@ def _period_en(deadline: out.Deadline) -> str:
     return f"The period runs from {deadline.start} ({length}) and {end}; "
 
 
-def _agency_name(case: Case, agency_id: str, lang: str = "zh") -> str:
+def _agency_name(case: Case, agency_id: str, lang: Lang = "zh") -> str:
     agency = case.agency(agency_id)
     if agency is None:
         return agency_id
-    return (agency.name_en or agency.name) if lang == "en" else agency.name
+    return pick((agency.name, agency.name_en or agency.name), lang)

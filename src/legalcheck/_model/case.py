@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._core.bilingual import Bilingual
-from .._core.vocabulary import Lang
+from .._core.vocabulary import Lang, pick
 
 CASE_SCHEMA_ID = "legalcheck/case/1"
 
@@ -469,7 +469,7 @@ def event_label(kind: str, lang: Lang) -> str:
     cls = _BY_KIND.get(kind)
     if cls is not None:
         return cls.label.get(lang)
-    return kind if lang == "zh" else kind.replace("_", " ")
+    return pick((kind, kind.replace("_", " ")), lang)
 
 
 def event_free_text(event: BaseModel) -> tuple[str, ...]:

@@ -52,11 +52,6 @@ class FieldRef(_Frozen):
     value: str
 
 
-class DeadlineStep(_Frozen):
-    zh: str
-    en: str
-
-
 class Deadline(_Frozen):
     """The deadline arithmetic, complete enough to recompute by hand."""
 
@@ -76,7 +71,7 @@ class Deadline(_Frozen):
     status: DeadlineStatus
     days_late: int | None = None
     days_left: int | None = None
-    steps: tuple[DeadlineStep, ...] = ()
+    steps: tuple[Bilingual, ...] = ()  # how the due date was counted, step by step
 
 
 class Finding(_Frozen):

@@ -703,7 +703,7 @@ def _appendix(items: Sequence[BatchItem], lang: Lang) -> str:
             continue
         parts.append(f'<h3><a href="#{case_anchor(position)}">{position}. {e(word("case", lang))} '
                      f"{e(report.case_id)}</a></h3>")
-        parts.append(_kv_table(receipt_rows(report, lang), "kv receipt"))
+        parts.append(f'<h4>{e(word("receipt", lang))}</h4>' + _kv_table(receipt_rows(report, lang), "kv receipt"))
         rows = audit_rows(report, lang)
         if rows:
             parts.append(_table([e(word(k, lang)) for k in ("rule", "finding", "events", "field", "reading_id")],

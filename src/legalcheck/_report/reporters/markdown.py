@@ -374,7 +374,7 @@ def _appendix_md(items: Sequence[BatchItem], lang: Lang) -> list[str]:
         report = item.report
         if report is None:
             continue
-        lines += [f"### {position}. {word('case', lang)} {md(report.case_id)}", ""]
+        lines += [f"### {position}. {word('case', lang)} {md(report.case_id)}", "", f"#### {word('receipt', lang)}", ""]
         lines.extend(_table([word("item", lang), word("value", lang)],
                             ([md(k), code(v)] for k, v in receipt_rows(report, lang))))
         rows = audit_rows(report, lang)
