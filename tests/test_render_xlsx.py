@@ -85,6 +85,10 @@ def test_workbook_sheets_findings_docket_and_summary(report: Path) -> None:
     docket = _rows(workbook, "待办")
     assert len(docket) - 1 == pending > 0
     assert [r[0] for r in docket[1:]] == sorted(r[0] for r in docket[1:])  # soonest first
+    assert docket[0][-2:] == ("应当办理的机关", "期限变动") and all(r[-2] for r in docket[1:])
+    findings_header = _rows(workbook, "发现")[0]
+    assert findings_header[-1] == "相关事件"
+    assert any(str(r[-1]).startswith("第") and "项事件（" in str(r[-1]) for r in _rows(workbook, "发现")[1:])
     summary = {r[0]: r[1] for r in _rows(workbook, "摘要") if r[0] is not None}
     assert (summary["案件总数"], summary["已检查"], summary["无法读取"], summary["违规"]) == (56, 54, 2, violations)
     assert "日期无效（1件）" in summary["无法读取的原因"]

@@ -147,7 +147,7 @@ def receipt_rows(report: Report, lang: Lang) -> list[tuple[str, str]]:
         (word("ruleset_version", lang), report.ruleset_version),
         (word("ruleset_sha", lang), report.ruleset_sha256),
     ]
-    rows.extend((f"{word('regulation_sha', lang)}: {instrument}", digest)
+    rows.extend((f"{word('regulation_sha', lang)} {instrument}", digest)
                 for instrument, digest in report.regulations_sha256)
     if not report.regulations_sha256:
         rows.append((word("regulation_sha", lang), dash))

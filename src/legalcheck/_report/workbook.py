@@ -35,6 +35,7 @@ from .._core.errors import InputError
 from .._core.vocabulary import Lang, bi, pick, word
 from .._model.findings import Finding
 from .._model.ledger import Cell, LedgerMapping, is_ledger, load_mapping, read_ledger
+from .docket import actor, moved
 from .phrases import agency_label, deadline_period, event_name
 from .reporters.markdown import tabulate
 
@@ -226,13 +227,14 @@ def _docket(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
         for pending in report.pending:
             rows.append([pending.due, pending.days_left, report.case_id, item.source, pending.rule_id,
                          bi(pending.title, lang), "、".join(c.label.zh for c in pending.citations),
-                         agency_label(pending.trigger), pending.trigger.date])
+                         agency_label(pending.trigger), pending.trigger.date, actor(pending), moved(pending, lang)])
     rows.sort(key=lambda r: (r[0] or dt.date.max, r[2], r[4]))
     header = [_label(zh, en, lang) for zh, en in (
         ("届满日", "Due"), ("剩余天数", "Days left"), ("案件编号", "Case"), ("台账位置", "Source"), ("规则", "Rule"),
-        ("义务", "Obligation"), ("条文", "Article"), ("机关", "Agency"), ("起算事件日期", "Triggered on"))]
+        ("义务", "Obligation"), ("条文", "Article"), ("机关", "Agency"), ("起算事件日期", "Triggered on"),
+        ("应当办理的机关", "Agency to act"), ("期限变动", "Moved by"))]
     _table(sheet, header, rows, filters=True)
-    _widths(sheet, (12, 9, 18, 28, 8, 40, 36, 26, 12))
+    _widths(sheet, (12, 9, 18, 28, 8, 40, 36, 26, 12, 26, 16))
 
 
 def _problems(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
