@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .._core.vocabulary import Lang, bi, date_text, days_text, joined, say, weekday_text, word
 from .._model.findings import PendingObligation, Undetermined
 from .neutral import neutralise
-from .phrases import agency_label, event_name
+from .phrases import event_name
 from .reporters.markdown import md
 
 
@@ -30,10 +30,10 @@ def docket_order(row: DocketRow) -> tuple[dt.date, str, str]:
 
 
 def actor(pending: PendingObligation) -> str:
-    """The agency that must act, else (the rule names none) the agency of the triggering act."""
+    """The agency that must act, as the rule names it; "—" when it names none (a petitioner's request)."""
     if pending.agency is not None:
         return pending.agency_name or pending.agency
-    return agency_label(pending.trigger)
+    return "—"
 
 
 def moved(pending: PendingObligation, lang: Lang) -> str:
