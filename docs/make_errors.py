@@ -32,8 +32,8 @@ except legalcheck.CaseError as error:
             ...
 ```
 
-The batch summary counts rejected inputs by the code of their first problem (`rejected: 2
-invalid date`, `拒收原因：日期无效 2`; `rejected_by_reason` in a cluster run's `summary.json`),
+The batch summary counts rejected inputs by the code of their first problem (`could not be read: 2
+invalid date`, `无法读取的原因：日期无效（2件）`; `rejected_by_reason` in a cluster run's `summary.json`),
 the JSON and JSON Lines reports carry `code` beside each problem's `message`, and
 `legalcheck schema --report` lists the codes (`$defs.ProblemCode`). `legalcheck.PROBLEM_CODES`
 holds this table; `tests/test_case_input.py` fails when this page and the table differ.

@@ -105,12 +105,12 @@ def test_the_graph_sees_function_level_imports() -> None:
 
 
 def test_formats_come_from_the_registry() -> None:
-    assert FORMATS == names() == ("text", "json", "jsonl", "markdown", "html", "xlsx")
+    assert FORMATS == names() == ("text", "json", "jsonl", "markdown", "html", "xlsx", "pdf")
     for name in names():
         reporter = lookup(name)
         assert isinstance(reporter, Reporter) and reporter.name == name
     assert [name for name in names() if lookup(name).streams] == ["text", "jsonl"]
-    assert [name for name in names() if lookup(name).writes_file] == ["xlsx"]
+    assert [name for name in names() if lookup(name).writes_file] == ["xlsx", "pdf"]
 
 
 def test_the_readme_map_lists_every_module() -> None:

@@ -33,6 +33,7 @@ from ._batch.pool import (
 )
 from ._core.errors import InputError, LegalcheckError
 from ._core.version import __version__
+from ._core.vocabulary import say
 from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
 from ._model.findings import Undetermined
 from ._report.registry import Destination, lookup
@@ -113,13 +114,17 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
               help="Worker processes (default: the number of cores for text and jsonl, 1 for the other formats).")
 @click.option("--verbose", "-v", is_flag=True, help="Text format: quote articles and show the deadline steps.")
 @click.option("--redact", is_flag=True, help="Mask personal data in every format.")
+@click.option("--audit", is_flag=True,
+              help="Text format: field paths, rule names, hashes and versions with each case (Markdown and HTML "
+                   "always have them in an appendix at the end).")
 @click.option("--cluster", metavar="local:N|tcp://HOST:PORT",
               help="Check on a Dask cluster: N local worker processes, or a running scheduler (docs/cluster.md).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ledger mapping file: how the columns of .xlsx/.csv ledgers become cases (docs/ledger.md).")
 def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date | None, roll_over: bool,
           packs: tuple[str, ...], calendar_files: tuple[Path, ...], lang: str, output: Path | None,
-          jobs: int | None, verbose: bool, redact: bool, cluster: str | None, mapping: Path | None) -> None:
+          jobs: int | None, verbose: bool, redact: bool, audit: bool, cluster: str | None,
+          mapping: Path | None) -> None:
     """Check case files, directories (YAML, JSON, JSON Lines) or ledgers (.xlsx, .csv) and report findings.
 
     Exit codes: 0 no violation and nothing undetermined; 1 violations; 2 bad input or usage;
@@ -130,7 +135,8 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     if reporter.writes_file and output is None:
         raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
     options = BatchOptions(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
-                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping)
+                      roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping,
+                      met=fmt in ("html", "pdf"))  # the HTML timeline draws every deadline, those met too
     if cluster is not None:
         sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
     if output is not None:
@@ -145,7 +151,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     items: Iterator[BatchItem] | Iterator[Output]
     if reporter.streams:
         # Streaming formats are rendered in the worker that checked the case: only text crosses processes.
-        rendering = Rendering(fmt, lang, verbose=verbose, redact=redact)  # type: ignore[arg-type]
+        rendering = Rendering(fmt, lang, verbose=verbose, redact=redact, audit=audit)  # type: ignore[arg-type]
         items = repeats.watch(map_paths(list(paths), options, rendering, jobs=jobs or default_jobs(),
                                         on_skip=summary.skip))
     else:
@@ -165,20 +171,20 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
                 mapping=mapping, redact=redact, progress=progress))
         else:
             with _open_output(output) as stream:
-                _emit(items, summary, fmt, lang, stream, verbose, progress)
+                _emit(items, summary, fmt, lang, stream, verbose, progress, audit=audit)
     except (KeyboardInterrupt, Terminated):
         # Stop the workers now (closing the iterator shuts the pool down), then say how far the run got.
         _close(items)
         progress.close()
-        kept = (f"; {output} was left as it was" if lang == "en" else f"；{output} 保持原样") if output else ""
-        click.echo(("interrupted: " if lang == "en" else "已中断：") + _summary_text(summary, lang) + kept, err=True)
+        kept = say("kept_output", lang, output=output) if output else ""  # type: ignore[arg-type]
+        click.echo(say("interrupted", lang, summary=_summary_text(summary, lang)) + kept, err=True)  # type: ignore[arg-type]
         raise
     finally:
         progress.close()
     repeats.close()
     if fmt != "text" or output is not None:  # the report is elsewhere: the operator still sees the counts
-        reasons = summary.reasons_text(lang)
-        skipped = summary.skipped_text(lang)
+        reasons = summary.reasons_text(lang)  # type: ignore[arg-type]
+        skipped = summary.skipped_text(lang)  # type: ignore[arg-type]
         click.echo("\n".join(filter(None, (skipped, _summary_text(summary, lang), reasons))), err=True)
     sys.exit(summary.exit_code)
 
@@ -247,11 +253,11 @@ def _summary_text(summary: Summary, lang: str) -> str:
 
 
 def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: str, lang: Any, stream: TextIO,
-          verbose: bool, progress: Progress | None = None) -> None:
+          verbose: bool, progress: Progress | None = None, *, audit: bool = False) -> None:
     reporter = lookup(fmt)
     if reporter.streams:
         # Streaming formats: each item is written and dropped, so memory stays flat for any input size.
-        rendering = Rendering(fmt, lang, verbose=verbose)
+        rendering = Rendering(fmt, lang, verbose=verbose, audit=audit)
         # Outputs are UTF-8 already: a UTF-8 stream takes them as they are, without decoding and encoding again.
         binary: BinaryIO | None = getattr(stream, "buffer", None)
         if binary is not None and codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "utf-8":
@@ -300,7 +306,7 @@ def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
 @_as_of_option
 @click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
               help="Only obligations due within this many days.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="native", show_default=True)
 @click.option("--roll-over/--no-roll-over", default=True, show_default=True)
 @_calendar_option
@@ -329,31 +335,19 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
                 continue
             rows.append((item.report.case_id, item.source, pending))
         unknown.extend((item.report.case_id, item.source, u) for u in item.report.undetermined)
-    rows.sort(key=lambda r: (r[2].due or dt.date.max, r[0], r[2].rule_id))
+    from ._report.docket import DocketRow, docket_markdown, docket_order, docket_text
+
+    docket = sorted((DocketRow(case_id, source, p) for case_id, source, p in rows), key=docket_order)
     if fmt == "json":
         click.echo(json.dumps({"as_of": options.as_of.isoformat(), "obligations": [
-            {"case_id": case_id, "source": source, **p.model_dump(mode="json")} for case_id, source, p in rows],
+            {"case_id": r.case_id, "source": r.source, **r.pending.model_dump(mode="json")} for r in docket],
             "undetermined": [{"case_id": case_id, "source": source, **u.model_dump(mode="json")}
                              for case_id, source, u in unknown]},
             ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(docket_markdown(docket, options.as_of, lang), nl=False)  # type: ignore[arg-type]
     else:
-        header = (f"截至 {options.as_of} 的待办期限（{len(rows)} 项）" if lang == "zh"
-                  else f"Pending obligations as of {options.as_of} ({len(rows)})")
-        click.echo(header)
-        for case_id, _source, p in rows:
-            title = p.title.zh if lang == "zh" else p.title.en
-            if p.due is None:
-                when = "条文未规定期限" if lang == "zh" else "no period set"
-            else:
-                when = f"{p.due} ({'剩余' if lang == 'zh' else 'in'} {p.days_left} {'日' if lang == 'zh' else 'days'})"
-            click.echo(f"{when:<24} {case_id:<20} {p.rule_id} {title} [{p.trigger.path} {p.trigger.date}]")
-        if unknown:
-            click.echo(f"无法确定的义务（{len(unknown)} 项，须先补记案卷）" if lang == "zh"
-                       else f"Undetermined obligations ({len(unknown)}; record the missing facts first)")
-        for case_id, _source, u in unknown:
-            title = u.title.zh if lang == "zh" else u.title.en
-            label = "无法确定" if lang == "zh" else "undetermined"
-            click.echo(f"{label:<24} {case_id:<20} {u.rule_id} {title} [{', '.join(m.path for m in u.missing)}]")
+        click.echo(docket_text(docket, unknown, options.as_of, lang), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_INTERNAL if summary.internal_errors else EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)
 
 

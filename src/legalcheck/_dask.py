@@ -51,7 +51,7 @@ from ._batch.pool import (
 )
 from ._core.errors import CaseError, InputError, LegalcheckError
 from ._core.safe_yaml import DEFAULT_LIMITS, Limits
-from ._core.vocabulary import Lang, word
+from ._core.vocabulary import Lang, joined, say, word
 from ._evaluation.evaluator import Evaluator
 from ._model.case import Case
 from ._model.loader import CaseInput, Job, iter_case_files, iter_jobs, jsonl_jobs_from
@@ -520,11 +520,10 @@ def run_cli(paths: Sequence[str], out_dir: Path, options: BatchOptions, renderin
     summary = result.summary
     reasons = summary.reasons_text(lang)
     severities = result.to_json()["findings_by_severity"]
-    by_severity = (("发现：" + "，".join(f"{word(k, lang)} {v}" for k, v in severities.items())) if lang == "zh"
-                   else "findings: " + ", ".join(f"{v} {word(k, lang)}" for k, v in severities.items()))
+    by_severity = say("cluster_findings", lang, counts=joined(
+        [say("count_of", lang, label=word(k, lang), count=v) for k, v in severities.items()], lang))
     print(render_summary(summary, lang).rstrip() + (f"\n{reasons}" if reasons else "") + f"\n{by_severity}\n"
-          + (f"结果：{out_dir}/part-*.jsonl，汇总：{out_dir}/{SUMMARY_NAME}" if lang == "zh"
-             else f"output: {out_dir}/part-*.jsonl, summary: {out_dir}/{SUMMARY_NAME}"),
+          + say("cluster_output", lang, parts=f"{out_dir}/part-*.jsonl", summary=f"{out_dir}/{SUMMARY_NAME}"),
           file=sys.stderr)
     return summary.exit_code
 

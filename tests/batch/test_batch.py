@@ -111,9 +111,9 @@ def test_one_bad_file_never_stops_the_others(tmp_path: Path, native: Evaluator) 
         summary.add(item)
     assert (summary.found, summary.checked, summary.rejected) == (8, 3, 5)
     assert summary.reasons == {"yaml-syntax": 1, "bad-date": 1, "yaml-tag": 1, "json-syntax": 1, "not-a-mapping": 1}
-    assert summary.reasons_text("en") == ("rejected: 1 JSON syntax error, 1 YAML syntax error, 1 YAML tag not allowed, "
+    assert summary.reasons_text("en") == ("could not be read: 1 JSON syntax error, 1 YAML syntax error, 1 YAML tag not allowed, "
                                           "1 invalid date, 1 not a mapping")
-    assert summary.reasons_text("zh").startswith("拒收原因：JSON 语法错误 1，YAML 语法错误 1，")
+    assert summary.reasons_text("zh").startswith("无法读取的原因：JSON 语法错误（1件）、YAML 语法错误（1件）、")
     assert summary.exit_code == 2
 
 
@@ -400,9 +400,9 @@ def test_cli_jsonl_streams_reports_and_summarises_on_stderr(tmp_path: Path, cli:
         records = [json.loads(line) for line in out.splitlines()]
         assert [r.get("kind", "report") for r in records] == ["report", "input_error", "report", "report",
                                                               "input_error", "report"]
-        assert err.splitlines()[-2:] == ["6 case(s): 4 checked, 2 rejected; "
+        assert err.splitlines()[-2:] == ["6 case(s): 4 checked, 2 could not be read; "
                                          f"{sum(r['counts']['violation'] for r in records if 'counts' in r)} "
-                                         "violation(s)", "rejected: 1 JSON syntax error, 1 invalid date"]
+                                         "violation(s)", "could not be read: 1 JSON syntax error, 1 invalid date"]
         outputs[jobs] = out
     assert outputs["1"] == outputs["2"]
 
@@ -411,8 +411,8 @@ def test_cli_text_format_says_why_inputs_were_rejected(tmp_path: Path, cli: Call
     populate(tmp_path, ["good", "yaml-syntax", "unknown-key"])
     code, out, err = cli("check", str(tmp_path), "--engine", "native", "--as-of", "2025-12-01", "--jobs", "1")
     assert code == 2 and err == ""
-    assert out.splitlines()[-3:] == ["共 3 个案件：已检查 1，拒收 2；违规 0 项", "拒收原因：YAML 语法错误 1，未知的字段 1",
-                                     "跳过 1 个目录项（不是案件文件）：以下划线开头（共享文件，如机关名录） 1"]
+    assert out.splitlines()[-3:] == ["共3件案件：已检查1件，无法读取2件；违规0项", "无法读取的原因：YAML 语法错误（1件）、未知的字段（1件）",
+                                     "跳过1个目录项（不是案件文件）：以下划线开头（共享文件，如机关名录）（1件）"]
 
 
 # --- durable-rules at volume -------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_output_not_named_like_a_case_inside_an_input_directory_is_written_once(
     for _ in range(2):  # the second run must not read the first run's report
         code, _out, err = cli("check", str(tmp_path), "--as-of", AS_OF, "--format", "html",
                               "-o", str(tmp_path / "report.html"))
-        assert code == 1 and "共 1 个案件" in err
+        assert code == 1 and "共1件案件" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "report.html"]
 
 
@@ -237,8 +237,8 @@ def test_bad_file_names_dangling_links_and_fifos_are_located_errors_and_the_batc
         f"{tmp_path}/pipe.json": "not a regular file (a FIFO, socket or device); not read",
     }
     assert [r["case_id"] for r in records if "case_id" in r] == ["LJ-HX-2025-0588"]
-    assert "共 4 个案件：已检查 1，拒收 3" in err
-    assert "跳过 2 个目录项（不是案件文件）：隐藏文件 1，文件名不是案件文件 1" in err
+    assert "共4件案件：已检查1件，无法读取3件" in err
+    assert "跳过2个目录项（不是案件文件）：隐藏文件（1件）、文件名不是案件文件（1件）" in err
 
 
 def test_skipped_entries_are_counted_in_the_json_summary(cli: CliRun, tmp_path: Path) -> None:
@@ -360,10 +360,10 @@ def test_clipping_a_long_label_measures_each_character_a_bounded_number_of_times
 
 def test_newline_in_a_case_id_cannot_forge_a_summary_line(cli: CliRun, tmp_path: Path) -> None:
     case = example_case()
-    case["id"] = "X\n共 0 个案件：已检查 0，拒收 0；违规 0 项\x1b]0;owned\x07\x1b[2J"
+    case["id"] = "X\n共0件案件：已检查0件，无法读取0件；违规0项\x1b]0;owned\x07\x1b[2J"
     path = write_case(tmp_path / "a.json", case)
     _code, out, _err = cli("check", str(path), "--as-of", AS_OF)
-    assert [line for line in out.splitlines() if line.startswith("共")] == ["共 1 个案件：已检查 1，拒收 0；违规 2 项"]
+    assert [line for line in out.splitlines() if line.startswith("共")] == ["共1件案件：已检查1件，无法读取0件；违规2项"]
     assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;owned\\x07\\x1b[2J" in out
 
 

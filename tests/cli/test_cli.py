@@ -74,7 +74,7 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
         "  - {kind: registered, date: 2025-09-20, agency: hx-pb}\n"
         "  - {kind: forwarded, date: 2025-10-09, agency: hx-pb, to: hx-hrss}\n", encoding="utf-8")
     code, out, _ = cli("check", str(case), "--as-of", "2025-12-01")
-    assert code == 0 and "提示 LC1003" in out and "顺延至 2025-10-09" in out
+    assert code == 0 and "提示 LC1003" in out and "因末日为法定休假日顺延至2025年10月9日" in out
     assert "原届满日（未顺延）为2025年10月5日，顺延至2025年10月9日；于2025年10月9日完成，因期限顺延而未逾期。" in out
     code, out, _ = cli("check", str(case), "--as-of", "2025-12-01", "--no-roll-over")
     assert code == 1 and "违规 LC1003" in out and "逾期4日完成" in out
@@ -84,7 +84,14 @@ def test_no_roll_over_turns_a_notice_into_a_violation(cli, tmp_path: Path) -> No
 def test_due_docket(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28")
     assert code == 0
-    assert "2025-12-11" in out and "LJ-HX-2025-1120" in out and "LC1007" in out
+    assert "2025年12月11日（星期四）  剩余天数：13日  LJ-HX-2025-1120  河西区住房和城乡建设局：" in out
+    assert "起算事件：第4项事件（收到，2025年11月26日，河西区住房和城乡建设局）  期限变动：—" in out
+    assert "events[" not in out and "2025-12-11" not in out
+    code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--format", "markdown", "--lang", "en")
+    assert "| 11 December 2025 (Thursday) | 13 days | LJ-HX-2025-1120 | 河西区住房和城乡建设局 |" in out
+    code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--format", "json")
+    (obligation,) = json.loads(out)["obligations"]
+    assert obligation["agency"] == "hx-housing" and obligation["trigger"]["path"] == "events[3]"
     code, out, _ = cli("due", str(EXAMPLES), "--as-of", "2025-11-28", "--within", "5", "--format", "json")
     assert json.loads(out)["obligations"] == []
 
@@ -132,7 +139,7 @@ def test_year_without_calendar_data_is_an_error_naming_year_and_override(cli, tm
         "  - {kind: received, date: 2027-01-04, agency: hx-pb}\n", encoding="utf-8")
     code, out, _ = cli("check", str(case), "--as-of", "2027-03-01", "--engine", "native", "--jobs", "2")
     assert code == 2
-    assert f"{case}: events[0].date:" in out and "2027" in out and "--calendar" in out
+    assert f"{case}: events[0].date：" in out and "2027" in out and "--calendar" in out
     override = tmp_path / "cn-2027.yaml"
     override.write_text(
         "schema: legalcheck/calendar/1\nsource: {title: test schedule, url_or_document_number: test, "

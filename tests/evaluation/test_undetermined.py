@@ -139,8 +139,10 @@ def test_exit_code_4_when_only_undetermined(cli: CliRun) -> None:
     code, out, _ = cli("check", str(UNDETERMINED), "--as-of", "2025-12-01", "--engine", "native")
     assert code == 4
     assert "未发现问题" not in out
-    assert "无法确定 LC2023" in out and "events[+accepted]" in out
-    assert out.rstrip().endswith("违规 0 项，无法确定 4 项")
+    assert "无法确定 LC2023" in out and "应当记载：记载办理机关受理该信访事项的日期" in out
+    assert out.rstrip().endswith("违规0项，无法确定4项")
+    code, out, _ = cli("check", str(UNDETERMINED), "--as-of", "2025-12-01", "--engine", "native", "--audit")
+    assert "events[+accepted]" in out  # the missing field's path, for an auditor
 
 
 def test_violations_outrank_undetermined_and_clean_is_0(cli: CliRun, tmp_path: Path) -> None:
@@ -158,7 +160,7 @@ def test_every_format_shows_the_undetermined_items(cli: CliRun, fmt: str) -> Non
     code, out, err = cli("check", str(UNDETERMINED), "--as-of", "2025-12-01", "--engine", "native",
                          "--format", fmt)
     assert code == 4
-    assert "无法确定 4 项" in err  # the summary on stderr counts them
+    assert "无法确定4项" in err  # the summary on stderr counts them
     if fmt in ("json", "jsonl"):
         document = json.loads(out)
         report = document if fmt == "jsonl" else document["reports"][0]
@@ -169,8 +171,9 @@ def test_every_format_shows_the_undetermined_items(cli: CliRun, fmt: str) -> Non
         if fmt == "json":
             assert document["summary"]["undetermined"] == 4
     else:
-        assert "因案卷缺少事实而无法确定的义务 (4)" in out
-        assert "events[+accepted]" in out and "记载办理机关受理该信访事项的日期" in out
+        assert "因案卷缺少事实而无法确定的义务（4）" in out
+        assert "记载办理机关受理该信访事项的日期" in out
+        assert "events[+accepted]" in out.split("附录：核查信息")[1]  # the path, in the audit appendix
         assert "未发现问题" not in out
 
 
@@ -183,7 +186,8 @@ def test_the_english_text_says_undetermined(cli: CliRun) -> None:
 def test_the_docket_lists_undetermined_obligations(cli: CliRun) -> None:
     code, out, _ = cli("due", str(UNDETERMINED), "--as-of", "2025-12-01")
     assert code == 0
-    assert "无法确定的义务（4 项，须先补记案卷）" in out and "LC2023" in out and "events[+accepted]" in out
+    assert "无法确定的义务（4项，须先补记案卷）" in out and "LC2023" in out
+    assert "应当记载：记载办理机关受理该信访事项的日期" in out
     code, out, _ = cli("due", str(UNDETERMINED), "--as-of", "2025-12-01", "--format", "json")
     assert [u["rule_id"] for u in json.loads(out)["undetermined"]] == ["LC1007", "LC1008", "LC1015", "LC2023"]
 

@@ -262,8 +262,8 @@ def test_the_batch_summary_counts_codes(tmp_path: Path) -> None:
     for item in check_paths([tmp_path], BatchOptions(as_of=dt.date(2025, 12, 1), engine="native")):
         summary.add(item)
     assert dict(summary.reasons) == {"bad-date": 1, "unknown-value": 1, "unknown-field": 1}
-    assert summary.reasons_text("en") == "rejected: 1 invalid date, 1 unknown field, 1 value not allowed"
-    assert summary.reasons_text("zh") == "拒收原因：日期无效 1，未知的字段 1，取值不在允许范围内 1"
+    assert summary.reasons_text("en") == "could not be read: 1 invalid date, 1 unknown field, 1 value not allowed"
+    assert summary.reasons_text("zh") == "无法读取的原因：日期无效（1件）、未知的字段（1件）、取值不在允许范围内（1件）"
 
 
 # --- 3. Chinese values and dates -----------------------------------------------------------------
@@ -435,7 +435,7 @@ def test_a_registry_named_in_chinese_is_used_and_never_reported_as_a_bad_case(tm
     assert dict(summary.skipped) == {"agency registry (schema legalcheck/agencies/1)": 1}
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--as-of", "2025-12-01", "--engine", "native"])
     assert result.exit_code == 0, result.output
-    assert "机关名录（schema: legalcheck/agencies/1） 1" in result.output
+    assert "机关名录（schema: legalcheck/agencies/1）（1件）" in result.output
 
 
 def test_a_json_registry_is_recognised_by_content_too(tmp_path: Path) -> None:

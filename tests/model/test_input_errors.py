@@ -281,8 +281,8 @@ def test_cli_bad_case_exits_2_with_the_location_and_no_traceback(
     assert code == 2
     assert out.splitlines() == [
         f"{path}:11:11: events[2].date: input error: invalid date '2025-02-30' (expected YYYY-MM-DD or 2025年4月7日)",
-        "1 case(s): 0 checked, 1 rejected; 0 violation(s)",
-        "rejected: 1 invalid date",
+        "1 case(s): 0 checked, 1 could not be read; 0 violation(s)",
+        "could not be read: 1 invalid date",
     ]
     assert "Traceback" not in out + err
 

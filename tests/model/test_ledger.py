@@ -315,13 +315,13 @@ def test_cli_check_ledger_exit_code_and_summary(cli) -> None:  # type: ignore[no
     code, out, _ = cli("check", str(LEDGER), "--mapping", str(MAPPING), "--as-of", "2025-12-01",
                        "--engine", "native")
     assert code == 2  # two rows rejected
-    assert f"{LEDGER}:案件!O18 (受理日期): 输入错误: 日期 '2025-02-30' 无效（应写作 2025-04-07 或 2025年4月7日）" in out
-    assert "已检查 54，拒收 2" in out
+    assert f"{LEDGER}:案件!O18 (受理日期)：输入错误：日期 '2025-02-30' 无效（应写作 2025-04-07 或 2025年4月7日）" in out
+    assert "已检查54件，无法读取2件" in out
 
 
 def test_cli_examples_dir_leaves_out_the_ledger_directory(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("check", str(ROOT / "examples"), "--as-of", "2025-12-01", "--engine", "native")
-    assert code == 1 and "台账映射" not in out and "拒收 0" in out
+    assert code == 1 and "台账映射" not in out and "无法读取0件" in out
 
 
 def test_json_and_markdown_name_the_cell(cli) -> None:  # type: ignore[no-untyped-def]

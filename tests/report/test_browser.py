@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -57,6 +58,37 @@ HOSTILE = {
          "note": "\"><img src=x onerror=\"window.__xss='note'\">"},
         {"kind": "forwarded", "date": "2025-03-25", "agency": "pb", "to": "hrss",
          "note": "<script>window.__xss='note2'</script>"},
+    ],
+}
+
+
+# Twelve and more events within a few weeks: the timeline must stack their labels without overlap.
+CROWDED = {
+    "id": "CROWDED-14", "channel": "letter", "category": "complaint",
+    "petitioners": [{"name": "甲", "address": "某县某镇"}],
+    "agencies": [{"id": "pb", "name": "清河县信访局", "level": "county", "kind": "petition_bureau"},
+                 {"id": "gov", "name": "清河县人民政府", "level": "county", "kind": "government"},
+                 {"id": "hrss", "name": "清河县人力资源和社会保障局", "level": "county", "kind": "other",
+                  "superior": "gov"}],
+    "competent_agencies": ["hrss"],
+    "events": [
+        {"kind": "received", "date": "2025-03-03", "agency": "pb"},
+        {"kind": "registered", "date": "2025-03-03", "agency": "pb"},
+        {"kind": "forwarded", "date": "2025-03-05", "agency": "pb", "to": "hrss"},
+        {"kind": "received", "date": "2025-03-06", "agency": "hrss"},
+        {"kind": "notified", "date": "2025-03-07", "agency": "hrss", "subject": "receipt_and_route", "written": True},
+        {"kind": "accepted", "date": "2025-03-07", "agency": "hrss"},
+        {"kind": "extension", "date": "2025-04-20", "agency": "hrss", "days": 30, "approved_by_head": True,
+         "petitioner_told_reason": True},
+        {"kind": "notified", "date": "2025-04-21", "agency": "hrss", "subject": "extension_reason", "written": True},
+        {"kind": "opinion_issued", "date": "2025-05-10", "agency": "hrss", "outcome": "not_support",
+         "states_request": True, "states_facts_and_reasons": True, "states_opinion": True,
+         "states_legal_basis": True},
+        {"kind": "reply_delivered", "date": "2025-05-12", "agency": "hrss"},
+        {"kind": "review_requested", "date": "2025-05-20", "agency": "gov"},
+        {"kind": "received", "date": "2025-05-20", "agency": "gov"},
+        {"kind": "accepted", "date": "2025-05-22", "agency": "gov"},
+        {"kind": "supervision", "date": "2025-05-23", "agency": "gov"},
     ],
 }
 
@@ -160,7 +192,8 @@ PROBE = """(() => {
   const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.display !== 'none' && s.visibility !== 'hidden' && s.opacity !== '0'; };
   const boxes = svg => [...svg.querySelectorAll('text.tl-label, text.tl-span-label')].map(t => {
-    const b = t.getBBox(); return [b.x, b.y, b.width, b.height, t.textContent]; });
+    const b = t.getBBox(); return [b.x, b.y, b.width, b.height, t.textContent,
+                                   parseFloat(getComputedStyle(t).fontSize)]; });
   const svgs = [...document.querySelectorAll('svg.timeline')];
   return {
     sections: document.querySelectorAll('section.case').length,
@@ -170,6 +203,8 @@ PROBE = """(() => {
     violated: document.querySelectorAll('svg.timeline .tl-deadline.violated rect.tl-span').length,
     pending: document.querySelectorAll('svg.timeline .tl-deadline.pending rect.tl-span').length,
     events: document.querySelectorAll('svg.timeline .tl-event').length,
+    mostEvents: Math.max(...svgs.map(s => s.querySelectorAll('.tl-event').length)),
+    widths: svgs.map(s => s.getBoundingClientRect().width / s.parentElement.getBoundingClientRect().width),
     labels: svgs.map(boxes),
     active: document.querySelectorAll('script, img, iframe, object, embed, svg svg').length,
     handlers: [...document.querySelectorAll('*')]
@@ -182,7 +217,7 @@ PROBE = """(() => {
 })()"""
 
 PRINT_PROBE = """(() => ({
-  breakBefore: [...document.querySelectorAll('section.case')].map(s => getComputedStyle(s).breakBefore),
+  breakBefore: [...document.querySelectorAll('section.case, section.appendix')].map(s => getComputedStyle(s).breakBefore),
   timelinesVisible: [...document.querySelectorAll('svg.timeline')].every(s => s.getBoundingClientRect().width > 0),
 }))()"""
 
@@ -213,10 +248,12 @@ def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("browser")
     (directory / "hostile.yaml").write_text(yaml.safe_dump(HOSTILE, allow_unicode=True), encoding="utf-8")
     (directory / "broken.yaml").write_text("id: broken\nchannel: letter\ncategory: nonsense\n", encoding="utf-8")
+    (directory / "crowded.yaml").write_text(yaml.safe_dump(CROWDED, allow_unicode=True), encoding="utf-8")
     page = directory / "report.html"
     # As of 2025-11-28 the open-docket example has a deadline still running: a pending span.
     result = CliRunner().invoke(cli, ["check", str(EXAMPLES), str(directory / "hostile.yaml"),
-                                      str(directory / "broken.yaml"), "--format", "html", "--engine", "native",
+                                      str(directory / "broken.yaml"), str(directory / "crowded.yaml"),
+                                      "--format", "html", "--engine", "native",
                                       "--as-of", "2025-11-28", "--jobs", "1", "--output", str(page)])
     assert result.exit_code == 2, result.output  # the broken file is rejected
     return page
@@ -260,16 +297,19 @@ def test_report_in_headless_chromium(chromium: str, report_page: Path, tmp_path:
     requested = [e["params"]["request"]["url"] for e in events if e.get("method") == "Network.requestWillBeSent"]
     assert requested and all(url == report_page.as_uri() or url.startswith("data:") for url in requested), requested
 
-    # One report per example and one for the hostile case, each a section with a visible timeline.
-    reports = len([p for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("_")]) + 1
+    # One report per example, one for the hostile case and one for the crowded one, each with a visible timeline.
+    reports = len([p for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("_")]) + 2
     assert page["sections"] == reports and page["timelines"] == reports
     assert page["findings"] >= 8
     assert page["violated"] >= 3 and page["pending"] >= 1 and page["events"] >= 30
     assert page["brokenLinks"] == []
-    assert all(width == 760 for width in page["viewBoxWidths"])
+    assert all(width == 700 for width in page["viewBoxWidths"])
+    assert all(share > 0.98 for share in page["widths"])  # the timeline takes the full width
+    assert page["mostEvents"] >= 12  # the crowded case: labels of twelve and more events, none overlapping
     for labels in page["labels"]:
         for i, a in enumerate(labels):
-            assert a[0] >= 0 and a[0] + a[2] <= 760 + 1, f"label outside the timeline: {a[4]!r}"
+            assert a[0] >= 0 and a[0] + a[2] <= 700 + 1, f"label outside the timeline: {a[4]!r}"
+            assert a[5] >= 12, f"timeline label {a[4]!r} is set in {a[5]}px"
             clashes = [b[4] for b in labels[i + 1:] if _overlaps(a, b)]
             assert not clashes, f"timeline label {a[4]!r} overlaps {clashes}"
 
@@ -279,6 +319,34 @@ def test_report_in_headless_chromium(chromium: str, report_page: Path, tmp_path:
     assert "<script>window.__xss='agency'</script>县信访局" in page["text"]
     assert "broken.yaml" in page["text"] and "category" in page["text"]
 
-    assert printed["timelinesVisible"] and set(printed["breakBefore"]) == {"page"}
+    # The first case follows the batch summary; every later case, and the appendix, starts a page.
+    assert printed["timelinesVisible"] and printed["breakBefore"][0] == "auto"
+    assert set(printed["breakBefore"][1:]) == {"page"}
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
     assert (ARTIFACTS / "report-a4.pdf").read_bytes().startswith(b"%PDF")
+
+
+def _pdf_pages(browser: DevTools, session: str) -> int:
+    pdf = browser.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True}, session, timeout=60)
+    return len(re.findall(rb"/Type\s*/Page[^s]", base64.b64decode(pdf["data"])))
+
+
+def test_two_cases_print_on_four_a4_pages_and_a_short_appendix(chromium: str, tmp_path: Path) -> None:
+    """What a supervisor gets: two cases with findings on at most four A4 pages, the audit appendix after."""
+    page = tmp_path / "two.html"
+    result = CliRunner().invoke(cli, ["check", str(EXAMPLES / "violating-late-forward.yaml"),
+                                      str(EXAMPLES / "violating-extension-reason-not-told.yaml"), "--format", "html",
+                                      "--engine", "native", "--as-of", "2025-12-01", "--output", str(page)])
+    assert result.exit_code == 1, result.output
+    with DevTools(chromium, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Page.enable", session=session)
+        browser.send("Page.navigate", {"url": page.as_uri()}, session)
+        browser.wait_for("Page.loadEventFired")
+        whole = _pdf_pages(browser, session)
+        browser.send("Runtime.evaluate", {"expression": "document.querySelector('section.appendix').remove()"},
+                     session)
+        body = _pdf_pages(browser, session)
+    assert body <= 4, f"the two cases take {body} A4 pages"
+    assert 1 <= whole - body <= 2, f"the appendix takes {whole - body} pages"

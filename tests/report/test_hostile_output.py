@@ -32,7 +32,7 @@ AS_OF = dt.date(2025, 12, 1)
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "violating-late-forward.yaml"
 HOSTILE = ("\x1b]0;owned\x07", "\x1b[2J", "\n", "\r", "\t", "\x00", "\x85", "\u2028", "\u2029", "\u202e",
            "\u2066", "\u200f", "\ufeff", "<script>alert(1)</script>", "<img src=x onerror=y>", "**", "# ", "|",
-           "`", "[a](javascript:b)", "&amp;", "共 0 个案件", "陈秀英", "2025-06-20", "\\")
+           "`", "[a](javascript:b)", "&amp;", "共0件案件", "陈秀英", "2025-06-20", "\\")
 # Raw in no format but for line structure: C0 (but tab, LF, CR), DEL, C1, bidi, separators, BOM.
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
                     "\ufeff]")
@@ -94,7 +94,7 @@ def test_hostile_strings_take_control_of_no_format(values: list[str]) -> None:
     baseline = render_item(BASELINE, "zh", verbose=True) + render_summary(summary, "zh")
     assert UNSAFE.search(text) is None and "\r" not in text and "\t" not in text
     assert text.count("\n") == baseline.count("\n")  # no value adds, ends or forges a line
-    assert [line for line in text.splitlines() if line.startswith("共")] == ["共 1 个案件：已检查 1，拒收 0；违规 2 项"]
+    assert [line for line in text.splitlines() if line.startswith("共")] == ["共1件案件：已检查1件，无法读取0件；违规2项"]
 
     for document in (render_markdown([item], summary, "zh"), render_html([item], summary, "zh")):
         assert UNSAFE.search(document) is None

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legalcheck import Evaluator
+from legalcheck import Evaluator, load_case
 from legalcheck._batch.pool import BatchItem, Summary
 from legalcheck._cli import cli
 from legalcheck._model.case import Case
@@ -130,7 +130,7 @@ def test_html_and_json_carry_the_same_findings() -> None:
     parts = re.split(r'<section class="case" id="(case-\d+)"', page)[1:]
     assert len(parts) // 2 == len(reports)
     for section, report in zip(parts[1::2], reports, strict=True):
-        found = Counter(re.findall(r'<article class="finding \w+"[^>]*><h4>.*?<code>(LC\d{4})</code>', section))
+        found = Counter(re.findall(r'<article class="finding \w+"[^>]*><h4>.*?<span class="id">(LC\d{4})</span>', section))
         assert found == Counter(f["rule_id"] for f in report["findings"])
         assert section.count("<svg") == 1
     # The batch summary links to every case section.
@@ -146,10 +146,10 @@ def test_timeline_marks_violated_pending_rolled_over_and_holidays() -> None:
     assert holiday.count('class="tl-holiday"') == 8 and "国庆节" in holiday  # 10-01..10-08 shaded
     assert 'class="tl-overrun"' in holiday and 'class="tl-actual"' in holiday
     assert docket.count('class="tl-deadline pending"') == 1 and 'stroke-dasharray="5 3"' in docket
-    assert 'class="tl-as-of"' in docket and "截至 2025-11-28" in docket
+    assert 'class="tl-as-of"' in docket and "截至 2025年11月28日" in docket
     assert docket.count('class="tl-event"') == 4
     # The chronology table beside it, since tooltips do not print.
-    assert '<details class="chronology" open><summary>事件经过 (4)</summary>' in docket
+    assert '<details class="chronology" open><summary>事件经过（4）</summary>' in docket
     assert "<td>转送 → 河西区住房和城乡建设局</td>" in docket
 
 
@@ -162,7 +162,7 @@ def test_timeline_strict_due_marker_when_rolled_over(native: Evaluator) -> None:
                    {"kind": "forwarded", "date": "2025-10-09", "agency": "pb", "to": "o"}]}))
     report = native.check(case, as_of=dt.date(2025, 12, 1))
     svg = render_timeline(report, case, "zh", "t")
-    assert 'class="tl-deadline noticed"' in svg and 'class="tl-strict"' in svg
+    assert 'class="tl-deadline met_by_roll_over"' in svg and 'class="tl-strict"' in svg
     assert "仅因期末顺延而按期" in svg
 
 
@@ -179,8 +179,8 @@ def test_prints_on_a4() -> None:
     _, page = check(str(EXAMPLES / "violating-late-forward.yaml"), "--as-of", AS_OF, "--format", "html")
     style = page[page.index("<style>"):page.index("</style>")]
     assert "@page { size: A4;" in style and "@media print" in style
-    assert "section.case { break-before: page;" in style and "break-inside: avoid" in style
-    assert re.search(r'<svg class="timeline"[^>]* width="760"', page)
+    assert "section.case, section.appendix { break-before: page;" in style and "break-inside: avoid" in style
+    assert re.search(r'<svg class="timeline"[^>]* width="700"', page)
 
 
 def test_rejected_inputs_listed_with_file_line_and_field(tmp_path: Path) -> None:
@@ -237,9 +237,9 @@ def test_large_case_timeline_stays_bounded(native: Evaluator) -> None:
     svg = render_timeline(report, case, "zh", "big")
     assert svg.count('class="tl-event"') == 300 and svg.count('class="tl-label"') <= MAX_LANES * 5
     deadlines = len([d for d in (*(f.deadline for f in report.findings), *(p.deadline for p in report.pending)) if d])
-    assert "个事件未标注" in svg and f"另有 {deadlines - MAX_SPANS} 个期限未画出" in svg
+    assert "项事件未标注" in svg and f"另有{deadlines - MAX_SPANS}个期限未画出" in svg
     height = int(re.search(r'height="(\d+)"', svg).group(1))  # type: ignore[union-attr]
-    assert height < 60 + MAX_LANES * 17 + MAX_SPANS * 30 + 60
+    assert height < 60 + MAX_LANES * 18 + MAX_SPANS * 32 + 60
 
 
 def test_timeline_at_the_ends_of_the_calendar(native: Evaluator) -> None:
@@ -260,5 +260,29 @@ def test_timeline_at_the_ends_of_the_calendar(native: Evaluator) -> None:
 
 
 def test_text_width_counts_wide_characters_double() -> None:
-    assert text_width("信访局") == 33  # 1em each at 11px
-    assert abs(text_width("LC1003") - 6 * 6.6) < 1e-9  # 0.6em each
+    assert text_width("信访局") == 36  # 1em each at 12px
+    assert abs(text_width("LC1003") - 6 * 7.2) < 1e-9  # 0.6em each
+
+
+def test_timeline_draws_every_deadline_and_an_extension_after_the_original_due_date() -> None:
+    """Met deadlines too; an extended period as the original span, the extension, and the original due date."""
+    _, page = check(str(EXAMPLES / "compliant-extension-30-days.yaml"), "--as-of", AS_OF, "--format", "html")
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert svg.count('class="tl-deadline met"') >= 4 and "按期完成" in svg
+    extended = next(g for g in svg.split("<g ") if "LC2023" in g and "tl-deadline" in g)
+    assert 'class="tl-extension"' in extended and 'class="tl-original-due"' in extended
+    assert "60日，延长30日，共90日" in extended
+    assert "按期完成" in page[page.index('<p class="legend">'):]  # the legend names every kind of span
+    _, raw = check(str(EXAMPLES / "compliant-extension-30-days.yaml"), "--as-of", AS_OF, "--format", "json")
+    assert json.loads(raw)["reports"][0]["met"] == []  # JSON lists only what the check was asked for
+
+
+def test_check_keeps_met_deadlines_only_when_asked(native: Evaluator) -> None:
+    case = load_case(EXAMPLES / "compliant-extension-30-days.yaml")
+    plain = native.check(case, as_of=dt.date(2025, 12, 1))
+    full = native.check(case, as_of=dt.date(2025, 12, 1), met=True)
+    assert plain.met == () and full.model_copy(update={"met": ()}) == plain  # nothing else changes
+    assert {m.rule_id for m in full.met} >= {"LC2023", "LC1006"}
+    assert all(m.deadline.status == "met" for m in full.met)
+    extended = next(m for m in full.met if m.rule_id == "LC2023")
+    assert extended.deadline.extension_days == 30 and extended.trigger.kind == "accepted"

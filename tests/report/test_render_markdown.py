@@ -64,7 +64,7 @@ def test_markdown_and_json_carry_the_same_findings(rule_examples: Path) -> None:
         counts = report["counts"]
         assert (f"违规 {counts['violation']} · 警示 {counts['warning']} · 提示 {counts['notice']} · "
                 f"待办 {counts['pending']}") in section
-        docket = re.search(r"^### 待办事项 \((\d+)\)$", section, flags=re.M)
+        docket = re.search(r"^### 待办事项（(\d+)）$", section, flags=re.M)
         assert docket is not None and int(docket.group(1)) == len(report["pending"])
         for pending in report["pending"]:
             assert f"| {pending['rule_id']} |" in section
@@ -79,38 +79,44 @@ def test_finding_quotes_article_liability_evidence_and_deadline() -> None:
     for line in finding["citations"][0]["text_zh"].splitlines():
         assert f"> {md(line)}" in markdown
     assert "**责任条款** 《信访工作条例》第四十三条" in markdown
-    assert "| `events[0]` | 收到 | 2025-06-03 | 临江市河西区信访局 |" in markdown
-    assert "| `events[0].agency_kind` | petition\\_bureau |" in markdown
-    for row in ("| 起算日 | 2025-06-03 |", "| 期间 | 15日 (15d) |", "| 严格届满日 | 2025-06-18 |",
-                "| 顺延后届满日 | — |", "| 实际完成日 | 2025-06-20 |", "| 逾期天数 | 2 |", "| 结论 | 逾期完成 |"):
-        assert row in markdown
+    # Events as people name them; their field paths and the fields read only in the audit appendix.
+    assert "- 第1项事件（收到，2025年6月3日，临江市河西区信访局）" in markdown
+    body, appendix = markdown.split("## 附录：核查信息")
+    assert "events[0]" not in body and "`events[0]`" in appendix
+    assert "`events[0].agency_kind = petition_bureau`" in appendix
+    assert "**期限计算** 15日，自2025年6月3日起算，至2025年6月18日届满；实际完成日为2025年6月20日，逾期2日" in body
+    for row in ("| 起算日 | 2025年6月3日 |", "| 期间 | 15日 |", "| 原届满日（未顺延） | 2025年6月18日 |",
+                "| 顺延后届满日 | — |", "| 实际完成日 | 2025年6月20日 |", "| 逾期 | 2日 |", "| 结论 | 逾期完成 |"):
+        assert row in body
     for step in finding["deadline"]["steps"]:
         assert md(step["zh"]) in markdown
-    # The receipt: everything needed to reproduce the report.
+    # How the report was made: everything needed to reproduce it, in the appendix only.
     for value in (report["ruleset_sha256"], report["calendar_sha256"], report["source_sha256"],
                   report["regulations_sha256"][0][1], report["ruleset_version"], report["legalcheck_version"]):
-        assert value in markdown
-    assert "| 期间末日顺延 | 开启（民法典第二百零三条） |" in markdown
-    assert "`start-day-not-counted` **起算日不计入**" in markdown  # readings applied
+        assert value in appendix and value not in body
+    assert "| 期间末日顺延 | 适用（《中华人民共和国民法典》第二百零三条） |" in body
+    assert "- 起算日不计入" in body  # readings applied, by title
+    assert "| `start-day-not-counted` | **起算日不计入**" in appendix
 
 
 def test_roll_over_shows_holidays_strict_and_rolled_due(rule_examples: Path) -> None:
     case = rule_examples / "LC1003-due-on-national-day-rolls-over.yaml"
     _, markdown = check(str(case), "--as-of", AS_OF, "--format", "markdown")
-    assert "### 提示 (1)" in markdown
-    assert "| 严格届满日 | 2025-10-05 |" in markdown and "| 顺延后届满日 | 2025-10-09 |" in markdown
-    assert "2025-10-01 国庆节" in markdown and "2025-10-06 中秋节" in markdown
+    assert "### 提示（1）" in markdown
+    assert "| 原届满日（未顺延） | 2025年10月5日 |" in markdown and "| 顺延后届满日 | 2025年10月9日 |" in markdown
+    assert "2025年10月1日（国庆节）" in markdown and "2025年10月6日（中秋节）" in markdown
+    assert "原届满日（未顺延）为2025年10月5日，因末日为法定休假日顺延至2025年10月9日" in markdown
     assert "| 结论 | 仅因期末顺延而按期 |" in markdown
     _, english = check(str(case), "--as-of", AS_OF, "--format", "markdown", "--no-roll-over", "--lang", "en")
-    assert "| Roll-over | off |" in english and "### Violations (1)" in english
+    assert "| Roll-over | does not apply |" in english and "### Violations (1)" in english
 
 
 def test_pending_docket_and_open_deadlines() -> None:
     case = str(EXAMPLES / "open-docket.yaml")
     _, markdown = check(case, "--as-of", "2025-11-28", "--format", "markdown")
-    assert "### 待办事项 (1)" in markdown and "| 2025-12-11 | 13 |" in markdown
+    assert "### 待办事项（1）" in markdown and "| 2025年12月11日（星期四） | 13日 |" in markdown
     _, later = check(case, "--as-of", "2025-12-31", "--format", "markdown")
-    assert "| 截至该日仍未完成 | 2025-12-31 |" in later and "| 结论 | 逾期未完成 |" in later
+    assert "| 截至该日仍未完成 | 2025年12月31日 |" in later and "| 结论 | 逾期未完成 |" in later
 
 
 def test_english_quotes_the_chinese_original_and_our_translation() -> None:
@@ -120,7 +126,8 @@ def test_english_quotes_the_chinese_original_and_our_translation() -> None:
     assert "*Chinese original*" in markdown and "*Our translation (unofficial)*" in markdown
     assert "> 各级党委和政府信访部门收到信访事项" in markdown
     assert "> Upon receiving a petition matter" in markdown
-    assert "| Strict due date | 2025-06-18 |" in markdown and "| Days late | 2 |" in markdown
+    assert "| Due date before roll-over | 18 June 2025 |" in markdown and "| Late by | 2 days |" in markdown
+    assert "- event 1 (received, 3 June 2025, " in markdown
 
 
 def test_batch_summary_ranks_cases_counts_rules_and_agencies() -> None:
@@ -152,7 +159,7 @@ def test_rejected_files_listed_with_file_line_and_field(tmp_path: Path) -> None:
     code, markdown = check(str(bad), str(EXAMPLES / "open-docket.yaml"), "--as-of", AS_OF, "--format", "markdown")
     assert code == 2
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "2025-06-20" in l)
-    assert re.search(rf"^\| {re.escape(md(str(bad)))} \| {line} \| \d+ \| events\\\[2\\\]\.date \| 输入错误: "
+    assert re.search(rf"^\| {re.escape(md(str(bad)))} \| {line} \| \d+ \| events\\\[2\\\]\.date \| 输入错误："
                      r"invalid date", markdown, flags=re.M), markdown
 
 

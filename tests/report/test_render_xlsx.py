@@ -77,7 +77,7 @@ def test_workbook_sheets_findings_docket_and_summary(report: Path) -> None:
     assert rows[0][:4] == ("案件编号", "台账位置", "规则", "严重程度")
     assert [(r[0], r[2], r[3]) for r in rows[1:]] == [(c, r, words[s]) for c, r, s in findings]
     sheet = workbook["发现"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:L{len(rows)}"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:M{len(rows)}"
     late = next(r for r in rows[1:] if r[2] == "LC1003" and r[3] == "违规")
     assert late[4] == "《信访工作条例》第二十二条第一款" and late[6] == "15日"
     assert sheet.cell(rows.index(late) + 1, 8).is_date and isinstance(late[9], int) and late[9] > 0
@@ -85,9 +85,13 @@ def test_workbook_sheets_findings_docket_and_summary(report: Path) -> None:
     docket = _rows(workbook, "待办")
     assert len(docket) - 1 == pending > 0
     assert [r[0] for r in docket[1:]] == sorted(r[0] for r in docket[1:])  # soonest first
+    assert docket[0][-2:] == ("应当办理的机关", "期限变动") and all(r[-2] for r in docket[1:])
+    findings_header = _rows(workbook, "发现")[0]
+    assert findings_header[-1] == "相关事件"
+    assert any(str(r[-1]).startswith("第") and "项事件（" in str(r[-1]) for r in _rows(workbook, "发现")[1:])
     summary = {r[0]: r[1] for r in _rows(workbook, "摘要") if r[0] is not None}
-    assert (summary["案件总数"], summary["已检查"], summary["拒收"], summary["违规"]) == (56, 54, 2, violations)
-    assert "日期无效 1" in summary["拒收原因"]
+    assert (summary["案件总数"], summary["已检查"], summary["无法读取"], summary["违规"]) == (56, 54, 2, violations)
+    assert "日期无效（1件）" in summary["无法读取的原因"]
     by_rule = {r[0]: r for r in _rows(workbook, "摘要") if isinstance(r[0], str) and r[0].startswith("LC")}
     assert by_rule["LC1003"][2] == sum(1 for _, rule, s in findings if rule == "LC1003" and s == "violation")
     by_agency = {r[0]: r[2] for r in _rows(workbook, "摘要") if isinstance(r[0], str) and r[1] is None and isinstance(r[2], int)}

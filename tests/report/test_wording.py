@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +17,35 @@ import pytest
 from legalcheck import Evaluator, Finding, Report, load_case
 from legalcheck._core.paths import data_dir
 from legalcheck._core.safe_yaml import Document
+from legalcheck._core.vocabulary import (
+    SENTENCES,
+    WORDS,
+    DeadlineStatus,
+    Severity,
+    date_text,
+    days_text,
+    label,
+    period_text,
+    weekday_text,
+)
 from legalcheck._law.rules import load_ruleset
+from legalcheck._model.case import (
+    EVENT_KINDS,
+    AgencyKind,
+    AgencyLevel,
+    Assessment,
+    Category,
+    Channel,
+    Form,
+    Notified,
+    Outcome,
+    Refused,
+    StatutoryProcedure,
+    event_label,
+)
+from legalcheck._model.findings import Deadline
 from legalcheck._model.loader import case_from_document
+from legalcheck._report.phrases import deadline_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 RULESET = load_ruleset(data_dir("rules"), data_dir("packs"))
@@ -179,3 +207,137 @@ def test_petitioner_request_saved_by_roll_over_is_worded_as_a_request(native: Ev
     assert "原届满日（未顺延）为" in message and "，顺延至" in message
     assert re.search(r"复查请求于\d{4}年\d{1,2}月\d{1,2}日提出，因期限顺延而未超过期间。$", message)
     assert "完成" not in message
+
+
+# --- the vocabulary the reporters share ---------------------------------------------------------
+
+def _literal_values(model: type, field: str) -> tuple[str, ...]:
+    return typing.get_args(model.model_fields[field].annotation)  # type: ignore[attr-defined, no-any-return]
+
+
+LABELLED: dict[str, tuple[str, ...]] = {
+    "channel": tuple(Channel), "category": tuple(Category), "form": tuple(Form),
+    "agency_level": tuple(AgencyLevel), "agency_kind": tuple(AgencyKind), "outcome": tuple(Outcome),
+    "assessment": tuple(Assessment), "procedure": tuple(StatutoryProcedure),
+    "notice_subject": _literal_values(Notified, "subject"), "refusal_reason": _literal_values(Refused, "reason"),
+    "status": typing.get_args(DeadlineStatus), "severity": typing.get_args(Severity),
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("table", sorted(LABELLED))
+def test_every_value_of_the_model_has_a_chinese_and_an_english_label(table: str) -> None:
+    for value in LABELLED[table]:
+        zh, en = label(table, value, "zh"), label(table, value, "en")
+        assert CJK.search(zh) and not problems(zh), (table, value, zh)
+        assert en and not CJK.search(en) and "_" not in en, (table, value, en)
+
+
+def test_every_event_kind_has_a_chinese_and_an_english_label() -> None:
+    for kind in EVENT_KINDS:
+        zh, en = event_label(kind, "zh"), event_label(kind, "en")
+        assert CJK.search(zh) and not problems(zh), (kind, zh)
+        assert en and not CJK.search(en) and "_" not in en, (kind, en)
+
+
+FIELD = re.compile(r"\{(\w+)\}")
+
+
+def test_words_and_sentences_read_as_official_chinese_with_the_same_blanks_in_english() -> None:
+    allowed = re.compile(r"legalcheck|SHA-256")  # our name, and the name of the hash
+    for key, (zh, en) in {**WORDS, **SENTENCES}.items():
+        assert not problems(FIELD.sub("", zh), ascii_allowed=allowed), (key, zh)
+        assert sorted(FIELD.findall(zh)) == sorted(FIELD.findall(en)), key
+        assert en and not CJK.search(en), (key, en)
+
+
+def test_dates_periods_and_days_are_written_out() -> None:
+    day = dt.date(2025, 7, 18)
+    assert (date_text(day, "zh"), date_text(day, "en")) == ("2025年7月18日", "18 July 2025")
+    assert (weekday_text(day, "zh"), weekday_text(day, "en")) == ("星期五", "Friday")
+    assert period_text(60, "calendar_days", "zh") == "60日" and period_text(5, "working_days", "zh") == "5个工作日"
+    assert period_text(1, "calendar_days", "en") == "1 day" and period_text(5, "working_days", "en") == "5 working days"
+    assert period_text(None, "designated", "zh") == "交办时指定的办理期限"
+    assert days_text(2, "zh") == "2日"
+
+
+# --- what the reporters print in Chinese --------------------------------------------------------
+
+# What a reader stumbled on in the reports themselves (issue: reports a legal officer can hand on).
+REPORT_BANNED = {
+    **BANNED,
+    "回执 (write 生成信息)": re.compile("回执"),
+    "解释 for the tool's readings (write 适用口径)": re.compile("适用的解释|所依解释|解读 [a-z]"),
+    "拒收 for unreadable inputs": re.compile("拒收"),
+    "严格届满日": re.compile("严格届满日"),
+    "开启 for roll-over (write 适用)": re.compile(r"\| 开启|>开启"),
+    "个输入": re.compile("个输入"),
+    "field path outside the appendix": re.compile(r"events\[\d+\]"),
+    "English slug of a rule": re.compile(r"LC\d{4} [a-z]+-[a-z-]+"),
+}
+ISO_CELL = re.compile(r"(?:^|\|)\s*\d{4}-\d{2}-\d{2}\s*(?=\||$)")  # a date column of a table may stay ISO
+
+
+def zh_report_problems(text: str) -> dict[str, list[str]]:
+    bad: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        prose = ISO_CELL.sub("|", line)
+        found = [name for name, pattern in REPORT_BANNED.items() if pattern.search(prose)]
+        if found:
+            bad.setdefault(line[:160], found)
+    return bad
+
+
+def _officer_part(text: str, appendix: str) -> str:
+    """The report without its audit appendix (where field paths, hashes and ids belong)."""
+    assert appendix in text
+    return text[:text.index(appendix)]
+
+
+@pytest.fixture(scope="module")
+def zh_reports() -> dict[str, str]:
+    from click.testing import CliRunner
+
+    from legalcheck._cli import cli
+
+    out = {}
+    for fmt in ("text", "markdown", "html"):
+        result = CliRunner().invoke(cli, ["check", str(ROOT / "examples"), "--as-of", "2025-11-28", "--format", fmt,
+                                          "--engine", "native", "--jobs", "1"])
+        out[fmt] = result.output
+    return out
+
+
+def test_chinese_text_report_reads_as_official_chinese(zh_reports: dict[str, str]) -> None:
+    text = zh_reports["text"]
+    assert "第1项事件（收到，2025年6月3日，临江市河西区信访局）" in text
+    assert not zh_report_problems(text), zh_report_problems(text)
+
+
+def test_chinese_markdown_report_reads_as_official_chinese(zh_reports: dict[str, str]) -> None:
+    body = _officer_part(zh_reports["markdown"], "## 附录：核查信息")
+    assert not zh_report_problems(body), zh_report_problems(body)
+
+
+def test_chinese_html_report_reads_as_official_chinese(zh_reports: dict[str, str]) -> None:
+    page = _officer_part(zh_reports["html"], '<section class="appendix"')
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    page = re.sub(r"<td[^>]*>(\d{4}-\d{2}-\d{2})</td>", "", page)  # date columns may stay ISO
+    text = re.sub(r"<[^>]+>", "\n", page)
+    assert "第1项事件（收到，2025年6月3日，临江市河西区信访局）" in text and "原届满日（未顺延）" in text
+    assert not zh_report_problems(text), zh_report_problems(text)
+
+
+def test_an_extended_or_rolled_over_period_is_not_read_as_ending_on_the_later_date() -> None:
+    """60日 extended by 30: the sentence says 90 in all; a roll-over names the original due date first."""
+    extended = Deadline(start=dt.date(2025, 4, 7), period="60d", unit="calendar_days", amount=60, extension_days=30,
+                        strict_due=dt.date(2025, 7, 6), effective_due=dt.date(2025, 7, 7),
+                        rolled_due=dt.date(2025, 7, 7), roll_over=True, actual=dt.date(2025, 7, 9),
+                        as_of=dt.date(2025, 12, 1), status="late", days_late=2)
+    assert deadline_summary(extended, "zh") == (
+        "60日，延长30日，共90日，自2025年4月7日起算，原届满日（未顺延）为2025年7月6日，因末日为法定休假日顺延至2025年7月7日；"
+        "实际完成日为2025年7月9日，逾期2日")
+    assert deadline_summary(extended, "en") == (
+        "60 days, extended by 30 days (90 days in all) from 7 April 2025, due 6 July 2025, rolled over to "
+        "7 July 2025 because that day was a rest day; done on 9 July 2025, 2 days late")
+    assert not problems(deadline_summary(extended, "zh"))

@@ -32,6 +32,7 @@ from typing import Any, Generic, TextIO, TypeVar
 
 from .._core.errors import PROBLEM_CODES, InputError, LegalcheckError
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits
+from .._core.vocabulary import Lang, joined, pick, say, word
 from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
 from .._model.case import Case
@@ -64,6 +65,7 @@ class BatchOptions:
     packs: tuple[str, ...] | None = None
     calendar_files: tuple[Path, ...] = ()
     mapping: Path | None = None  # how ledgers (.xlsx, .csv) map to cases; see _model/ledger.py
+    met: bool = False  # also list the deadlines met in time (Report.met), for a timeline of every deadline
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,10 @@ def reason_of(error: LegalcheckError | None) -> str:
     return INTERNAL_ERROR
 
 
-def reason_label(code: str, lang: str) -> str:
+def reason_label(code: str, lang: Lang) -> str:
     """A rejection reason in words (the meaning of its problem code)."""
     kind = PROBLEM_CODES.get(code)
-    if kind is None:
-        return "内部错误" if lang == "zh" else "internal error"
-    return kind.meaning.zh if lang == "zh" else kind.meaning.en
+    return word("internal_error", lang) if kind is None else pick((kind.meaning.zh, kind.meaning.en), lang)
 
 
 @dataclass
@@ -145,18 +145,13 @@ class Summary:
         """Count a directory entry that is not a case (pass as ``on_skip`` to :func:`check_paths`)."""
         self.skipped[reason] += 1
 
-    def skipped_text(self, lang: str = "en") -> str:
+    def skipped_text(self, lang: Lang = "en") -> str:
         """``skipped 3 entries: 2 hidden, 1 not a case file (name)``, or "" if none."""
         if not self.skipped:
             return ""
-        ranked = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items(),
-                                                                            key=lambda kv: (-kv[1], kv[0])))
-        total = sum(self.skipped.values())
-        if lang == "zh":
-            ranked = "，".join(f"{_SKIP_ZH.get(reason, reason)} {count}" for reason, count in sorted(
-                self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
-            return f"跳过 {total} 个目录项（不是案件文件）：{ranked}"
-        return f"skipped {total} directory entries (not case files): {ranked}"
+        ranked = joined([say("count_of", lang, label=pick((_SKIP_ZH.get(reason, reason), reason), lang), count=count)
+                         for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0]))], lang)
+        return say("skipped", lang, total=sum(self.skipped.values()), ranked=ranked)
 
     def add(self, item: BatchItem | Output) -> None:
         self.found += 1
@@ -185,14 +180,13 @@ class Summary:
             return 1
         return 4 if self.undetermined else 0  # no violation, but some obligations undetermined
 
-    def reasons_text(self, lang: str = "en") -> str:
-        """``rejected: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
+    def reasons_text(self, lang: Lang = "en") -> str:
+        """``could not be read: 2 YAML syntax error, 1 invalid date`` (most frequent first), or "" if none."""
         if not self.reasons:
             return ""
         ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], reason_label(kv[0], "en")))
-        if lang == "zh":
-            return "拒收原因：" + "，".join(f"{reason_label(code, lang)} {count}" for code, count in ranked)
-        return "rejected: " + ", ".join(f"{count} {reason_label(code, lang)}" for code, count in ranked)
+        return say("rejected_reasons", lang, ranked=joined(
+            [say("count_of", lang, label=reason_label(code, lang), count=count) for code, count in ranked], lang))
 
 
 class CaseIds:
@@ -229,7 +223,8 @@ def _check_one(evaluator: Evaluator, item: CaseInput, options: BatchOptions) -> 
         return BatchItem(item.source, error=item.error)
     try:
         report = evaluator.check(item.case, as_of=options.as_of, roll_over=options.roll_over,
-                                 packs=options.packs, source=item.source, source_sha256=item.sha256)
+                                 packs=options.packs, source=item.source, source_sha256=item.sha256,
+                                 met=options.met)
     except LegalcheckError as exc:
         return BatchItem(item.source, error=exc)
     except ValueError as exc:  # an unknown pack, a span the calendar cannot count

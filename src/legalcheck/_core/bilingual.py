@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocabulary import Lang
+from .vocabulary import Lang, pick
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,4 +18,4 @@ class Bilingual:
     en: str
 
     def get(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
+        return pick((self.zh, self.en), lang)

@@ -19,11 +19,10 @@ from datetime import date, timedelta
 from typing import Literal
 
 from .._core.bilingual import Bilingual
-from .._core.vocabulary import Lang, zh_date
+from .._core.vocabulary import DeadlineStatus, Lang, days_text, joined, period_text, pick, say, status_label, zh_date
 from .calendar import Calendar
 
 Unit = Literal["calendar_days", "working_days"]
-Status = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
 
 MAX_AMOUNT = 10_000  # longer than any period in the regulations; bounds the day-by-day loops
 _ONE = timedelta(days=1)
@@ -41,9 +40,7 @@ class Period:
             raise ValueError(f"unit must be 'calendar_days' or 'working_days', got {self.unit!r}")
 
     def describe(self, lang: Lang = "zh") -> str:
-        if self.unit == "working_days":
-            return f"{self.amount}个工作日" if lang == "zh" else f"{self.amount} working day{_s(self.amount)}"
-        return f"{self.amount}日" if lang == "zh" else f"{self.amount} day{_s(self.amount)}"
+        return period_text(self.amount, self.unit, lang)
 
     def __str__(self) -> str:
         return f"{self.amount}{'wd' if self.unit == 'working_days' else 'd'}"
@@ -83,7 +80,7 @@ class DueDate:
 
 @dataclass(slots=True)  # never changed; not frozen, which costs 4x to build once per obligation checked
 class DeadlineOutcome:
-    status: Status
+    status: DeadlineStatus
     effective_due: date
     actual: date | None
     as_of: date
@@ -252,10 +249,17 @@ def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:
             runs[-1] = (runs[-1][0], d, name)
         else:
             runs.append((d, d, name))
-    if lang == "zh":
-        return "、".join(f"{zh_date(a)}（{n}）" if a == b else f"{zh_date(a)}至{zh_date(b)}（{n}）"
-                        for a, b, n in runs)
-    return ", ".join(f"{a} ({n})" if a == b else f"{a}..{b} ({n})" for a, b, n in runs)
+    return joined([say("dated_name", lang, date=_span(a, b, lang), name=n) for a, b, n in runs], lang)
+
+
+def _span(first: date, last: date, lang: Lang) -> str:
+    return _dated(first, lang) if first == last else say("date_span", lang, first=_dated(first, lang),
+                                                           last=_dated(last, lang))
+
+
+def _dated(day: date, lang: Lang) -> str:
+    """Dates in the explanation: 2025年10月1日 in Chinese; ISO in English, as the deadline steps write them."""
+    return pick((zh_date(day), day.isoformat()), lang)
 
 
 # --------------------------------------------------------------------------- judging
@@ -274,51 +278,31 @@ def classify(due: DueDate, actual: date | None, as_of: date) -> DeadlineOutcome:
     return DeadlineOutcome("pending", effective, None, as_of, None, (effective - as_of).days)
 
 
-_STATUS_TEXT: dict[Status, tuple[str, str]] = {
-    "met": ("按期完成", "done in time"),
-    "met_by_roll_over": ("按期完成（在顺延后的期限内）", "done in time (within the rolled-over due date)"),
-    "late": ("逾期完成", "done late"),
-    "overdue": ("已逾期，尚未完成", "overdue, not done"),
-    "pending": ("尚在期限内，尚未完成", "not done yet, still within the period"),
-}
-
-
 def explain(due: DueDate, outcome: DeadlineOutcome | None = None, lang: Lang = "zh") -> str:
     """Text a person reads: what was counted, how, and (with ``outcome``) the verdict."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    zh = lang == "zh"
     if due.period is None:
-        head = f"指定期限，自{zh_date(due.start)}起" if zh else f"designated due date, from {due.start}"
+        head = say("explain_designated", lang, start=_dated(due.start, lang))
     else:
-        head = (f"期间：{due.period.describe('zh')}，自{zh_date(due.start)}起算" if zh
-                else f"period: {due.period.describe('en')} from {due.start}")
+        head = say("explain_period", lang, period=due.period.describe(lang), start=_dated(due.start, lang))
     lines = [head]
     lines += [f"  {i}. {step.get(lang)}" for i, step in enumerate(due.steps, 1)]
     if outcome is not None:
-        status_zh, status_en = _STATUS_TEXT[outcome.status]
-        if zh:
-            verdict = f"结论：{status_zh}"
-            if outcome.actual is not None:
-                verdict += f"（完成日为{zh_date(outcome.actual)}）"
-            if outcome.days_late is not None:
-                verdict += f"，超过届满日{outcome.days_late}日"
-            if outcome.days_left is not None:
-                verdict += f"，截至{zh_date(outcome.as_of)}尚余{outcome.days_left}日"
-        else:
-            verdict = f"result: {status_en}"
-            if outcome.actual is not None:
-                verdict += f" (done {outcome.actual})"
-            if outcome.days_late is not None:
-                verdict += f", {outcome.days_late} day{_s(outcome.days_late)} after the due date"
-            if outcome.days_left is not None:
-                verdict += f", {outcome.days_left} day{_s(outcome.days_left)} left as of {outcome.as_of}"
+        verdict = say("explain_result", lang, status=status_label(outcome.status, lang))
+        if outcome.actual is not None:
+            verdict += say("explain_done", lang, actual=_dated(outcome.actual, lang))
+        if outcome.days_late is not None:
+            verdict += say("explain_late", lang, days=days_text(outcome.days_late, lang))
+        if outcome.days_left is not None:
+            verdict += say("explain_left", lang, as_of=_dated(outcome.as_of, lang),
+                           days=days_text(outcome.days_left, lang))
         lines.append(verdict)
     return "\n".join(lines)
 
 
 def _dates(days: Sequence[date], lang: Lang) -> str:
-    return "、".join(map(zh_date, days)) if lang == "zh" else ", ".join(map(str, days))
+    return joined([_dated(day, lang) for day in days], lang)
 
 
 def _s(n: int) -> str:

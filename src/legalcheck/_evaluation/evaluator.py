@@ -20,7 +20,7 @@ from .._core.bilingual import Bilingual
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
-from .._core.vocabulary import zh_date
+from .._core.vocabulary import Lang, pick, zh_date
 from .._dates.calendar import Calendar, load_calendar
 from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
 from .._engines.protocol import Engine, EngineName, default_engine, make_engine
@@ -55,6 +55,7 @@ class _Context:
     as_of: dt.date
     roll_over: bool
     selection: Selection
+    met: bool = False  # keep deadlines met in time (for a timeline of every deadline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ class Evaluator:
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
         self._due_cache: dict[tuple[Any, ...], DueDate] = {}
-        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.DeadlineStep, ...]] = {}
+        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.Bilingual, ...]] = {}
         self._readings_cache: dict[tuple[frozenset[str], bool], tuple[out.Reading, ...]] = {}
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
@@ -153,15 +154,21 @@ class Evaluator:
 
     def check(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
               packs: Sequence[str] | None = None, source: str | None = None,
-              source_sha256: str | None = None) -> out.Report:
-        """The case's report: findings, pending obligations and the receipt of what was applied."""
+              source_sha256: str | None = None, met: bool = False) -> out.Report:
+        """The case's report: findings, pending obligations and the receipt of what was applied.
+
+        ``met``: also list the deadlines met in time (``Report.met``), for a timeline of every deadline.
+        """
         chosen = self.packs_for(case, packs)
-        ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source)
+        ctx, verdicts = self._verdicts(case, as_of, roll_over, chosen, source, met=met)
         findings: list[out.Finding] = []
         pending: list[out.PendingObligation] = []
         undetermined: list[out.Undetermined] = []
+        kept: list[out.MetDeadline] = []
         for verdict in verdicts:
-            if verdict.severity is None:
+            if verdict.severity == "met":
+                kept.append(self._met(verdict, ctx))
+            elif verdict.severity is None:
                 pending.append(self._pending(verdict, ctx))
             elif verdict.severity == "undetermined":
                 undetermined.append(self._undetermined(verdict, ctx))
@@ -171,7 +178,11 @@ class Evaluator:
         pending.sort(key=lambda p: (p.due or dt.date.max, p.rule_id, p.trigger.path))
         undetermined.sort(key=lambda u: (u.rule_id, int(u.event.path[7:-1]) if u.event else -1))
         undetermined = _one_per_gap(undetermined)
-        return self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
+        report = self._report(ctx, findings, pending, undetermined, chosen, source, source_sha256)
+        if kept:
+            kept.sort(key=lambda m: (m.deadline.start, m.rule_id, m.trigger.path))
+            report = report.model_copy(update={"met": tuple(kept)})
+        return report
 
     def is_compliant(self, case: Case, *, as_of: dt.date | None = None, roll_over: bool = True,
                      packs: Sequence[str] | None = None) -> bool:
@@ -183,12 +194,12 @@ class Evaluator:
         return not any(v.severity in ("violation", "undetermined") for v in verdicts)
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
-                  source: str | None) -> tuple[_Context, list[_Verdict]]:
+                  source: str | None, *, met: bool = False) -> tuple[_Context, list[_Verdict]]:
         as_of = as_of or dt.date.today()
         require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
-        ctx = _Context(case, facts, as_of, roll_over, cached.selection)
+        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met)
         verdicts: list[_Verdict] = []
         unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
         for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
@@ -211,7 +222,7 @@ class Evaluator:
             except CalendarDataError as exc:
                 raise _located(exc, source, prepared.compiled, match, facts) from None
             if verdict is not None:
-                if verdict.severity is not None and verdict.severity != "notice":
+                if verdict.severity not in (None, "notice", "met"):
                     unmet_at[(match.rule_id, match.anchor_seq)] = len(verdicts)
                 verdicts.append(verdict)
         return ctx, verdicts
@@ -225,7 +236,7 @@ class Evaluator:
         if index is None:
             return
         judged = self._judge(prepared, match, ctx)
-        if judged is None or judged.severity is None or judged.severity == "notice":
+        if judged is None or judged.severity in (None, "notice", "met"):
             verdicts[index] = _Verdict(prepared, verdicts[index].anchor, (), "undetermined", clause=clause)
             del unmet_at[(rule_id, match.anchor_seq)]
 
@@ -263,7 +274,7 @@ class Evaluator:
         if spec.unmet:
             # The rule's own judgement under the clause's premises: only an unmet duty needs the missing fact.
             judged = self._judge(prepared, match, ctx)
-            if judged is None or judged.severity is None or judged.uncertain or (
+            if judged is None or judged.severity in (None, "met") or judged.uncertain or (
                     judged.outcome is not None and judged.outcome.status == "met_by_roll_over"):
                 return None
             return _Verdict(prepared, judged.anchor, (), "undetermined", clause=clause)
@@ -295,7 +306,7 @@ class Evaluator:
         due = self._due(prepared.period, spec, match, trigger, ctx)
         outcome = classify(due, actual, ctx.as_of)
         if outcome.status == "met":
-            return None
+            return _Verdict(prepared, trigger, (), "met", due, outcome) if ctx.met else None
         if outcome.status == "pending":
             return _Verdict(prepared, trigger, (), None, due, outcome)
         severity = "notice" if outcome.status == "met_by_roll_over" else rule.severity
@@ -397,6 +408,15 @@ class Evaluator:
             instrument=rule.instrument, citations=citations, liability=(), grounds=verdict.rule.grounds,
             events=(self._event_ref(ctx, anchor),), readings=(reading,) if reading else (), pack=compiled.pack)
 
+    def _met(self, verdict: _Verdict, ctx: _Context) -> out.MetDeadline:
+        rule = verdict.rule.compiled.rule
+        assert verdict.anchor is not None
+        deadline = self._deadline(verdict, ctx)
+        assert deadline is not None
+        return out.MetDeadline(rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title,
+                               instrument=rule.instrument, trigger=self._event_ref(ctx, verdict.anchor),
+                               deadline=deadline)
+
     def _pending(self, verdict: _Verdict, ctx: _Context) -> out.PendingObligation:
         rule = verdict.rule.compiled.rule
         assert verdict.anchor is not None
@@ -405,7 +425,29 @@ class Evaluator:
             citations=self._citations(rule.citations), trigger=self._event_ref(ctx, verdict.anchor),
             due=None if verdict.due is None else verdict.due.effective_due,
             days_left=None if verdict.outcome is None else verdict.outcome.days_left,
-            deadline=self._deadline(verdict, ctx))
+            deadline=self._deadline(verdict, ctx), **self._actor(rule.check.obligation, verdict.anchor, ctx))
+
+    @staticmethod
+    def _actor(spec: Any, trigger: Fact, ctx: _Context) -> dict[str, str | None]:
+        """The agency the duty falls on, as the rule's ``fulfil`` names it ($trigger.agency or $trigger.to).
+
+        Empty when the rule names none (a petitioner's request, or an act by whichever agency).
+        """
+        if spec is None:
+            return {}
+        clauses = [spec.fulfil.where] if isinstance(spec.fulfil.where, dict) else []
+        while clauses:
+            clause = clauses.pop()
+            role = clause.get("agency")
+            if role in ("$trigger.agency", "$trigger.to"):
+                target = trigger.get(role.removeprefix("$trigger."))
+                agency_id = target[0] if isinstance(target, (tuple, list)) and target else target
+                if not isinstance(agency_id, str):
+                    return {}
+                agency = ctx.case.agency(agency_id)
+                return {"agency": agency_id, "agency_name": agency.name if agency else None}
+            clauses.extend(c for c in clause.get("all", ()) if isinstance(c, dict))  # "any" names no single actor
+        return {}
 
     def _deadline(self, verdict: _Verdict, ctx: _Context) -> out.Deadline | None:
         due, outcome, period = verdict.due, verdict.outcome, verdict.rule.period
@@ -423,10 +465,10 @@ class Evaluator:
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
             steps=self._steps(due))
 
-    def _steps(self, due: DueDate) -> tuple[out.DeadlineStep, ...]:
+    def _steps(self, due: DueDate) -> tuple[out.Bilingual, ...]:
         steps = self._steps_cache.get(due.steps)
         if steps is None:  # the same due date recurs across a batch; its steps are frozen values
-            steps = tuple(out.DeadlineStep(zh=s.zh, en=s.en) for s in due.steps)
+            steps = tuple(out.Bilingual(zh=s.zh, en=s.en) for s in due.steps)
             if len(self._steps_cache) > 100_000:
                 self._steps_cache.clear()
             self._steps_cache[due.steps] = steps
@@ -789,8 +831,8 @@ def _period_en(deadline: out.Deadline) -> str:
     return f"The period runs from {deadline.start} ({length}) and {end}; "
 
 
-def _agency_name(case: Case, agency_id: str, lang: str = "zh") -> str:
+def _agency_name(case: Case, agency_id: str, lang: Lang = "zh") -> str:
     agency = case.agency(agency_id)
     if agency is None:
         return agency_id
-    return (agency.name_en or agency.name) if lang == "en" else agency.name
+    return pick((agency.name, agency.name_en or agency.name), lang)

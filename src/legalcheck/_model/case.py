@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .._core.bilingual import Bilingual
-from .._core.vocabulary import Lang
+from .._core.vocabulary import Lang, pick
 from .event_facts import (
     DAYS_TO_CONCLUSION,
     PERSON_HAS_DIRECT_INTEREST,
@@ -519,7 +519,7 @@ def event_label(kind: str, lang: Lang) -> str:
     cls = _BY_KIND.get(kind)
     if cls is not None:
         return cls.label.get(lang)
-    return kind if lang == "zh" else kind.replace("_", " ")
+    return pick((kind, kind.replace("_", " ")), lang)
 
 
 def event_free_text(event: BaseModel) -> tuple[str, ...]:

@@ -10,11 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from .._core.vocabulary import Severity
+from .._core.vocabulary import DeadlineStatus, Severity
 
 REPORT_SCHEMA_ID = "https://legalcheck.invalid/schema/report/1"
-
-DeadlineStatus = Literal["met", "met_by_roll_over", "late", "overdue", "pending"]
 
 
 class _Frozen(BaseModel):
@@ -54,11 +52,6 @@ class FieldRef(_Frozen):
     value: str
 
 
-class DeadlineStep(_Frozen):
-    zh: str
-    en: str
-
-
 class Deadline(_Frozen):
     """The deadline arithmetic, complete enough to recompute by hand."""
 
@@ -78,7 +71,7 @@ class Deadline(_Frozen):
     status: DeadlineStatus
     days_late: int | None = None
     days_left: int | None = None
-    steps: tuple[DeadlineStep, ...] = ()
+    steps: tuple[Bilingual, ...] = ()  # how the due date was counted, step by step
 
 
 class Finding(_Frozen):
@@ -111,6 +104,21 @@ class PendingObligation(_Frozen):
     due: dt.date | None  # None: the provision sets no period
     days_left: int | None
     deadline: Deadline | None = None
+    # The agency the duty falls on, as the rule's fulfilling act names it (the trigger's agency, or
+    # the agency it forwarded or assigned to); None when the rule names none (a petitioner's request).
+    agency: str | None = None
+    agency_name: str | None = None
+
+
+class MetDeadline(_Frozen):
+    """A deadline met in time: not a finding, listed only when asked for (a timeline of every deadline)."""
+
+    rule_id: str
+    rule_name: str
+    title: Bilingual
+    instrument: str
+    trigger: EventRef
+    deadline: Deadline
 
 
 class MissingFact(_Frozen):
@@ -208,6 +216,9 @@ class Report(_Frozen):
     # Governance: which instruments and packs governed, act by act (also when nothing was found).
     governing: tuple[GoverningInstrument, ...] = ()
     selection_readings: tuple[str, ...] = ()  # the readings the selection relied on (also in ``readings``)
+    # Deadlines met in time, only when the check was asked for them (``check(..., met=True)``; the HTML
+    # report asks, to draw every deadline): not findings, and not counted.
+    met: tuple[MetDeadline, ...] = ()
 
     @model_validator(mode="after")
     def _verdict_agrees(self) -> Report:

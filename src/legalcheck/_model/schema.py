@@ -129,7 +129,7 @@ def report_schema() -> dict[str, Any]:
     }
     defs["RejectedInput"] = {
         "type": "object",
-        "description": "被拒收的输入（JSON 的 errors 与 JSON Lines 中的错误行） / A rejected input (the errors of "
+        "description": "无法读取的输入（JSON 的 errors 与 JSON Lines 中的错误行） / A rejected input (the errors of "
                        "--format json, the error lines of --format jsonl).",
         "properties": {"source": {"type": "string"}, "kind": {"enum": ["input_error", "internal_error"]},
                        "problems": {"type": "array", "items": {"$ref": "#/$defs/InputProblem"}}},

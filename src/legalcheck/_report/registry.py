@@ -30,6 +30,7 @@ class Destination:
     paths: tuple[Path, ...] = ()  # the inputs, for formats that copy them (the annotated ledger)
     mapping: Path | None = None
     redact: bool = False
+    audit: bool = False  # field paths, hashes and versions beside each case (the appendix has them anyway)
     progress: Progress | None = field(default=None, compare=False)
 
 
@@ -49,7 +50,7 @@ class Reporter(ABC):
     collects: ClassVar[bool] = False
     writes_file: ClassVar[str | None] = None  # what a file format writes ("workbook"): needs --output
 
-    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
+    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
         raise TypeError(f"--format {self.name} is not rendered item by item")
 
     def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:  # noqa: B027 - optional hook

@@ -18,6 +18,7 @@ class Rendering:
     lang: Lang = "zh"
     verbose: bool = False
     redact: bool = False
+    audit: bool = False  # field paths, hashes and versions with each case
 
     def __call__(self, item: BatchItem) -> Output:
         try:
@@ -33,4 +34,4 @@ class Rendering:
     def _render(self, item: BatchItem) -> str:
         if self.redact:
             item = redact_item(item, with_case=False)  # text and JSON Lines show the report, not the case
-        return lookup(self.fmt).render_item(item, self.lang, verbose=self.verbose)
+        return lookup(self.fmt).render_item(item, self.lang, verbose=self.verbose, audit=self.audit)

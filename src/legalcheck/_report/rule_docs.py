@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .._core.vocabulary import Lang
+from .._core.vocabulary import Lang, translated
 from .._evaluation.evaluator import citation
 from .._law.regulations import Corpus
 from .._law.rules import CitationSpec, CompiledRule, RuleSet
@@ -39,7 +39,7 @@ def render_rule_text(compiled: CompiledRule, corpus: Corpus, lang: Lang) -> str:
             cited = citation(corpus, spec)
             lines.append(f"{label}: {getattr(cited.label, lang)}")
             lines.append(f"  「{cited.text_zh}」")
-            if lang == "en" and cited.text_en:
+            if translated(lang) and cited.text_en:
                 lines.append(f"  \"{cited.text_en}\"")
     lines.append(f"{h[4]}: {getattr(rule.grounds, lang)}")
     lines.append(f"{h[5]}: {getattr(rule.explanation, lang)}")

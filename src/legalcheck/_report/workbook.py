@@ -32,10 +32,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .._batch.pool import BatchItem, Progress, Summary, reason_label, reason_of
 from .._core.errors import InputError
-from .._core.vocabulary import Lang, bi, word
+from .._core.vocabulary import Lang, bi, pick, word
 from .._model.findings import Finding
 from .._model.ledger import Cell, LedgerMapping, is_ledger, load_mapping, read_ledger
-from .reporters.markdown import agency_label, period_label, tabulate
+from .docket import actor, moved
+from .phrases import agency_label, deadline_period, event_name
+from .reporters.markdown import tabulate
 
 _FILLS = {
     "violation": PatternFill("solid", fgColor="FFC7CE"),
@@ -50,7 +52,7 @@ _SHEET_NAME_MAX = 31  # Excel's limit
 
 
 def _label(zh: str, en: str, lang: Lang) -> str:
-    return zh if lang == "zh" else en
+    return pick((zh, en), lang)
 
 
 @dataclass
@@ -150,7 +152,7 @@ def _summary(sheet: Worksheet, items: Sequence[BatchItem], summary: Summary, lan
         (_label("检查基准日", "As of", lang), as_of[0] if len(as_of) == 1 else ", ".join(map(str, as_of))),
         (_label("案件总数", "Found", lang), summary.found),
         (_label("已检查", "Checked", lang), summary.checked),
-        (_label("拒收", "Rejected", lang), summary.rejected),
+        (_label("无法读取", "Could not be read", lang), summary.rejected),
     ]
     counts = {"violation": 0, "warning": 0, "notice": 0, "pending": 0}
     for item in items:
@@ -159,8 +161,8 @@ def _summary(sheet: Worksheet, items: Sequence[BatchItem], summary: Summary, lan
                 counts[key] += getattr(item.report.counts, key)
     rows += [(word(key, lang), value) for key, value in counts.items()]
     if summary.reasons:
-        rows.append((_label("拒收原因", "Rejected because", lang), summary.reasons_text(lang).partition("：")[2]
-                     if lang == "zh" else summary.reasons_text(lang).partition(": ")[2]))
+        rows.append((_label("无法读取的原因", "Could not be read because", lang),
+                     summary.reasons_text(lang).partition(word("colon", lang))[2]))
     for offset, (label, value) in enumerate(rows, 3):
         sheet.cell(offset, 1, label).font = _BOLD
         cell = sheet.cell(offset, 2, value)
@@ -193,26 +195,27 @@ def _finding_rows(items: Sequence[BatchItem], lang: Lang) -> list[list[Any]]:
             agency = agency_label(finding.events[0]) if finding.events else word("whole_case", lang)
             rows.append([
                 report.case_id, item.source, finding.rule_id, word(finding.severity, lang),
-                "、".join(c.label.zh for c in finding.citations), agency,
-                period_label(deadline, lang) if deadline is not None else None,
+                "、".join(c.label.zh for c in finding.citations), agency,  # cited as in Chinese
+                deadline_period(deadline, lang) if deadline is not None else None,
                 deadline.effective_due if deadline is not None else None,
                 deadline.actual if deadline is not None else None,
                 deadline.days_late if deadline is not None else None,
                 bi(finding.title, lang), bi(finding.message, lang),
+                word("sep", lang).join(event_name(e, lang) for e in finding.events),
             ])
     return rows
 
 
 FINDING_HEADER_ZH = ("案件编号", "台账位置", "规则", "严重程度", "条文", "机关", "期限", "届满日", "实际完成日",
-                     "逾期天数", "义务", "说明")
+                     "逾期天数", "义务", "说明", "相关事件")
 FINDING_HEADER_EN = ("Case", "Source", "Rule", "Severity", "Article", "Agency", "Period", "Due", "Done on",
-                     "Days late", "Obligation", "Message")
+                     "Days late", "Obligation", "Message", "Events")
 
 
 def _findings(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
-    header = FINDING_HEADER_ZH if lang == "zh" else FINDING_HEADER_EN
+    header = [_label(zh, en, lang) for zh, en in zip(FINDING_HEADER_ZH, FINDING_HEADER_EN, strict=True)]
     _table(sheet, header, _finding_rows(items, lang), filters=True)
-    _widths(sheet, (18, 28, 8, 8, 36, 26, 10, 12, 12, 9, 40, 90))
+    _widths(sheet, (18, 28, 8, 8, 36, 26, 10, 12, 12, 9, 40, 90, 60))
 
 
 def _docket(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
@@ -224,13 +227,14 @@ def _docket(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
         for pending in report.pending:
             rows.append([pending.due, pending.days_left, report.case_id, item.source, pending.rule_id,
                          bi(pending.title, lang), "、".join(c.label.zh for c in pending.citations),
-                         agency_label(pending.trigger), pending.trigger.date])
+                         agency_label(pending.trigger), pending.trigger.date, actor(pending), moved(pending, lang)])
     rows.sort(key=lambda r: (r[0] or dt.date.max, r[2], r[4]))
-    header = (("届满日", "剩余天数", "案件编号", "台账位置", "规则", "义务", "条文", "机关", "起算事件日期")
-              if lang == "zh" else ("Due", "Days left", "Case", "Source", "Rule", "Obligation", "Article", "Agency",
-                                    "Triggered on"))
+    header = [_label(zh, en, lang) for zh, en in (
+        ("届满日", "Due"), ("剩余天数", "Days left"), ("案件编号", "Case"), ("台账位置", "Source"), ("规则", "Rule"),
+        ("义务", "Obligation"), ("条文", "Article"), ("机关", "Agency"), ("起算事件日期", "Triggered on"),
+        ("应当办理的机关", "Agency to act"), ("期限变动", "Moved by"))]
     _table(sheet, header, rows, filters=True)
-    _widths(sheet, (12, 9, 18, 28, 8, 40, 36, 26, 12))
+    _widths(sheet, (12, 9, 18, 28, 8, 40, 36, 26, 12, 26, 16))
 
 
 def _problems(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
@@ -246,8 +250,9 @@ def _problems(sheet: Worksheet, items: Sequence[BatchItem], lang: Lang) -> None:
                              problem.text(lang)])
         else:
             rows.append([item.source, None, None, None, reason, str(item.error)])
-    header = (("来源", "文件", "单元格或行", "列或字段", "类别", "问题") if lang == "zh"
-              else ("Source", "File", "Cell or line", "Column or field", "Reason", "Problem"))
+    header = [_label(zh, en, lang) for zh, en in (
+        ("来源", "Source"), ("文件", "File"), ("单元格或行", "Cell or line"), ("列或字段", "Column or field"),
+        ("类别", "Reason"), ("问题", "Problem"))]
     _table(sheet, header, rows, filters=True)
     _widths(sheet, (28, 28, 14, 18, 18, 70))
 

@@ -20,28 +20,48 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..._batch.pool import BatchItem, Summary
-from ..._core.vocabulary import COUNT_HEADINGS, COUNT_KEYS, MARKS, Lang, bi, status_label, word
+from ..._core.vocabulary import (
+    COUNT_HEADINGS,
+    COUNT_KEYS,
+    MARKS,
+    Lang,
+    bi,
+    date_text,
+    days_text,
+    html_lang,
+    joined,
+    month_text,
+    say,
+    short_date,
+    status_label,
+    translated,
+    word,
+)
 from ..._model.case import Case, event_label
-from ..._model.findings import Citation, EventRef, Finding, Report
-from ..governance import governing_sentences
+from ..._model.findings import Citation, Deadline, EventRef, Finding, Report
+from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
+from ..phrases import (
+    audit_rows,
+    deadline_period,
+    deadline_rows,
+    deadline_summary,
+    due_text,
+    event_name,
+    event_number,
+    instruments_text,
+    receipt_rows,
+    summary_text,
+)
 from ..registry import Destination, Reporter
 from .markdown import (
     BatchTables,
     ErrorRow,
-    agency_label,
     as_of_dates,
     case_anchor,
     chronology,
-    deadline_rows,
-    due_text,
-    event_text,
     findings_by_severity,
-    instruments_text,
     particulars_rows,
-    period_label,
-    receipt_rows,
-    summary_text,
     tabulate,
     undetermined_rows,
 )
@@ -71,7 +91,24 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 table { border-collapse: collapse; margin: 0.4em 0 0.8em; width: 100%; }
 th, td { border: 1px solid var(--rule); padding: 3px 6px; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
-table.chronology td:nth-child(-n+2) { white-space: nowrap; }
+table.chronology td:nth-child(-n+2), .id, .date, td.num { white-space: nowrap; }
+table.docket td:nth-child(4) { white-space: nowrap; }
+h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+.events, .deadline { margin: 0.3em 0; }
+details.arithmetic summary { color: var(--muted); cursor: pointer; }
+p.readings { margin: 0.2em 0; }
+dl.particulars { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 1px 10px;
+                 margin: 0.3em 0 0.6em; border-top: 1px solid var(--rule); padding-top: 3px; }
+dl.particulars dt { font-weight: 600; color: #333; }
+dl.particulars dd { margin: 0; }
+dl.particulars dt.wide { grid-column: 1; }
+dl.particulars dd.wide { grid-column: 2 / span 3; }
+mark { background: #fff3b0; color: inherit; }
+td code, .id { white-space: nowrap; }
+section.appendix { font-size: 0.8em; }
+section.appendix table { margin: 0.2em 0 0.5em; }
+section.appendix th, section.appendix td { padding: 1px 4px; }
+section.appendix td code { white-space: normal; overflow-wrap: anywhere; }
 th { background: #f2f2f2; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 table.kv th { width: 14em; }
@@ -98,21 +135,43 @@ ol.steps { margin: 0.2em 0 0.6em; padding-left: 1.6em; }
 .receipt td { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.85em;
               word-break: break-all; }
 figure.timeline { margin: 0.6em 0 1em; break-inside: avoid; page-break-inside: avoid; }
-figure.timeline svg { max-width: 100%; height: auto; display: block; }
+figure.timeline svg { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.85em; }
 .legend span { margin-right: 1.2em; white-space: nowrap; }
 .swatch { display: inline-block; width: 1.6em; height: 0.7em; vertical-align: middle; margin-right: 0.3em; }
 .swatch.violated { background: var(--violation); } .swatch.warned { background: var(--warning); }
 .swatch.noticed { background: var(--notice); } .swatch.pending { border: 1.5px dashed var(--pending); }
 .swatch.overrun { border-top: 3px dotted var(--violation); height: 0; }
+.swatch.met { background: #81c784; } .swatch.met_by_roll_over { background: #2e7d32; }
+.swatch.extension { background: #b71c1c; opacity: 0.35; }
+.swatch.holiday { background: #e6e6e6; }
 details.chronology summary { font-weight: 600; cursor: pointer; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  section.case { break-before: page; page-break-before: always; }
+  section.case, section.appendix { break-before: page; page-break-before: always; }
+  /* The first case follows the batch summary on its page; every further case starts a page. */
+  header + section.case, section.batch + section.case, section.errors + section.case {
+    break-before: auto; page-break-before: auto; }
+  body { font-size: 9pt; line-height: 1.35; }
+  h2 { margin-top: 0; font-size: 1.2em; }
+  h3 { margin: 0.7em 0 0.25em; }
+  th, td { padding: 1px 5px; }
+  table { margin: 0.2em 0 0.5em; }
+  table.chronology, table.docket { font-size: 0.92em; }
+  .finding { padding: 3px 8px; margin: 0.4em 0; }
+  .message { margin: 0.2em 0 0.3em; }
+  .cite { margin: 0.25em 0; }
+  blockquote { padding: 1px 8px; font-size: 0.92em; line-height: 1.3; }
+  .legend { font-size: 0.85em; margin: 0.2em 0; }
+  figure.timeline { margin: 0.3em 0 0.5em; }
+  /* On paper the file paths are in the appendix (生成信息), and the figure needs no caption. */
+  p.source, figcaption, table.ranked td:last-child, table.ranked th:last-child { display: none; }
+  section.appendix { font-size: 7.5pt; }
   h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
-  table, tr, blockquote { break-inside: avoid; page-break-inside: avoid; }
+  tr, blockquote, dl.particulars, table.kv { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }  /* a table that runs onto the next page repeats its header */
   a { color: inherit; text-decoration: none; }
   .cite-text.two { grid-template-columns: 1fr 1fr; }
 }
@@ -121,18 +180,20 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
 
 # --- the timeline ----------------------------------------------------------------------------------
 
-SpanStyle = Literal["violated", "warned", "noticed", "pending"]
+SpanStyle = Literal["violated", "warned", "noticed", "met", "met_by_roll_over", "pending"]
 _SPAN_FILL: dict[SpanStyle, tuple[str, str, str]] = {  # fill, stroke, dash
     "violated": ("#b71c1c", "#b71c1c", ""),
     "warned": ("#e65100", "#e65100", ""),
     "noticed": ("#1565c0", "#1565c0", ""),
+    "met": ("#81c784", "#388e3c", ""),
+    "met_by_roll_over": ("#2e7d32", "#2e7d32", ""),
     "pending": ("#ffffff", "#1565c0", "5 3"),
 }
-_SVG_WIDTH = 760  # CSS px; scales to ~0.93 on the printable width of A4, so 11px text stays legible
-_LEFT, _RIGHT = 12, 12
-_FONT = 11
-_LANE = 17
-_ROW = 30
+_SVG_WIDTH = 700  # CSS px: about the printable width of A4 (186 mm), so 12px text prints at 12px
+_LEFT, _RIGHT = 8, 8
+_FONT = 12
+_LANE = 18
+_ROW = 32
 MAX_LANES = 10  # more stacked labels are unreadable; the rest keep their dot and tooltip
 MAX_SPANS = 40  # deadline rows drawn; every deadline is also in the findings and the docket
 
@@ -149,6 +210,7 @@ class _Span:
     start: dt.date
     due: dt.date
     strict_due: dt.date
+    original_due: dt.date | None  # before an extension
     actual: dt.date | None
     overrun_to: dt.date | None  # late: the actual date; overdue: the as-of date
     style: SpanStyle
@@ -189,7 +251,8 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
             agency = case.agency(event.agency)
             ref = EventRef(path=f"events[{index}]", kind=event.kind, date=event.date, agency=event.agency,
                            agency_name=agency.name if agency else None)
-            detail = event_text(ref, lang) + (f" — {event.note}" if event.note else "")
+            detail = (say("tl_detail_note", lang, event=event_name(ref, lang), note=event.note) if event.note
+                      else event_name(ref, lang))
             marks.append(_Mark(event.date, _event_label(ref, lang), detail))
         return marks
     seen: dict[str, EventRef] = {}
@@ -198,15 +261,30 @@ def _marks(report: Report, case: Case | None, lang: Lang) -> list[_Mark]:
             seen.setdefault(ref.path, ref)
     for pending in report.pending:
         seen.setdefault(pending.trigger.path, pending.trigger)
-    return [_Mark(ref.date, _event_label(ref, lang), event_text(ref, lang)) for ref in seen.values()]
+    return [_Mark(ref.date, _event_label(ref, lang), event_name(ref, lang)) for ref in seen.values()]
 
 
 def _event_label(ref: EventRef, lang: Lang) -> str:
-    return f"{ref.date:%m-%d} {event_label(ref.kind, lang)} · {agency_label(ref)}"
+    """Short, so that labels need few lanes: the event's number (as in the chronology) and its kind."""
+    return say("tl_event", lang, number=event_number(ref) or "?", kind=event_label(ref.kind, lang))
 
 
-def _span_label(rule_id: str, mark: str, deadline_text: str, outcome: str) -> str:
-    return f"{mark} {rule_id} {deadline_text} · {outcome}"
+def _deadline_span(rule_id: str, title: str, mark: str, style: SpanStyle, d: Deadline, lang: Lang) -> _Span:
+    if d.status in ("late", "overdue") and d.days_late:
+        outcome = say(f"tl_outcome_{d.status}", lang, late=days_text(d.days_late, lang))
+    elif d.status == "pending" and d.days_left is not None:
+        outcome = say("tl_outcome_left", lang, left=days_text(d.days_left, lang))
+    else:
+        outcome = status_label(d.status, lang)
+    label = say("tl_span", lang, mark=mark, rule=rule_id, period=deadline_period(d, lang),
+                start=short_date(d.start, lang), due=short_date(d.effective_due, lang), outcome=outcome)
+    detail = say("tl_detail", lang, rule=rule_id, title=title, rows=word("sep", lang).join(
+        say("kv", lang, key=k, value=v) for k, v in deadline_rows(d, lang)))
+    overrun = d.actual if d.status == "late" else d.as_of if d.status == "overdue" else None
+    # An extension is calendar days added to the strict due date: the period ran to the original
+    # due date, and the extension from there.
+    original = _shift(d.strict_due, -d.extension_days) if d.extension_days else None
+    return _Span(d.start, d.effective_due, d.strict_due, original, d.actual, overrun, style, label, detail)
 
 
 def _spans(report: Report, lang: Lang) -> list[_Span]:
@@ -215,27 +293,18 @@ def _spans(report: Report, lang: Lang) -> list[_Span]:
         d = finding.deadline
         if d is None:
             continue
-        style: SpanStyle = ("violated" if finding.severity == "violation"
+        style: SpanStyle = ("met_by_roll_over" if d.status == "met_by_roll_over"
+                            else "violated" if finding.severity == "violation"
                             else "warned" if finding.severity == "warning" else "noticed")
-        overrun = d.actual if d.status == "late" else d.as_of if d.status == "overdue" else None
-        outcome = status_label(d.status, lang) + (f" ({word('days_late', lang)} {d.days_late})" if d.days_late else "")
-        label = _span_label(finding.rule_id, MARKS[finding.severity],
-                            f"{period_label(d, lang)} {d.start:%m-%d}→{d.effective_due:%m-%d}", outcome)
-        detail = f"{finding.rule_id} {bi(finding.title, lang)}: " + "; ".join(
-            f"{k} {v}" for k, v in deadline_rows(d, lang))
-        spans.append(_Span(d.start, d.effective_due, d.strict_due, d.actual, overrun, style, label, detail))
+        spans.append(_deadline_span(finding.rule_id, bi(finding.title, lang), MARKS[finding.severity], style, d,
+                                    lang))
     for pending in report.pending:
-        d = pending.deadline
-        if d is None:
-            continue  # no period: nothing to draw; it is on the docket table
-        outcome = (f"{word('days_left', lang)} {d.days_left}" if d.days_left is not None
-                   else status_label(d.status, lang))
-        label = _span_label(pending.rule_id, "○", f"{period_label(d, lang)} {d.start:%m-%d}→{d.effective_due:%m-%d}",
-                            outcome)
-        detail = f"{pending.rule_id} {bi(pending.title, lang)}: " + "; ".join(
-            f"{k} {v}" for k, v in deadline_rows(d, lang))
-        spans.append(_Span(d.start, d.effective_due, d.strict_due, None, None, "pending", label, detail))
-    return spans
+        if pending.deadline is not None:  # no period: nothing to draw; it is on the docket table
+            spans.append(_deadline_span(pending.rule_id, bi(pending.title, lang), "○", "pending", pending.deadline,
+                                        lang))
+    for met in report.met:  # present when the check kept them (the HTML report asks for them)
+        spans.append(_deadline_span(met.rule_id, bi(met.title, lang), "✓", "met", met.deadline, lang))
+    return sorted(spans, key=lambda span: (span.start, span.due))
 
 
 def _range(marks: Sequence[_Mark], spans: Sequence[_Span], as_of: dt.date) -> tuple[dt.date, dt.date, bool]:
@@ -266,7 +335,7 @@ def _shift(day: dt.date, days: int) -> dt.date:
         return dt.date.min if days < 0 else dt.date.max
 
 
-def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
+def _ticks(lo: dt.date, hi: dt.date, width: float, lang: Lang) -> list[tuple[dt.date, str]]:
     """Axis ticks at weekly, monthly or yearly steps, at most one label per ~70px."""
     most = max(2, int(width // 70))
     for step_days in (1, 2, 7):
@@ -274,7 +343,7 @@ def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
             first = lo if step_days != 7 else _shift(lo, (7 - lo.weekday()) % 7)  # Mondays
             days = [first + dt.timedelta(days=n) for n in range(0, (hi - first).days + 1, step_days)]
             # The first tick carries the year; the others only month and day.
-            return [(day, f"{day:%Y-%m-%d}" if n == 0 else f"{day:%m-%d}") for n, day in enumerate(days)]
+            return [(day, date_text(day, lang) if n == 0 else short_date(day, lang)) for n, day in enumerate(days)]
     for months in (1, 2, 3, 6, 12, 24, 60):
         month_count = (hi.year - lo.year) * 12 + hi.month - lo.month
         if month_count / months <= most:
@@ -283,10 +352,10 @@ def _ticks(lo: dt.date, hi: dt.date, width: float) -> list[tuple[dt.date, str]]:
             while (year, month) <= (hi.year, hi.month):  # compared before building: year 10000 is no date
                 tick = dt.date(year, month, 1)
                 if tick >= lo and ((year * 12 + month - 1) % months == 0):
-                    ticks.append((tick, f"{tick:%Y-%m}"))
+                    ticks.append((tick, month_text(tick, lang)))
                 year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             return ticks
-    return [(lo, str(lo)), (hi, str(hi))]
+    return [(lo, date_text(lo, lang)), (hi, date_text(hi, lang))]
 
 
 def _place_labels(anchors: Sequence[float], widths: Sequence[float], right_edge: float,
@@ -361,22 +430,24 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
            f'<title id="{uid}-title">{e(title)}</title>',
            f'<rect x="0" y="0" width="{_SVG_WIDTH}" height="{height}" fill="#ffffff"/>']
     # Holidays crossed by a deadline, shaded behind the spans: they are why a due date moves.
-    deadlines = [f.deadline for f in report.findings] + [p.deadline for p in report.pending]
+    deadlines = ([f.deadline for f in report.findings] + [p.deadline for p in report.pending]
+                 + [m.deadline for m in report.met])
     holidays = sorted({holiday for d in deadlines if d is not None for holiday in d.holidays_crossed})
     for day, name in holidays:
         if lo <= day <= hi:
             left, right = x(day), x(day + dt.timedelta(days=1))
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
-                       f'height="{height - axis_y}" fill="#eeeeee"><title>{e(f"{day} {name}")}</title></rect>')
+                       f'height="{height - axis_y}" fill="#e6e6e6"><title>'
+                       f'{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
-    for day, text in _ticks(lo, hi, x1 - x0):
+    for day, text in _ticks(lo, hi, x1 - x0, lang):
         tx = x(day)
         out.append(f'<line x1="{tx}" y1="{axis_y}" x2="{tx}" y2="{axis_y + 5}" stroke="#333"/>')
         out.append(f'<text class="tl-tick" x="{tx}" y="{axis_y + 17}" text-anchor="middle" fill="#444" '
                    f'font-size="10">{e(text)}</text>')
     # The as-of date.
-    as_of_caption = f"{word('as_of', lang)} {report.as_of}"
+    as_of_caption = f"{word('as_of', lang)} {date_text(report.as_of, lang)}"
     if show_as_of:
         ax = x(report.as_of)
         anchor = "end" if ax + text_width(as_of_caption, 10) > x1 else "start"
@@ -408,10 +479,20 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
         y = rows_y + row * _ROW
         fill, stroke, dash = _SPAN_FILL[span.style]
         sx, dx = x(span.start), x(span.due)
-        parts = [f'<g class="tl-deadline {span.style}"><title>{e(span.detail)}</title>',
-                 f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(dx - sx, 2.0)}" height="10" '
-                 f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"' + (f' stroke-dasharray="{dash}"' if dash else "")
-                 + ' rx="2"/>']
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        parts = [f'<g class="tl-deadline {span.style}"><title>{e(span.detail)}</title>']
+        if span.original_due is not None and span.original_due < span.due:
+            # The period as first set, then the extension in a lighter shade, the original due date marked.
+            ox = x(span.original_due)
+            parts.append(f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(ox - sx, 2.0)}" height="10" '
+                         f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
+            parts.append(f'<rect class="tl-extension" x="{ox}" y="{y + 14}" width="{max(dx - ox, 2.0)}" height="10" '
+                         f'fill="{fill}" fill-opacity="0.35" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
+            parts.append(f'<line class="tl-original-due" x1="{ox}" y1="{y + 10}" x2="{ox}" y2="{y + 28}" '
+                         f'stroke="#000" stroke-width="2"/>')
+        else:
+            parts.append(f'<rect class="tl-span" x="{sx}" y="{y + 14}" width="{max(dx - sx, 2.0)}" height="10" '
+                         f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash_attr} rx="2"/>')
         if span.strict_due != span.due:  # roll-over: show where the period strictly ended
             strict_x = x(span.strict_due)
             parts.append(f'<line class="tl-strict" x1="{strict_x}" y1="{y + 11}" x2="{strict_x}" y2="{y + 27}" '
@@ -437,24 +518,40 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
 def _omissions(labels: int, spans: int, lang: Lang) -> str:
     parts = []
     if labels:
-        parts.append(f"{labels} 个事件未标注（见鼠标提示和事件表）" if lang == "zh"
-                     else f"{labels} event label(s) left out (see tooltips and the event table)")
+        parts.append(say("omitted_labels", lang, n=labels))
     if spans:
-        parts.append(f"另有 {spans} 个期限未画出（见下文各项问题）" if lang == "zh"
-                     else f"{spans} more deadline(s) not drawn (see the findings below)")
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+        parts.append(say("omitted_spans", lang, n=spans))
+    return word("sep", lang).join(parts)
+
+
+_LEGEND = (("met", "legend_met"), ("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
+           ("met_by_roll_over", "legend_rolled"), ("pending", "legend_pending"), ("extension", "legend_extension"),
+           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"))
 
 
 def _legend(lang: Lang) -> str:
-    entries = [("violated", ("违规期限", "deadline violated")), ("warned", ("警示", "warning")),
-               ("noticed", ("仅因顺延而按期", "met only by roll-over")), ("pending", ("待办（期限未届满）", "pending")),
-               ("overrun", ("逾期部分", "overrun"))]
     return '<p class="legend">' + "".join(
-        f'<span><i class="swatch {cls}"></i>{e(zh if lang == "zh" else en)}</span>' for cls, (zh, en) in entries) + (
-        f'<span>◆ {e(word("actual", lang))}</span><span>┆ {e(word("strict_due", lang))}</span></p>')
+        f'<span><i class="swatch {cls}"></i>{e(word(key, lang))}</span>' for cls, key in _LEGEND) + (
+        f'<span>◆ {e(word("actual", lang))}</span><span>┃ {e(word("legend_original_due", lang))}</span>'
+        f'<span>┆ {e(word("strict_due", lang))}</span></p>')
 
 
 # --- the page --------------------------------------------------------------------------------------
+
+
+def _particulars(rows: Sequence[tuple[str, str]]) -> str:
+    """The case particulars as a compact grid: short values two to a line, long ones across the page."""
+    cells = "".join(f'<dt class="{size}">{e(k)}</dt><dd class="{size}">{e(v)}</dd>'
+                    for k, v in rows for size in ["wide" if len(v) > 24 else "short"])
+    return f'<dl class="particulars">{cells}</dl>'
+
+
+def _marked(text: str, words: str) -> str:
+    """``text`` escaped, with the words a finding relies on marked where they occur in it."""
+    at = text.find(words) if words else -1
+    if at < 0:
+        return e(text)
+    return f"{e(text[:at])}<mark>{e(words)}</mark>{e(text[at + len(words):])}"
 
 
 def _kv_table(rows: Iterable[tuple[str, str]], css: str = "kv") -> str:
@@ -473,10 +570,10 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _citation(citation: Citation, heading: str, lang: Lang) -> str:
-    quotes = ['<blockquote lang="zh-CN">' + (f'<span class="lang">{e(word("original", lang))}</span>'
-                                              if lang == "en" else "") + f"{e(citation.text_zh)}</blockquote>"]
-    if lang == "en" and citation.text_en:
+def _citation(citation: Citation, heading: str, lang: Lang, relied_on: str = "") -> str:
+    original = f'<span class="lang">{e(word("original", lang))}</span>' if translated(lang) else ""
+    quotes = [f'<blockquote lang="zh-CN">{original}{_marked(citation.text_zh, relied_on)}</blockquote>']
+    if translated(lang) and citation.text_en:
         quotes.append(f'<blockquote lang="en"><span class="lang">{e(word("translation", lang))}</span>'
                       f"{e(citation.text_en)}</blockquote>")
     two = " two" if len(quotes) == 2 else ""
@@ -484,35 +581,33 @@ def _citation(citation: Citation, heading: str, lang: Lang) -> str:
             f'<div class="cite-text{two}">{"".join(quotes)}</div></div>')
 
 
-def _finding(finding: Finding, lang: Lang, fid: str) -> str:
+def _finding(finding: Finding, report: Report, lang: Lang, fid: str) -> str:
     parts = [f'<article class="finding {finding.severity}" id="{fid}">',
              f'<h4><span class="badge {finding.severity}">{e(word(finding.severity, lang))}</span> '
-             f'<code>{e(finding.rule_id)}</code> {e(finding.rule_name)} — {e(bi(finding.title, lang))}</h4>',
+             f'<span class="id">{e(finding.rule_id)}</span> {e(bi(finding.title, lang))}</h4>',
              f'<p class="message">{e(bi(finding.message, lang))}</p>']
-    parts.extend(_citation(c, word("grounds", lang), lang) for c in finding.citations)
+    relied_on = finding.grounds.zh
+    parts.extend(_citation(c, word("grounds", lang), lang, relied_on) for c in finding.citations)
     parts.extend(_citation(c, word("liability", lang), lang) for c in finding.liability)
-    parts.append(f'<p><b>{e(word("words", lang))}</b> 「{e(bi(finding.grounds, lang))}」</p>')
-    if finding.events or finding.fields:
-        parts.append(f"<h5>{e(word('evidence', lang))}</h5>")
+    if translated(lang) or not any(relied_on in c.text_zh for c in finding.citations):
+        parts.append(f'<p><b>{e(word("words", lang))}</b> 「{e(bi(finding.grounds, lang))}」</p>')
     if finding.events:
-        parts.append(_table([e(word(k, lang)) for k in ("path", "event", "date", "agency")],
-                            ([f"<code>{e(ev.path)}</code>", e(event_label(ev.kind, lang)), e(ev.date),
-                              e(agency_label(ev))] for ev in finding.events)))
-    if finding.fields:
-        parts.append(_table([e(word("field", lang)), e(word("value", lang))],
-                            ([f"<code>{e(f.path)}</code>", e(f.value)] for f in finding.fields)))
+        parts.append(f'<p class="events"><b>{e(word("events", lang))}</b> '
+                     + e(word("sep", lang).join(event_name(ev, lang) for ev in finding.events)) + "</p>")
     if finding.deadline is not None:
-        parts.append(f"<h5>{e(word('deadline', lang))}</h5>")
-        parts.append(_kv_table(deadline_rows(finding.deadline, lang)))
-        if finding.deadline.steps:
-            parts.append(f'<ol class="steps" aria-label="{e(word("steps", lang))}">'
-                         + "".join(f"<li>{e(bi(step, lang))}</li>" for step in finding.deadline.steps) + "</ol>")
+        parts.append(f'<p class="deadline"><b>{e(word("deadline", lang))}</b> '
+                     f"{e(deadline_summary(finding.deadline, lang))}</p>")
+        parts.append(f'<details class="arithmetic"><summary>{e(word("steps", lang))}</summary>'
+                     + _kv_table(deadline_rows(finding.deadline, lang))
+                     + ('<ol class="steps">' + "".join(f"<li>{e(bi(step, lang))}</li>"
+                                                       for step in finding.deadline.steps) + "</ol>"
+                        if finding.deadline.steps else "") + "</details>")
     if finding.readings:
         parts.append(f'<p><b>{e(word("readings_used", lang))}</b> '
-                     + ", ".join(f"<code>{e(r)}</code>" for r in finding.readings) + "</p>")
+                     + e(joined(reading_titles(report, finding.readings, lang), lang)) + "</p>")
     if finding.pack is not None:
-        displaced = (f' · {e(word("displaces", lang))}: {e(", ".join(finding.overrides))}'
-                     if finding.overrides else "")
+        displaced = (f' · {e(word("displaces", lang))}{e(word("colon", lang))}'
+                     f'{e(joined(list(finding.overrides), lang))}' if finding.overrides else "")
         parts.append(f'<p><b>{e(word("pack", lang))}</b> {e(finding.pack)}{displaced}</p>')
     parts.append("</article>")
     return "".join(parts)
@@ -525,17 +620,18 @@ def _summary_line(report: Report, lang: Lang) -> str:
         else f"{e(word(key, lang))} 0" for key in COUNT_KEYS)
     return (f'<p class="summary-line"><b>{e(word("case", lang))}</b> {e(report.case_id)} · '
             f'<b>{e(word("governed", lang))}</b> {e(instruments_text(report, lang))} · '
-            f'<b>{e(word("as_of", lang))}</b> {e(report.as_of)} · {counts}</p>')
+            f'<b>{e(word("as_of", lang))}</b> {e(date_text(report.as_of, lang))} · {counts}</p>')
 
 
 def _undetermined_section(report: Report, lang: Lang) -> list[str]:
     """Obligations the file cannot decide, with the missing fields and what to record."""
     if not report.undetermined:
         return []
-    return [f'<h3 class="undetermined">{e(word("undetermined_section", lang))} ({len(report.undetermined)})</h3>',
-            _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "missing_facts", "to_record")],
-                   ([f"<code>{e(rule_id)}</code>", e(title), e(event), f"<code>{e(missing)}</code>", e(record)]
-                    for rule_id, title, event, missing, record in undetermined_rows(report, lang)),
+    heading = say("counted", lang, label=word("undetermined_section", lang), n=len(report.undetermined))
+    return [f'<h3 class="undetermined">{e(heading)}</h3>',
+            _table([e(word(k, lang)) for k in ("rule", "obligation", "event", "to_record")],
+                   ([f'<span class="id">{e(rule_id)}</span>', e(title), e(event), e(record)]
+                    for rule_id, title, event, record in undetermined_rows(report, lang)),
                    css="undetermined")]
 
 
@@ -544,53 +640,82 @@ def _governing_html(report: Report, lang: Lang) -> str:
     items = "".join(f"<li>{e(sentence)}</li>" for sentence in governing_sentences(report, lang))
     html_text = f'<h3>{e(word("governing_h", lang))}</h3><ul class="governing">{items}</ul>'
     if report.selection_readings:
-        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}: '
-                      + ", ".join(f"<code>{e(r)}</code>" for r in report.selection_readings) + "</p>")
+        html_text += (f'<p class="meta">{e(word("selection_readings", lang))}{e(word("colon", lang))}'
+                      + e(joined(reading_titles(report, report.selection_readings, lang), lang)) + "</p>")
     return html_text
 
 
 def _case_section(position: int, item: BatchItem, report: Report, lang: Lang) -> str:
     anchor = case_anchor(position)
+    colon = e(word("colon", lang))
     parts = [f'<section class="case" id="{anchor}" aria-label="{e(word("case", lang))} {e(report.case_id)}">',
              f"<h2>{position}. {e(word('case', lang))} {e(report.case_id)}</h2>", _summary_line(report, lang)]
     if report.source:
-        parts.append(f'<p class="meta">{e(word("source", lang))}: <span class="mono">{e(report.source)}</span></p>')
+        parts.append(f'<p class="meta source">{e(word("source", lang))}{colon}'
+                     f'<span class="mono">{e(report.source)}</span></p>')
     if item.case is not None:
-        parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _kv_table(particulars_rows(item.case, lang)))
+        parts.append(f"<h3>{e(word('particulars', lang))}</h3>" + _particulars(particulars_rows(item.case, lang)))
     svg = render_timeline(report, item.case, lang, f"tl-{position}")
     if svg:
         parts.append(f'<figure class="timeline"><figcaption>{e(word("timeline", lang))}</figcaption>{svg}'
                      f"{_legend(lang)}</figure>")
     if item.case is not None:
         rows, later = chronology(item.case, report.as_of, lang)
-        parts.append(f'<details class="chronology" open><summary>{e(word("chronology", lang))} ({len(rows)})'
-                     "</summary>" + _table([e(word(k, lang)) for k in ("path", "date", "event", "agency", "note")],
-                                           ([f"<code>{e(r.path)}</code>", e(r.date), e(r.kind), e(r.agency),
+        heading = say("counted", lang, label=word("chronology", lang), n=len(rows))
+        parts.append(f'<details class="chronology" open><summary>{e(heading)}'
+                     "</summary>" + _table([e(word(k, lang)) for k in ("number", "date", "event", "agency", "note")],
+                                           ([e(r.number), e(r.date), e(r.kind), e(r.agency),
                                              e(r.note)] for r in rows), css="chronology")
-                     + (f'<p class="meta">{e(word("later_events", lang).format(n=later))}</p>' if later else "")
+                     + (f'<p class="meta">{e(say("later_events", lang, n=later))}</p>' if later else "")
                      + "</details>")
     parts.append(_governing_html(report, lang))
     groups = findings_by_severity(report)
     if not groups and not report.undetermined:
         parts.append(f'<p class="no-findings"><b>{e(word("no_findings", lang))}</b></p>')
     for severity, findings in groups:
-        parts.append(f'<h3>{e(word(severity + "_h", lang))} ({len(findings)})</h3>')
-        parts.extend(_finding(f, lang, f"{anchor}-{severity}-{n}") for n, f in enumerate(findings, 1))
+        parts.append(f'<h3>{e(say("counted", lang, label=word(severity + "_h", lang), n=len(findings)))}</h3>')
+        parts.extend(_finding(f, report, lang, f"{anchor}-{severity}-{n}") for n, f in enumerate(findings, 1))
     parts.extend(_undetermined_section(report, lang))
-    parts.append(f'<h3>{e(word("docket", lang))} ({len(report.pending)})</h3>')
+    parts.append(f'<h3>{e(say("counted", lang, label=word("docket", lang), n=len(report.pending)))}</h3>')
     if report.pending:
         parts.append(_table([e(word(k, lang)) for k in ("rule", "obligation", "trigger", "due", "days_left")],
-                            ([f"<code>{e(p.rule_id)}</code>", e(bi(p.title, lang)), e(event_text(p.trigger, lang)),
-                              e(due_text(p, lang)[0]), e(due_text(p, lang)[1])] for p in report.pending),
-                            numeric=(False, False, False, False, True)))
+                            ([f'<span class="id">{e(p.rule_id)}</span>', e(bi(p.title, lang)),
+                              e(event_name(p.trigger, lang)), f'<span class="date">{e(due_text(p, lang)[0])}</span>',
+                              e(due_text(p, lang)[1])] for p in report.pending),
+                            numeric=(False, False, False, False, True), css="docket"))
     else:
         parts.append(f"<p>{e(word('none', lang))}</p>")
     applied = report.readings
-    parts.append(f'<h3>{e(word("readings", lang))} ({len(applied)})</h3>')
-    items = "".join(f"<li><code>{e(r.id)}</code> <b>{e(bi(r.title, lang))}</b>: {e(bi(r.text, lang))}</li>"
-                    for r in applied)
-    parts.append(f"<ul>{items}</ul>" if applied else f"<p>{e(word('none', lang))}</p>")
-    parts.append(f'<h3>{e(word("receipt", lang))}</h3>' + _kv_table(receipt_rows(report, lang), "kv receipt"))
+    parts.append(f'<h3>{e(say("counted", lang, label=word("readings", lang), n=len(applied)))}</h3>')
+    parts.append(f'<p class="readings">{e(word("sep", lang).join(bi(r.title, lang) for r in applied))}</p>'
+                 if applied else f"<p>{e(word('none', lang))}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _appendix(items: Sequence[BatchItem], lang: Lang) -> str:
+    """Field paths, hashes, versions and reading ids for auditors, after every case (compact, small type)."""
+    parts = [f'<section class="appendix" id="appendix"><h2>{e(word("appendix", lang))}</h2>'
+             f'<p class="meta">{e(word("appendix_note", lang))}</p>']
+    for position, item in enumerate(items, 1):
+        report = item.report
+        if report is None:
+            continue
+        parts.append(f'<h3><a href="#{case_anchor(position)}">{position}. {e(word("case", lang))} '
+                     f"{e(report.case_id)}</a></h3>")
+        parts.append(f'<h4>{e(word("receipt", lang))}</h4>' + _kv_table(receipt_rows(report, lang), "kv receipt"))
+        rows = audit_rows(report, lang)
+        if rows:
+            parts.append(_table([e(word(k, lang)) for k in ("rule", "finding", "events", "field", "reading_id")],
+                                ([f'<span class="id">{e(row.rule_id)}</span> <code>{e(row.rule_name)}</code>',
+                                  e(row.what), "<br>".join(f"<code>{e(p)}</code>" for p in row.events),
+                                  "<br>".join(f"<code>{e(f)}</code>" for f in row.fields),
+                                  "<br>".join(f"<code>{e(r)}</code>" for r in row.readings)] for row in rows),
+                                css="audit"))
+        if report.readings:
+            parts.append(_table([e(word("reading_id", lang)), e(word("readings", lang))],
+                                ([f"<code>{e(r.id)}</code>", f"<b>{e(bi(r.title, lang))}</b> {e(bi(r.text, lang))}"]
+                                 for r in report.readings), css="audit readings"))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -600,7 +725,7 @@ def _batch_section(tables: BatchTables, lang: Lang) -> str:
     ranked = _table([e(word("case", lang)), *(e(word(k, lang)) for k in numbers[:5]), e(word("source", lang))],
                     ([f'<a href="#{case_anchor(pos)}">{e(r.case_id)}</a>',
                       *(str(getattr(r.counts, k)) for k in COUNT_KEYS), e(r.source or "—")]
-                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, True, False))
+                     for pos, r in tables.ranked), numeric=(False, True, True, True, True, True, False), css="ranked")
     by_rule = _table([e(word("rule", lang)), e(word("title", lang)), *(e(word(k, lang)) for k in numbers)],
                      ([f"<code>{e(rule_id)}</code>", e(title), *tally.cells()]
                       for rule_id, title, tally in tables.by_rule),
@@ -615,9 +740,9 @@ def _batch_section(tables: BatchTables, lang: Lang) -> str:
 
 def _errors_section(errors: Sequence[ErrorRow], lang: Lang) -> str:
     rows = ([e(r.file), e(r.line), e(r.column), f"<code>{e(r.field)}</code>" if r.field else "",
-             f"{e(word(r.kind, lang))}: {e(r.message)}"] for r in errors)
-    return (f'<section class="errors" id="rejected"><h2>{e(word("rejected", lang))} '
-            f'({len({r.file for r in errors})})</h2>'
+             f"{e(word(r.kind, lang))}{e(word('colon', lang))}{e(r.message)}"] for r in errors)
+    heading = say("counted", lang, label=word("rejected", lang), n=len({r.file for r in errors}))
+    return (f'<section class="errors" id="rejected"><h2>{e(heading)}</h2>'
             + _table([e(word(k, lang)) for k in ("file", "line", "column", "field", "problem")], rows,
                      numeric=(False, True, True, False, False)) + "</section>")
 
@@ -625,7 +750,7 @@ def _errors_section(errors: Sequence[ErrorRow], lang: Lang) -> str:
 def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str:
     """The whole batch as one self-contained HTML page."""
     tables = tabulate(items, lang)
-    dates = ", ".join(str(d) for d in as_of_dates(items)) or "—"
+    dates = joined([date_text(d, lang) for d in as_of_dates(items)], lang) or "—"
     body = [f"<header><h1>{e(word('report_title', lang))}</h1>",
             f'<p class="summary-line">{e(summary_text(summary, lang))} · '
             f'<b>{e(word("as_of", lang))}</b> {e(dates)}</p>',
@@ -637,8 +762,9 @@ def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str
     for position, item in enumerate(items, 1):
         if item.report is not None:
             body.append(_case_section(position, item, item.report, lang))
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+    if any(item.report is not None for item in items):
+        body.append(_appendix(items, lang))
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{e(_CSP)}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'  # stops browsers from asking the network for /favicon.ico

@@ -13,7 +13,7 @@ class JsonlReporter(Reporter):
     order = 2
     streams = True
 
-    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
+    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
         return render_jsonl_item(item)
 
 

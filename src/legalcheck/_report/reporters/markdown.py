@@ -30,110 +30,34 @@ from ..._core.vocabulary import (
     bi,
     category_label,
     channel_label,
-    status_label,
+    date_text,
+    joined,
+    say,
+    translated,
     word,
 )
 from ..._model.case import Case, event_label
-from ..._model.findings import Citation, Deadline, EventRef, Finding, PendingObligation, Report
-from ..governance import governing_sentences
+from ..._model.findings import Citation, Finding, Report
+from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
+from ..phrases import (
+    agency_label,
+    audit_rows,
+    citations_text,
+    deadline_rows,
+    deadline_summary,
+    due_text,
+    event_name,
+    instruments_text,
+    receipt_rows,
+    summary_text,
+)
 from ..registry import Destination, Reporter
-
-
-def agency_label(event: EventRef) -> str:
-    return event.agency_name or event.agency
-
-
-def period_label(deadline: Deadline, lang: Lang) -> str:
-    if deadline.unit == "designated" or deadline.amount is None:
-        return "交办时指定的办理期限" if lang == "zh" else "period designated on assignment"
-    if deadline.unit == "working_days":
-        return f"{deadline.amount}个工作日" if lang == "zh" else f"{deadline.amount} working days"
-    return f"{deadline.amount}日" if lang == "zh" else f"{deadline.amount} days"
-
-
-def deadline_rows(deadline: Deadline, lang: Lang) -> list[tuple[str, str]]:
-    """The deadline arithmetic as (label, value) rows, complete enough to recompute by hand."""
-    dash = "—"
-    holidays = ", ".join(f"{day} {name}" for day, name in deadline.holidays_crossed) or dash
-    rows = [
-        (word("start", lang), str(deadline.start)),
-        (word("period", lang), f"{period_label(deadline, lang)} ({deadline.period})"),
-        (word("excluded", lang), ", ".join(str(d) for d in deadline.excluded_days) or dash),
-        (word("extension", lang), str(deadline.extension_days) if deadline.extension_days else dash),
-        (word("holidays", lang), holidays),
-        (word("strict_due", lang), str(deadline.strict_due)),
-        (word("rolled_due", lang), str(deadline.rolled_due) if deadline.rolled_due else dash),
-        (word("effective_due", lang), str(deadline.effective_due)),
-        (word("roll_over", lang), word("on" if deadline.roll_over else "off", lang)),
-    ]
-    if deadline.actual is not None:
-        rows.append((word("actual", lang), str(deadline.actual)))
-    else:
-        rows.append((word("open_as_of", lang), str(deadline.as_of)))
-    if deadline.days_late is not None:
-        rows.append((word("days_late", lang), str(deadline.days_late)))
-    if deadline.days_left is not None:
-        rows.append((word("days_left", lang), str(deadline.days_left)))
-    rows.append((word("outcome", lang), status_label(deadline.status, lang)))
-    return rows
-
-
-def receipt_rows(report: Report, lang: Lang) -> list[tuple[str, str]]:
-    """What is needed to reproduce the report: versions, hashes and the settings that decide it."""
-    dash = "—"
-    rows = [
-        (word("version", lang), report.legalcheck_version),
-        (word("engine", lang), report.engine),
-        (word("ruleset_version", lang), report.ruleset_version),
-        (word("ruleset_sha", lang), report.ruleset_sha256),
-    ]
-    rows.extend((f"{word('regulation_sha', lang)}: {instrument}", digest)
-                for instrument, digest in report.regulations_sha256)
-    if not report.regulations_sha256:
-        rows.append((word("regulation_sha", lang), dash))
-    rows += [
-        (word("calendar_sha", lang), report.calendar_sha256 or dash),
-        (word("input_sha", lang), report.source_sha256 or dash),
-        (word("source", lang), report.source or dash),
-        (word("as_of", lang), str(report.as_of)),
-        (word("roll_over", lang), word("on" if report.roll_over else "off", lang)),
-        (word("pack", lang), ", ".join(report.packs) or dash),
-    ]
-    return rows
 
 
 def counts_text(report: Report, lang: Lang) -> str:
     c = report.counts
     return " · ".join(f"{word(key, lang)} {getattr(c, key)}" for key in COUNT_KEYS)
-
-
-def instruments_text(report: Report, lang: Lang) -> str:
-    """The instruments that governed, by their short titles where a finding carries them."""
-    titles: dict[str, str] = {g.instrument: bi(g.title, lang) for g in report.governing}
-    for citation in _all_citations(report):
-        titles.setdefault(citation.instrument, bi(citation.instrument_title, lang))
-    return ", ".join(f"{titles[i]} ({i})" if i in titles else i for i in report.instruments) or "—"
-
-
-def _all_citations(report: Report) -> Iterable[Citation]:
-    for finding in report.findings:
-        yield from finding.citations
-    for pending in report.pending:
-        yield from pending.citations
-    for undetermined in report.undetermined:
-        yield from undetermined.citations
-
-
-def due_text(pending: PendingObligation, lang: Lang) -> tuple[str, str]:
-    """(due date, days left) of an obligation on the docket."""
-    if pending.due is None:
-        return word("no_period", lang), "—"
-    return str(pending.due), str(pending.days_left) if pending.days_left is not None else "—"
-
-
-def event_text(event: EventRef, lang: Lang) -> str:
-    return f"{event.path} {event_label(event.kind, lang)} {event.date} {agency_label(event)}"
 
 
 def findings_by_severity(report: Report) -> list[tuple[str, list[Finding]]]:
@@ -147,9 +71,9 @@ def case_anchor(position: int) -> str:
 
 
 def petitioner_names(case: Case, lang: Lang) -> str:
-    names = [(p.name or "—") + (f" ({word('organization', lang)})" if p.organization else "")
-             for p in case.petitioners]
-    return ", ".join(names) or "—"
+    names = [say("with_note", lang, text=p.name or "—", note=word("organization", lang)) if p.organization
+             else p.name or "—" for p in case.petitioners]
+    return joined(names, lang) or "—"
 
 
 def particulars_rows(case: Case, lang: Lang) -> list[tuple[str, str]]:
@@ -169,6 +93,7 @@ def particulars_rows(case: Case, lang: Lang) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ChronologyRow:
+    number: int  # the event's place in the file, from 1
     path: str
     date: dt.date
     kind: str
@@ -191,8 +116,8 @@ def chronology(case: Case, as_of: dt.date, lang: Lang) -> tuple[list[ChronologyR
             continue
         target = getattr(event, "to", None)
         kind = event_label(event.kind, lang) + (f" → {name(target)}" if isinstance(target, str) else "")
-        rows.append(((event.date, index), ChronologyRow(f"events[{index}]", event.date, kind, name(event.agency),
-                                                        event.note or "")))
+        row = ChronologyRow(index + 1, f"events[{index}]", event.date, kind, name(event.agency), event.note or "")
+        rows.append(((event.date, index), row))
     rows.sort(key=lambda r: r[0])
     return [row for _, row in rows], len(case.events) - len(rows)
 
@@ -287,16 +212,6 @@ def as_of_dates(items: Sequence[BatchItem]) -> list[dt.date]:
     return sorted({item.report.as_of for item in items if item.report is not None})
 
 
-def summary_text(summary: Summary, lang: Lang) -> str:
-    if lang == "zh":
-        return (f"共 {summary.found} 个输入：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项"
-                + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else ""))
-    return (f"{summary.found} input(s): {summary.checked} checked, {summary.rejected} rejected; "
-            f"{summary.violations} violation(s)"
-            + (f", {summary.undetermined} undetermined" if summary.undetermined else ""))
-
-
 # --- Markdown --------------------------------------------------------------------------------------
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
@@ -342,36 +257,29 @@ def _quote(text: str) -> list[str]:
 
 def _citation_md(citation: Citation, heading: str, lang: Lang) -> list[str]:
     lines = [f"**{heading}** {md(bi(citation.label, lang))}", ""]
-    if lang == "en":
-        lines.append(f"*{word('original', lang)}*")
-        lines.append("")
+    if translated(lang):
+        lines += [f"*{word('original', lang)}*", ""]
     lines.extend(_quote(citation.text_zh))
-    if lang == "en" and citation.text_en:
-        lines.append(f"*{word('translation', lang)}*")
-        lines.append("")
+    if translated(lang) and citation.text_en:
+        lines += [f"*{word('translation', lang)}*", ""]
         lines.extend(_quote(citation.text_en))
     return lines
 
 
-def _finding_md(finding: Finding, lang: Lang) -> list[str]:
-    heading = f"{MARKS[finding.severity]} {finding.rule_id} {md(finding.rule_name)} — {md(bi(finding.title, lang))}"
+def _finding_md(finding: Finding, report: Report, lang: Lang) -> list[str]:
+    heading = f"{MARKS[finding.severity]} {finding.rule_id} {md(bi(finding.title, lang))}"
     lines = [f"#### {heading}", "", md(bi(finding.message, lang)), ""]
     for citation in finding.citations:
         lines.extend(_citation_md(citation, word("grounds", lang), lang))
     for citation in finding.liability:
         lines.extend(_citation_md(citation, word("liability", lang), lang))
     lines += [f"**{word('words', lang)}** 「{md(bi(finding.grounds, lang))}」", ""]
-    if finding.events or finding.fields:
-        lines += [f"**{word('evidence', lang)}**", ""]
     if finding.events:
-        lines.extend(_table([word(k, lang) for k in ("path", "event", "date", "agency")],
-                            ([code(e.path), md(event_label(e.kind, lang)), str(e.date), md(agency_label(e))]
-                             for e in finding.events)))
-    if finding.fields:
-        lines.extend(_table([word("field", lang), word("value", lang)],
-                            ([code(f.path), md(f.value)] for f in finding.fields)))
+        lines += [f"**{word('events', lang)}**", ""]
+        lines.extend(f"- {md(event_name(e, lang))}" for e in finding.events)
+        lines.append("")
     if finding.deadline is not None:
-        lines += [f"**{word('deadline', lang)}**", ""]
+        lines += [f"**{word('deadline', lang)}** {md(deadline_summary(finding.deadline, lang))}", ""]
         lines.extend(_table([word("item", lang), word("value", lang)],
                             ([md(label), md(value)] for label, value in deadline_rows(finding.deadline, lang))))
         if finding.deadline.steps:
@@ -379,32 +287,30 @@ def _finding_md(finding: Finding, lang: Lang) -> list[str]:
             lines.extend(f"{n}. {md(bi(step, lang))}" for n, step in enumerate(finding.deadline.steps, 1))
             lines.append("")
     if finding.readings:
-        lines += [f"**{word('readings_used', lang)}** " + ", ".join(code(r) for r in finding.readings), ""]
+        lines += [f"**{word('readings_used', lang)}** "
+                  + md(joined(reading_titles(report, finding.readings, lang), lang)), ""]
     if finding.pack is not None:
-        displaced = f" · {word('displaces', lang)}: {md(', '.join(finding.overrides))}" if finding.overrides else ""
+        displaced = (f" · {word('displaces', lang)}{word('colon', lang)}{md(joined(list(finding.overrides), lang))}"
+                     if finding.overrides else "")
         lines += [f"**{word('pack', lang)}** {md(finding.pack)}{displaced}", ""]
     return lines
 
 
-def undetermined_rows(report: Report, lang: Lang) -> list[tuple[str, str, str, str, str]]:
-    """(rule id, obligation and provision, event, missing field paths, what to record) per undetermined rule."""
-    rows = []
-    for item in report.undetermined:
-        cite = "、".join(c.label.zh for c in item.citations) if lang == "zh" else "; ".join(
-            c.label.en for c in item.citations)
-        rows.append((item.rule_id, f"{bi(item.title, lang)} ({cite})",
-                     event_text(item.event, lang) if item.event is not None else word("whole_case", lang),
-                     ", ".join(m.path for m in item.missing), bi(item.record, lang)))
-    return rows
+def undetermined_rows(report: Report, lang: Lang) -> list[tuple[str, str, str, str]]:
+    """(rule id, obligation and provision, event, what to record) per undetermined rule."""
+    return [(item.rule_id, say("titled_citation", lang, title=bi(item.title, lang),
+                               cite=citations_text(item.citations, lang)),
+             event_name(item.event, lang) if item.event is not None else word("whole_case", lang),
+             bi(item.record, lang)) for item in report.undetermined]
 
 
 def _undetermined_md(report: Report, lang: Lang) -> list[str]:
     if not report.undetermined:
         return []
-    lines = [f"### {word('undetermined_section', lang)} ({len(report.undetermined)})", ""]
-    header = [word(k, lang) for k in ("rule", "obligation", "event", "missing_facts", "to_record")]
-    lines.extend(_table(header, ([rule_id, md(title), md(event), code(missing), md(record)]
-                                 for rule_id, title, event, missing, record in undetermined_rows(report, lang))))
+    lines = [f"### {say('counted', lang, label=word('undetermined_section', lang), n=len(report.undetermined))}", ""]
+    header = [word(k, lang) for k in ("rule", "obligation", "event", "to_record")]
+    lines.extend(_table(header, ([rule_id, md(title), md(event), md(record)]
+                                 for rule_id, title, event, record in undetermined_rows(report, lang))))
     return lines
 
 
@@ -413,7 +319,8 @@ def _governing_md(report: Report, lang: Lang) -> list[str]:
     lines = [f"### {word('governing_h', lang)}", ""]
     lines.extend(f"- {md(sentence)}" for sentence in governing_sentences(report, lang))
     if report.selection_readings:
-        lines += ["", f"{word('selection_readings', lang)}: " + ", ".join(code(r) for r in report.selection_readings)]
+        lines += ["", f"{word('selection_readings', lang)}{word('colon', lang)}"
+                  + md(joined(reading_titles(report, report.selection_readings, lang), lang))]
     return lines + [""]
 
 
@@ -421,45 +328,66 @@ def _report_md(position: int, item: BatchItem, report: Report, lang: Lang) -> li
     lines = [f'<a id="{case_anchor(position)}"></a>', "",
              f"## {position}. {word('case', lang)} {md(report.case_id)}", "",
              f"**{word('case', lang)}** {md(report.case_id)} · **{word('governed', lang)}** "
-             f"{md(instruments_text(report, lang))} · **{word('as_of', lang)}** {report.as_of} · "
+             f"{md(instruments_text(report, lang))} · **{word('as_of', lang)}** {date_text(report.as_of, lang)} · "
              f"{counts_text(report, lang)}",
              ""]
     if report.source:
-        lines += [f"{word('source', lang)}: {md(report.source)}", ""]
+        lines += [f"{word('source', lang)}{word('colon', lang)}{md(report.source)}", ""]
     if item.case is not None:
         lines += [f"### {word('particulars', lang)}", ""]
         lines.extend(_table([word("item", lang), word("value", lang)],
                             ([md(k), md(v)] for k, v in particulars_rows(item.case, lang))))
     if item.case is not None:
         rows, later = chronology(item.case, report.as_of, lang)
-        lines += [f"### {word('chronology', lang)} ({len(rows)})", ""]
-        lines.extend(_table([word(k, lang) for k in ("path", "date", "event", "agency", "note")],
-                            ([code(r.path), str(r.date), md(r.kind), md(r.agency), md(r.note)] for r in rows)))
+        lines += [f"### {say('counted', lang, label=word('chronology', lang), n=len(rows))}", ""]
+        lines.extend(_table([word(k, lang) for k in ("number", "date", "event", "agency", "note")],
+                            ([str(r.number), str(r.date), md(r.kind), md(r.agency), md(r.note)] for r in rows)))
         if later:
-            lines += [word("later_events", lang).format(n=later), ""]
+            lines += [say("later_events", lang, n=later), ""]
     lines.extend(_governing_md(report, lang))
     groups = findings_by_severity(report)
     if not groups and not report.undetermined:
         lines += [f"**{word('no_findings', lang)}**", ""]
     for severity, findings in groups:
-        lines += [f"### {word(severity + '_h', lang)} ({len(findings)})", ""]
+        lines += [f"### {say('counted', lang, label=word(severity + '_h', lang), n=len(findings))}", ""]
         for finding in findings:
-            lines.extend(_finding_md(finding, lang))
+            lines.extend(_finding_md(finding, report, lang))
     lines.extend(_undetermined_md(report, lang))
-    lines += [f"### {word('docket', lang)} ({len(report.pending)})", ""]
+    lines += [f"### {say('counted', lang, label=word('docket', lang), n=len(report.pending))}", ""]
     if report.pending:
         header = [word(k, lang) for k in ("rule", "obligation", "trigger", "due", "days_left")]
-        lines.extend(_table(header, ([p.rule_id, md(bi(p.title, lang)), md(event_text(p.trigger, lang)),
+        lines.extend(_table(header, ([p.rule_id, md(bi(p.title, lang)), md(event_name(p.trigger, lang)),
                                       md(due_text(p, lang)[0]), due_text(p, lang)[1]] for p in report.pending)))
     else:
         lines += [word("none", lang), ""]
     applied = report.readings
-    lines += [f"### {word('readings', lang)} ({len(applied)})", ""]
-    lines.extend(f"- {code(r.id)} **{md(bi(r.title, lang))}**: {md(bi(r.text, lang))}" for r in applied)
+    lines += [f"### {say('counted', lang, label=word('readings', lang), n=len(applied))}", ""]
+    lines.extend(f"- {md(bi(r.title, lang))}" for r in applied)
     lines += ([] if applied else [word("none", lang)]) + [""]
-    lines += [f"### {word('receipt', lang)}", ""]
-    lines.extend(_table([word("item", lang), word("value", lang)],
-                        ([md(k), md(v)] for k, v in receipt_rows(report, lang))))
+    return lines
+
+
+def _appendix_md(items: Sequence[BatchItem], lang: Lang) -> list[str]:
+    """Field paths, hashes, versions and reading ids, for auditors: after every case, not inside one."""
+    lines = [f"## {word('appendix', lang)}", "", f"*{word('appendix_note', lang)}*", ""]
+    for position, item in enumerate(items, 1):
+        report = item.report
+        if report is None:
+            continue
+        lines += [f"### {position}. {word('case', lang)} {md(report.case_id)}", "", f"#### {word('receipt', lang)}", ""]
+        lines.extend(_table([word("item", lang), word("value", lang)],
+                            ([md(k), code(v)] for k, v in receipt_rows(report, lang))))
+        rows = audit_rows(report, lang)
+        if rows:
+            header = [word(k, lang) for k in ("rule", "finding", "events", "field", "reading_id")]
+            lines.extend(_table(header, ([f"{row.rule_id} {code(row.rule_name)}", md(row.what),
+                                          "<br>".join(code(p) for p in row.events),
+                                          "<br>".join(code(f) for f in row.fields),
+                                          "<br>".join(code(r) for r in row.readings)] for row in rows)))
+        if report.readings:
+            lines.extend(_table([word("reading_id", lang), word("readings", lang)],
+                                ([code(r.id), f"**{md(bi(r.title, lang))}** {md(bi(r.text, lang))}"]
+                                 for r in report.readings)))
     return lines
 
 
@@ -481,17 +409,18 @@ def _batch_md(items: Sequence[BatchItem], tables: BatchTables, lang: Lang) -> li
 
 
 def _errors_md(errors: Sequence[ErrorRow], lang: Lang) -> list[str]:
-    lines = [f"## {word('rejected', lang)} ({len({e.file for e in errors})})", ""]
+    files = len({e.file for e in errors})
+    lines = [f"## {say('counted', lang, label=word('rejected', lang), n=files)}", ""]
     header = [word(k, lang) for k in ("file", "line", "column", "field", "problem")]
     lines.extend(_table(header, ([md(e.file), e.line, e.column, md(e.field),
-                                  f"{word(e.kind, lang)}: {md(e.message)}"] for e in errors)))
+                                  f"{word(e.kind, lang)}{word('colon', lang)}{md(e.message)}"] for e in errors)))
     return lines
 
 
 def render_markdown(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str:
     """The Markdown report of a batch: summary (for several inputs), rejected files, then each case."""
     tables = tabulate(items, lang)
-    dates = ", ".join(str(d) for d in as_of_dates(items)) or "—"
+    dates = joined([date_text(d, lang) for d in as_of_dates(items)], lang) or "—"
     lines = [f"# {word('report_title', lang)}", "",
              f"{md(summary_text(summary, lang))} · **{word('as_of', lang)}** {dates}", "",
              f"*{word('generated', lang)}*", ""]
@@ -502,6 +431,8 @@ def render_markdown(items: Sequence[BatchItem], summary: Summary, lang: Lang) ->
     for position, item in enumerate(items, 1):
         if item.report is not None:
             lines.extend(_report_md(position, item, item.report, lang))
+    if any(item.report is not None for item in items):
+        lines.extend(_appendix_md(items, lang))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -518,3 +449,4 @@ class MarkdownReporter(Reporter):
 
 
 REPORTER = MarkdownReporter()
+

@@ -6,124 +6,122 @@ from typing import TextIO
 
 from ..._batch.pool import BatchItem, Summary
 from ..._core.errors import InputError
-from ..._core.vocabulary import MARKS, Lang, bi, word
-from ..._model.findings import Deadline, Finding, PendingObligation, Report, Undetermined
-from ..governance import governing_sentences
+from ..._core.vocabulary import MARKS, Lang, bi, date_text, days_text, joined, say, weekday_text, word
+from ..._model.findings import Citation, Finding, PendingObligation, Report, Undetermined
+from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise
+from ..phrases import citation_text, deadline_summary, event_name, instruments_text, receipt_rows, summary_text
 from ..registry import Reporter
 
 
-def _deadline_line(deadline: Deadline, lang: Lang) -> str:
-    period = deadline.period if deadline.unit != "designated" else ("指定期限" if lang == "zh" else "designated date")
-    parts = [f"{word('deadline_short', lang)}: {period}", f"{deadline.start} → {deadline.strict_due}"]
-    if deadline.rolled_due is not None:
-        parts.append(("顺延至 " if lang == "zh" else "rolled over to ") + str(deadline.rolled_due))
-    if deadline.excluded_days:
-        parts.append(("不计入 " if lang == "zh" else "excluded ") + f"{len(deadline.excluded_days)}")
-    if deadline.extension_days:
-        parts.append(("延长 " if lang == "zh" else "extended ") + f"{deadline.extension_days}")
-    if deadline.actual is not None:
-        parts.append(("实际 " if lang == "zh" else "done ") + str(deadline.actual))
-    else:
-        parts.append(("未完成，截至 " if lang == "zh" else "open as of ") + str(deadline.as_of))
-    if deadline.days_late:
-        parts.append(("逾期 " if lang == "zh" else "late by ") + f"{deadline.days_late}")
-    return " · ".join(parts)
+def _labels(citations: tuple[Citation, ...], lang: Lang) -> str:
+    return joined([bi(c.label, lang) for c in citations], lang)
 
 
-def render_finding(finding: Finding, lang: Lang, *, verbose: bool = False) -> list[str]:
-    cite = "、".join(c.label.zh for c in finding.citations) if lang == "zh" else "; ".join(
-        c.label.en for c in finding.citations)
-    lines = [f"  {MARKS[finding.severity]} {word(finding.severity, lang)} {finding.rule_id} {finding.rule_name}: "
+def render_finding(finding: Finding, lang: Lang, *, verbose: bool = False, audit: bool = False) -> list[str]:
+    colon = word("colon", lang)
+    lines = [f"  {MARKS[finding.severity]} {word(finding.severity, lang)} {finding.rule_id}{colon}"
              f"{bi(finding.title, lang)}",
-             f"    {cite}"]
+             f"    {_labels(finding.citations, lang)}"]
     if finding.liability:
-        liability = "、".join(c.label.zh for c in finding.liability) if lang == "zh" else "; ".join(
-            c.label.en for c in finding.liability)
-        lines[-1] += f" · {word('liability', lang)}: {liability}"
+        lines[-1] += f" · {word('liability', lang)}{colon}{_labels(finding.liability, lang)}"
     lines.append(f"    {bi(finding.message, lang)}")
     if finding.deadline is not None:
-        lines.append(f"    {_deadline_line(finding.deadline, lang)}")
+        lines.append(f"    {word('deadline_short', lang)}{colon}{deadline_summary(finding.deadline, lang)}")
     if finding.events:
-        lines.append(f"    {word('events_short', lang)}: " + "; ".join(
-            f"{e.path} {e.kind} {e.date} {e.agency_name or e.agency}" for e in finding.events))
+        lines.append(f"    {word('events_short', lang)}{colon}"
+                     + word("sep", lang).join(event_name(e, lang) for e in finding.events))
     if finding.pack is not None and finding.overrides:
-        lines.append(f"    {word('displaces', lang)}: {', '.join(finding.overrides)} ({finding.pack})")
+        lines.append(f"    {word('displaces', lang)}{colon}{joined(list(finding.overrides), lang)} ({finding.pack})")
     if verbose:
         for citation in finding.citations:
-            text = citation.text_zh if lang == "zh" or not citation.text_en else citation.text_en
+            text = citation_text(citation, lang)
             lines.extend(f"    » {paragraph}" for paragraph in text.split("\n"))  # the law's own paragraphs
         if finding.deadline is not None:
             lines.extend(f"      - {bi(step, lang)}" for step in finding.deadline.steps)
+    if audit:
+        lines.extend(_audit_lines(finding.rule_name, [e.path for e in finding.events],
+                                  [f"{f.path} = {f.value}" for f in finding.fields], finding.readings, lang))
     return lines
+
+
+def _audit_lines(rule_name: str, events: list[str], fields: list[str], readings: tuple[str, ...],
+                 lang: Lang) -> list[str]:
+    """What an auditor needs to trace a finding to the file: the rule's name, field paths, reading ids."""
+    parts = [rule_name, *events, *fields, *(f"{word('reading_id', lang)} {r}" for r in readings)]
+    return [f"    ⌁ {' · '.join(parts)}"]
 
 
 def _pending_line(item: PendingObligation, lang: Lang) -> str:
-    due = (f"{word('due', lang)} {item.due} ({word('days_left', lang)} {item.days_left})"
-           if item.due is not None else word("no_period", lang))
-    return f"  · {word('pending', lang)} {item.rule_id}: {bi(item.title, lang)} — {due}"
+    if item.due is None:
+        due = word("no_period", lang)
+    else:
+        due = say("due_with_left", lang, due=date_text(item.due, lang), weekday=weekday_text(item.due, lang),
+                  left=days_text(item.days_left or 0, lang))
+    return (f"  · {word('pending', lang)} {item.rule_id}{word('colon', lang)}{bi(item.title, lang)} — {due}"
+            f"（{event_name(item.trigger, lang)}）")
 
 
-def render_undetermined(item: Undetermined, lang: Lang) -> list[str]:
+def render_undetermined(item: Undetermined, lang: Lang, *, audit: bool = False) -> list[str]:
     """An obligation the file cannot decide: the rule, its article, what is missing and what to record."""
-    cite = "、".join(c.label.zh for c in item.citations) if lang == "zh" else "; ".join(
-        c.label.en for c in item.citations)
-    lines = [f"  ? {word('undetermined', lang)} {item.rule_id} {item.rule_name}: {bi(item.title, lang)}",
-             f"    {cite}",
+    colon = word("colon", lang)
+    lines = [f"  ? {word('undetermined', lang)} {item.rule_id}{colon}{bi(item.title, lang)}",
+             f"    {_labels(item.citations, lang)}",
              f"    {bi(item.message, lang)}"]
     if item.event is not None:
-        lines.append(f"    {word('events_short', lang)}: {item.event.path} {item.event.kind} {item.event.date} "
-                     f"{item.event.agency_name or item.event.agency}")
-    lines.append(f"    {word('missing_facts', lang)}: " + ", ".join(m.path for m in item.missing))
+        lines.append(f"    {word('events_short', lang)}{colon}{event_name(item.event, lang)}")
+    lines.append(f"    {word('to_record', lang)}{colon}{bi(item.record, lang)}")
+    if audit:
+        lines.extend(_audit_lines(item.rule_name, [item.event.path] if item.event else [],
+                                  [m.path for m in item.missing], (), lang))
     return lines
 
 
-def render_report(report: Report, lang: Lang, *, verbose: bool = False) -> str:
+def render_report(report: Report, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
     c = report.counts
     head = (f"{report.source or report.case_id}  {word('case', lang)} {report.case_id}  "
-            f"{word('as_of', lang)} {report.as_of}  "
-            f"{word('under', lang)} {', '.join(report.instruments) or '—'}  "
+            f"{word('as_of', lang)} {date_text(report.as_of, lang)}  "
+            f"{word('under', lang)} {instruments_text(report, lang)}  "
             f"[{word('violation', lang)} {c.violation} · {word('warning', lang)} {c.warning} · "
             f"{word('notice', lang)} {c.notice} · {word('pending', lang)} {c.pending} · "
             f"{word('undetermined', lang)} {c.undetermined}]")
     lines = [head, *_governing_lines(report, lang)]
     for finding in report.findings:
-        lines.extend(render_finding(finding, lang, verbose=verbose))
+        lines.extend(render_finding(finding, lang, verbose=verbose, audit=audit))
     for undetermined in report.undetermined:
-        lines.extend(render_undetermined(undetermined, lang))
+        lines.extend(render_undetermined(undetermined, lang, audit=audit))
     lines.extend(_pending_line(p, lang) for p in report.pending)
     if not report.findings and not report.pending and not report.undetermined:
         lines.append(f"  {word('no_findings', lang)}")
+    if audit:
+        lines.extend(f"  ⌁ {key}{word('colon', lang)}{value}" for key, value in receipt_rows(report, lang))
     # Each line is one line: a newline or escape sequence from the case is shown, never obeyed.
     return "\n".join(map(neutralise, lines)) + "\n"
 
 
 def _governing_lines(report: Report, lang: Lang) -> list[str]:
     """Which instruments governed and the readings the report relied on (also when clean)."""
-    lines = [f"  {word('governing_h', lang)}: {sentence}" for sentence in governing_sentences(report, lang)]
+    colon = word("colon", lang)
+    lines = [f"  {word('governing_h', lang)}{colon}{sentence}" for sentence in governing_sentences(report, lang)]
     if report.selection_readings:
-        lines.append(f"  {word('selection_readings', lang)}: " + ", ".join(report.selection_readings))
+        lines.append(f"  {word('selection_readings', lang)}{colon}"
+                     + joined(reading_titles(report, report.selection_readings, lang), lang))
     return lines
 
 
-def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
+def render_item(item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
     if item.report is not None:
-        return render_report(item.report, lang, verbose=verbose)
+        return render_report(item.report, lang, verbose=verbose, audit=audit)
     assert item.error is not None
     label = word("input_error" if isinstance(item.error, InputError) else "internal_error", lang)
     if isinstance(item.error, InputError):
-        return "".join(neutralise(f"{p.location}: {label}: {p.text(lang)}") + "\n" for p in item.error.problems)
-    return neutralise(f"{item.source}: {label}: {item.error}") + "\n"
+        return "".join(neutralise(say("problem_line", lang, where=p.location, label=label, message=p.text(lang)))
+                       + "\n" for p in item.error.problems)
+    return neutralise(say("problem_line", lang, where=item.source, label=label, message=item.error)) + "\n"
 
 
 def render_summary(summary: Summary, lang: Lang) -> str:
-    if lang == "zh":
-        return (f"共 {summary.found} 个案件：已检查 {summary.checked}，拒收 {summary.rejected}；"
-                f"违规 {summary.violations} 项"
-                + (f"，无法确定 {summary.undetermined} 项" if summary.undetermined else "") + "\n")
-    return (f"{summary.found} case(s): {summary.checked} checked, {summary.rejected} rejected; "
-            f"{summary.violations} violation(s)"
-            + (f", {summary.undetermined} undetermined" if summary.undetermined else "") + "\n")
+    return summary_text(summary, lang) + "\n"
 
 
 class TextReporter(Reporter):
@@ -133,8 +131,8 @@ class TextReporter(Reporter):
     order = 0
     streams = True
 
-    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False) -> str:
-        return render_item(item, lang, verbose=verbose)
+    def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
+        return render_item(item, lang, verbose=verbose, audit=audit)
 
     def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:
         stream.write(render_summary(summary, lang))
