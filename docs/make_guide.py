@@ -34,9 +34,13 @@ import yaml
 from pydantic import BaseModel
 
 from legalcheck import Case
+from legalcheck._core.vocabulary import LABELS
+from legalcheck._model.case import EVENT_CLASSES, EVENT_KINDS
+from legalcheck._model.fields import value_names
 
 DOCS = Path(__file__).resolve().parent
 NAMES = DOCS / "case-fields.yaml"
+EVENT_LABELS = dict(zip(EVENT_KINDS, (cls.label for cls in EVENT_CLASSES), strict=True))  # as the reports name them
 GUIDES = {"zh": DOCS / "guide.zh.md", "en": DOCS / "guide.en.md"}
 ROOT = DOCS.parent
 BEGIN, END = "<!-- case-fields:begin -->", "<!-- case-fields:end -->"
@@ -125,11 +129,16 @@ def coverage_problems(names: dict[str, Any]) -> list[str]:
         if entry is None:
             problems.append(f"field {path} has no name")
             continue
-        named = set((entry.get("values") or {}).keys())
+        named = set(value_names(entry))
         problems += [f"value {path}={v} has no name" for v in values if v not in named]
         problems += [f"value {path}={v} is not in the model" for v in sorted(named - set(values))]
     problems += [f"field {p} is not in the model" for p in fields if p not in model_fields()]
+    problems += [f"value {path}={v} is worded twice: here and in the vocabulary table {entry['labels']}"
+                 for path, entry in fields.items() if "labels" in entry
+                 for v in (entry.get("values") or {}) if v in LABELS[entry["labels"]]]
     kinds = names["event_kinds"]
+    problems += [f"event kind {k} is named here; its name is the label its class declares"
+                 for k, entry in kinds.items() if "zh" in entry or "en" in entry]
     problems += [f"event kind {k} has no name" for k in event_kinds() if k not in kinds]
     problems += [f"event kind {k} is not in the model" for k in kinds if k not in event_kinds()]
     return problems
@@ -175,8 +184,8 @@ def render(lang: str, names: dict[str, Any]) -> str:
         for path in paths:
             entry = fields[path]
             separator = "；" if lang == "zh" else "; "
-            values = separator.join(f"`{v}` {n[lang]}" + (f" ({n[other]})" if lang == "en" else "")
-                                    for v, n in (entry.get("values") or {}).items())
+            values = separator.join(f"`{v}` {n.get(lang)}" + (f" ({n.get(other)})" if lang == "en" else "")
+                                    for v, n in value_names(entry).items())
             absent = (entry.get("absent") or {}).get(lang, "")
             name = entry["zh"] if lang == "zh" else f"{entry['en']} ({entry['zh']})"
             lines.append(f"| `{path}` | {_cell(name)} | {yes if _required(path) else no} | "
@@ -193,7 +202,8 @@ def render(lang: str, names: dict[str, Any]) -> str:
     lines.append("|---|---|---|")
     for kind in event_kinds():
         entry = names["event_kinds"][kind]
-        name = entry["zh"] if lang == "zh" else f"{entry['en']} ({entry['zh']})"
+        label = EVENT_LABELS[kind]
+        name = label.zh if lang == "zh" else f"{label.en} ({label.zh})"
         lines.append(f"| `{kind}` | {_cell(name)} | {_cell(entry['when'][lang])} |")
     lines.append("")
     lines.append("#### " + ("每个事件都有的字段" if lang == "zh" else "Fields of every event"))
@@ -204,7 +214,7 @@ def render(lang: str, names: dict[str, Any]) -> str:
         if not own:
             continue
         lines.append("")
-        title = names["event_kinds"][kind]["zh"]
+        title = EVENT_LABELS[kind].zh
         lines.append("#### " + (f"`{kind}`（{title}）的字段" if lang == "zh" else f"Fields of `{kind}` ({title})"))
         lines.append("")
         table(own)

@@ -45,15 +45,19 @@ def test_names_cover_every_field_value_and_event_kind_of_the_case_model(make_gui
 
 def test_a_missing_or_stray_name_is_reported(make_guide: ModuleType) -> None:
     names = copy.deepcopy(make_guide.load_names())
-    del names["fields"]["channel"]["values"]["visit"]
+    del names["fields"]["flags.statutory_procedure"]["values"]["none"]
     del names["fields"]["events[assigned].report_by"]
     del names["event_kinds"]["hearing"]
     names["fields"]["flags.imaginary"] = {"zh": "虚构", "en": "imaginary"}
+    names["fields"]["channel"]["values"] = {"visit": {"zh": "来访", "en": "visit"}}
+    names["event_kinds"]["received"]["zh"] = "收件"
     problems = make_guide.coverage_problems(names)
-    assert "value channel=visit has no name" in problems
+    assert "value flags.statutory_procedure=none has no name" in problems
     assert "field events[assigned].report_by has no name" in problems
     assert "event kind hearing has no name" in problems
     assert "field flags.imaginary is not in the model" in problems
+    assert "value channel=visit is worded twice: here and in the vocabulary table channel" in problems
+    assert "event kind received is named here; its name is the label its class declares" in problems
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -336,7 +336,7 @@ def test_chinese_values_check_the_same_as_english_through_the_cli(tmp_path: Path
 
 def test_labels_in_text_are_normalised_and_a_nonsense_date_is_still_refused() -> None:
     text = ("id: x\nchannel: 走访\ncategory: 申诉求决类\nform: 口头\nagencies:\n"
-            "  - {id: a, name: 某县信访局, level: 县级, kind: 党委和政府信访部门}\n"
+            "  - {id: a, name: 某县信访局, level: 县级, kind: 信访部门}\n"
             "events:\n  - {kind: 收到, date: 2025年4月7日, agency: a}\n"
             "  - {kind: 告知, subject: 是否受理, written: true, date: 2025年4月8日, agency: a}\n")
     case = legalcheck.load_case(text)

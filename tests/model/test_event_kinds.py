@@ -63,7 +63,7 @@ def test_labels_are_distinct_and_found_by_kind() -> None:
     assert len({event_label(kind, "zh") for kind in EVENT_KINDS}) == len(EVENT_KINDS)
     assert event_label("suggestion_feedback", "zh") == "反馈改进建议采纳情况"
     assert event_label("improvement_suggestion", "zh") == "提出改进建议"
-    assert event_label("opinion_issued", "en") == "opinion issued"
+    assert event_label("opinion_issued", "en") == "handling opinion issued"
 
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES, ids=EVENT_KINDS)

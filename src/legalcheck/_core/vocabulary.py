@@ -63,8 +63,6 @@ WORDS: dict[str, Pair] = {
     "reasons": ("理由", "Reasons"),
     "status": ("状态", "Status"),
     "organization": ("单位", "organization"),
-    "open": ("办理中", "open"),
-    "closed": ("已办结", "closed"),
     "grounds": ("依据", "Provision"),
     "original": ("原文", "Chinese original"),
     "translation": ("译文（非官方）", "Our translation (unofficial)"),
@@ -246,6 +244,7 @@ SENTENCES: dict[str, Pair] = {
 
 # Labels of the case model's values, table by table (event kinds are labelled on their classes).
 LABELS: dict[str, dict[str, Pair]] = {
+    "case_status": {"open": ("办理中", "open"), "closed": ("已办结", "closed")},
     "status": {
         "met": ("按期完成", "met"),
         "met_by_roll_over": ("仅因期末顺延而按期", "met only because the due date rolled over"),
@@ -259,7 +258,7 @@ LABELS: dict[str, dict[str, Pair]] = {
     "channel": {"letter": ("书信", "letter"), "online": ("信息网络", "online"), "phone": ("电话", "phone"),
                 "fax": ("传真", "fax"), "email": ("电子邮件", "email"), "visit": ("走访", "visit")},
     "form": {"written": ("书面", "written"), "oral": ("口头", "oral")},
-    "agency_level": {"township": ("乡镇级", "township"), "county": ("县级", "county"), "city": ("市级", "city"),
+    "agency_level": {"township": ("乡镇（街道）", "township"), "county": ("县级", "county"), "city": ("市级", "city"),
                      "province": ("省级", "province"), "national": ("中央和国家", "national")},
     "agency_kind": {
         "petition_bureau": ("信访部门", "petition bureau"), "political_legal": ("政法部门", "political-legal organ"),
@@ -283,16 +282,19 @@ LABELS: dict[str, dict[str, Pair]] = {
     "outcome": {"support": ("予以支持", "supported"), "explain": ("作出解释说明", "explained"),
                 "not_support": ("不予支持", "not supported")},
     "assessment": {
-        "clear_and_lawful": ("请求事实清楚，符合规定", "request clear and lawful"),
+        "clear_and_lawful": ("请求事实清楚，符合法律、法规、规章或者其他有关规定", "request clear and lawful"),
         "reasonable_without_basis": ("请求事由合理但缺乏法律依据", "reasonable but without legal basis"),
-        "unfounded": ("缺乏事实根据或者不符合规定", "unfounded"),
+        "unfounded": ("请求缺乏事实根据或者不符合法律、法规、规章或者其他有关规定", "unfounded"),
     },
     "procedure": {
-        "litigation": ("诉讼、复议等法律程序", "litigation and other legal procedures"),
+        "litigation": ("诉讼、复议、刑事立案、法律监督、公安机关法律程序",
+                       "litigation and other legal procedures"),
         "arbitration": ("仲裁", "arbitration"), "party_appeal": ("党员申诉、申请复审", "Party member appeal"),
-        "administrative": ("行政裁决、确认、许可、处罚", "administrative ruling, confirmation, licence or penalty"),
+        "administrative": ("行政裁决、行政确认、行政许可、行政处罚",
+                           "administrative ruling, confirmation, licence or penalty"),
         "administrative_review": ("行政复议", "administrative reconsideration"),
-        "law_enforcement": ("申请查处违法行为、履行保护职责", "request for enforcement or protection"),
+        "law_enforcement": ("申请查处违法行为、履行保护人身权或者财产权等合法权益职责",
+                            "request for enforcement or protection"),
     },
     "refusal_reason": {
         "outside_competence": ("不属于本机关职权范围", "outside the organ's competence"),
@@ -359,14 +361,6 @@ def channel_label(value: str, lang: Lang) -> str:
 def zh_date(day: dt.date) -> str:
     """A date as Chinese prose writes it: 2025年6月3日 (ISO dates stay in tables, JSON and English)."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def value_labels() -> dict[str, dict[str, str]]:
-    """Chinese label -> identifier for each case vocabulary these tables word (channel, category,
-    status): case input accepts exactly the words the reports print (see ``legalcheck._model.fields``)."""
-    return {"channel": {zh: value for value, (zh, _en) in LABELS["channel"].items()},
-            "category": {zh: value for value, (zh, _en) in LABELS["category"].items()},
-            "status": {WORDS[value][0]: value for value in ("open", "closed")}}
 
 
 def en_date(day: dt.date) -> str:

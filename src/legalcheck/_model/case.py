@@ -347,7 +347,7 @@ class OpinionIssued(_Event):
     """信访处理意见书 (第三十一条第六项, 第三十二条)."""
 
     kind: Literal["opinion_issued"]
-    label: ClassVar[Bilingual] = Bilingual("出具处理意见书", "opinion issued")
+    label: ClassVar[Bilingual] = Bilingual("出具处理意见书", "handling opinion issued")
     facts: ClassVar[EventFacts] = EventFacts(copied=("states_request", "states_facts_and_reasons", "states_opinion",
                                                            "states_legal_basis", "assessment", "outcome"))
     states_request: bool
@@ -411,13 +411,13 @@ class ReviewOpinion(_Event):
 
 class RereviewRequested(_Event):
     kind: Literal["rereview_requested"]
-    label: ClassVar[Bilingual] = Bilingual("请求复核", "rereview requested")
+    label: ClassVar[Bilingual] = Bilingual("请求复核", "re-review requested")
     facts: ClassVar[EventFacts] = EventFacts()
 
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
-    label: ClassVar[Bilingual] = Bilingual("复核意见", "rereview opinion")
+    label: ClassVar[Bilingual] = Bilingual("复核意见", "re-review opinion")
     facts: ClassVar[EventFacts] = EventFacts(copied=("written",))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 

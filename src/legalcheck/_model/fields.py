@@ -2,9 +2,10 @@
 
 One source: ``docs/case-fields.yaml`` (bundled with the package), which the officer's guide,
 the JSON Schema of ``legalcheck schema`` and the "did you mean" of input errors all read.
-The Chinese labels the reports print (channels, categories, event kinds) are taken from the
-reporters' own tables (:func:`legalcheck._core.vocabulary.value_labels`, the event classes);
-the labels of the other values from this file. Read once, on first use: a case file written
+Labels are never written twice: a field whose values the reports word names its table
+in the vocabulary (``labels: channel``, a key of
+:data:`legalcheck._core.vocabulary.LABELS`), and an event kind's name is the ``label``
+its class declares; the file words only the other values. Read once, on first use: a case file written
 with canonical identifiers never causes it to be read.
 """
 
@@ -18,13 +19,11 @@ from typing import Any
 from .._core.bilingual import Bilingual
 from .._core.paths import data_dir
 from .._core.safe_yaml import load_document
-from .._core.vocabulary import value_labels
+from .._core.vocabulary import LABELS
 from .case import EVENT_CLASSES, EVENT_KINDS
 
 FIELDS_FILE = "case-fields.yaml"
 TEMPLATE_FILE = "template.zh.yaml"
-# Vocabularies whose Chinese labels the reporters own; case-fields.yaml words them alike (tests/test_guide.py).
-_REPORTED = {"channel": "channel", "category": "category", "status": "status"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,14 @@ def _bilingual(entry: Any) -> Bilingual:
     return Bilingual(str(entry["zh"]), str(entry["en"]))
 
 
+def value_names(entry: Mapping[str, Any]) -> dict[str, Bilingual]:
+    """The names of a field's values: its vocabulary table's (``labels: …``), then the file's own
+    ``values`` for any value the table does not word."""
+    table = LABELS[entry["labels"]] if "labels" in entry else {}
+    own = {str(v): _bilingual(n) for v, n in (entry.get("values") or {}).items()}
+    return {value: Bilingual(*pair) for value, pair in table.items()} | own
+
+
 @functools.lru_cache(maxsize=1)
 def field_names() -> dict[str, FieldName]:
     """Every field by its path as case-fields.yaml writes it (``channel``, ``agencies[].level``,
@@ -55,8 +62,7 @@ def field_names() -> dict[str, FieldName]:
     for path, entry in _names()["fields"].items():
         absent = entry.get("absent")
         out[path] = FieldName(_bilingual(entry), _bilingual(absent) if absent else None,
-                              {str(v): _bilingual(n) for v, n in (entry.get("values") or {}).items()},
-                              entry.get("article"))
+                              value_names(entry), entry.get("article"))
     return out
 
 
@@ -81,11 +87,8 @@ def build_parse_table(tables: Iterable[Mapping[str, str]]) -> dict[str, frozense
 @functools.lru_cache(maxsize=1)
 def parse_table() -> dict[str, frozenset[str]]:
     """The Chinese label of every enumerated value and event kind -> the identifiers it names."""
-    tables: list[Mapping[str, str]] = list(value_labels().values())
-    tables.append({cls.label.zh: kind for kind, cls in zip(EVENT_KINDS, EVENT_CLASSES)})
-    for path, entry in field_names().items():
-        if path not in _REPORTED:
-            tables.append({name.zh: value for value, name in entry.values.items()})
+    tables: list[Mapping[str, str]] = [{cls.label.zh: kind for kind, cls in zip(EVENT_KINDS, EVENT_CLASSES)}]
+    tables += [{name.zh: value for value, name in entry.values.items()} for entry in field_names().values()]
     return build_parse_table(tables)
 
 

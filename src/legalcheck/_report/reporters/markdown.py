@@ -32,6 +32,7 @@ from ..._core.vocabulary import (
     channel_label,
     date_text,
     joined,
+    label,
     say,
     translated,
     word,
@@ -83,7 +84,7 @@ def particulars_rows(case: Case, lang: Lang) -> list[tuple[str, str]]:
             (word("channel", lang), channel_label(case.channel.value, lang)),
             (word("petitioners", lang), petitioner_names(case, lang)),
             (word("headcount", lang), str(case.headcount)),
-            (word("status", lang), word("closed" if case.status == "closed" else "open", lang))]
+            (word("status", lang), label("case_status", case.status, lang))]
     for key in ("request", "facts", "reasons"):
         value = getattr(case.content, key)
         if value:
