@@ -160,7 +160,7 @@ def test_rejected_files_listed_with_file_line_and_field(tmp_path: Path) -> None:
     assert code == 2
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "2025-06-20" in l)
     assert re.search(rf"^\| {re.escape(md(str(bad)))} \| {line} \| \d+ \| events\\\[2\\\]\.date \| 输入错误："
-                     r"invalid date", markdown, flags=re.M), markdown
+                     r"日期 '2025-06-31' 无效", markdown, flags=re.M), markdown  # in the report's language
 
 
 HOSTILE: dict[str, Any] = {

@@ -176,7 +176,7 @@ def tabulate(items: Sequence[BatchItem], lang: Lang) -> BatchTables:
     errors: list[ErrorRow] = []
     for position, item in enumerate(items, 1):
         if item.report is None:
-            errors.extend(error_rows(item))
+            errors.extend(error_rows(item, lang))
             continue
         report = item.report
         ranked.append((position, report))
@@ -200,12 +200,13 @@ def tabulate(items: Sequence[BatchItem], lang: Lang) -> BatchTables:
     return BatchTables(by_rule, by_agency, sorted(ranked, key=_rank_key), errors)
 
 
-def error_rows(item: BatchItem) -> list[ErrorRow]:
+def error_rows(item: BatchItem, lang: Lang) -> list[ErrorRow]:
+    """The problems of an input that could not be read, one row each, worded in ``lang``."""
     error = item.error
     if isinstance(error, InputError):
         return [ErrorRow(loc.file or item.source, loc.cell or ("" if loc.line is None else str(loc.line)),
                          "" if loc.column is None else str(loc.column), loc.field or "", message, "input_error")
-                for loc, message in ((p.location, p.message) for p in error.problems)]
+                for loc, message in ((p.location, p.text(lang)) for p in error.problems)]
     return [ErrorRow(item.source, "", "", "", str(error), "internal_error")]
 
 
