@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sized
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import InputError, Location
@@ -29,6 +29,13 @@ class DataModel(BaseModel):
     """A part of a data file: unknown keys are errors, values are not coerced, the result is frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class BilingualText(DataModel):
+    """A text of a data file (rule, duty, coverage note) in Chinese, authoritative, and English, ours."""
+
+    zh: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from .._core.data_files import DataModel, parse_model
+from .._core.data_files import BilingualText, DataModel, parse_model
 from .._core.errors import Location, RuleError
 from .._core.paths import data_dir
 from .._core.safe_yaml import load_document
@@ -28,20 +28,15 @@ DutyStatus = Literal["encoded", "partly-encoded", "not-encoded", "not-checkable"
 DUTY_STATUSES: tuple[str, ...] = ("encoded", "partly-encoded", "not-encoded", "not-checkable")
 
 
-class DutyText(DataModel):
-    zh: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-
 class Duty(DataModel):
     text: Annotated[str, Field(min_length=2)]  # verbatim from the paragraph (or from item ``item``)
     item: Annotated[int, Field(ge=1)] | None = None
     kind: Literal["duty", "condition"] = "duty"
     status: DutyStatus
     rules: tuple[str, ...] = ()
-    missing: DutyText | None = None  # partly-encoded: what is not checked
+    missing: BilingualText | None = None  # partly-encoded: what is not checked
     reason: str | None = None  # not-checkable: a reason code of rules/coverage.yaml
-    note: DutyText | None = None
+    note: BilingualText | None = None
 
     @model_validator(mode="after")
     def _fields_of_status(self) -> Duty:
@@ -105,9 +100,9 @@ class DutyCoverage:
     kind: str
     status: str
     rules: tuple[str, ...]
-    missing: DutyText | None
+    missing: BilingualText | None
     reason: str | None
-    note: DutyText | None
+    note: BilingualText | None
 
 
 def _cited_paragraphs(ruleset: RuleSet, inst: Instrument) -> dict[tuple[int, int], set[str]]:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from .._core.data_files import BilingualText, DataModel
 from .._core.errors import InputError, Location, Problem, RuleError
 from .._core.safe_yaml import Document, load_document
 from .._core.vocabulary import Severity
@@ -50,18 +51,7 @@ MESSAGE_PLACEHOLDERS = ("date", "agency", "to", "due", "as_of")
 PERIOD = re.compile(r"^(?P<amount>[1-9]\d{0,3})(?P<unit>d|wd)$")
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Text(_Schema):
-    """A text in Chinese (authoritative) and English (ours)."""
-
-    zh: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-
-class CitationSpec(_Schema):
+class CitationSpec(DataModel):
     instrument: str
     article: Annotated[int, Field(ge=1)]
     paragraph: Annotated[int, Field(ge=1)] | None = None
@@ -74,7 +64,7 @@ class CitationSpec(_Schema):
         return self
 
 
-class PatternSpec(_Schema):
+class PatternSpec(DataModel):
     event: str | tuple[str, ...]
     where: Any = None
 
@@ -83,7 +73,7 @@ class PatternSpec(_Schema):
         return (self.event,) if isinstance(self.event, str) else self.event
 
 
-class DesignatedPeriod(_Schema):
+class DesignatedPeriod(DataModel):
     designated: Literal["report_by"]
 
 
@@ -91,7 +81,7 @@ class ExtensionSpec(PatternSpec):
     max_days: Annotated[int, Field(ge=1)]
 
 
-class ObligationSpec(_Schema):
+class ObligationSpec(DataModel):
     """Something that must happen after a trigger, within a period when one is given."""
 
     trigger: PatternSpec
@@ -109,7 +99,7 @@ class ObligationSpec(_Schema):
         return value
 
 
-class ForbidSpec(_Schema):
+class ForbidSpec(DataModel):
     """Something that must not happen: an event (optionally only after another, or unless another came
     first), or a case state."""
 
@@ -129,7 +119,7 @@ class ForbidSpec(_Schema):
         return self
 
 
-class CheckSpec(_Schema):
+class CheckSpec(DataModel):
     obligation: ObligationSpec | None = None
     forbid: ForbidSpec | None = None
 
@@ -145,7 +135,7 @@ class CheckSpec(_Schema):
 MISSING_PATH = re.compile(r"^(?:\{event\}|events\[\+(?P<kind>[a-z_]+)\]|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
 
 
-class UndeterminedSpec(_Schema):
+class UndeterminedSpec(DataModel):
     """Where the rule applies but cannot decide: the file lacks a fact it needs.
 
     Compiled to a query of its own. Two forms:
@@ -170,7 +160,7 @@ class UndeterminedSpec(_Schema):
     unless_before: tuple[PatternSpec, ...] = ()
     unless_after: tuple[PatternSpec, ...] = ()
     missing: Annotated[tuple[str, ...], Field(min_length=1)]
-    record: Text  # completes "请……" / "Please …": what to record, in words (no field paths in the Chinese)
+    record: BilingualText  # completes "请……" / "Please …": what to record, in words (no field paths in the Chinese)
 
     @field_validator("missing")
     @classmethod
@@ -186,7 +176,7 @@ class UndeterminedSpec(_Schema):
 
     @field_validator("record")
     @classmethod
-    def _phrase(cls, value: Text) -> Text:
+    def _phrase(cls, value: BilingualText) -> BilingualText:
         if value.zh.endswith("。") or value.en.endswith("."):
             raise ValueError("record is a phrase completing '请……' / 'Please …': no final full stop")
         return value
@@ -204,7 +194,7 @@ class UndeterminedSpec(_Schema):
         return self
 
 
-class Example(_Schema):
+class Example(DataModel):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     expect: Literal["violation", "compliant", "pending", "notice", "undetermined"]
     as_of: dt.date | None = None
@@ -215,23 +205,23 @@ class Example(_Schema):
 SEVERITY_ORDER: dict[str, int] = {"violation": 0, "warning": 1, "notice": 2}
 
 
-class Rule(_Schema):
+class Rule(DataModel):
     id: str
     name: str
-    title: Text
+    title: BilingualText
     severity: Severity
     effective_from: dt.date
     effective_until: dt.date | None = None  # last day in force
     citations: Annotated[tuple[CitationSpec, ...], Field(min_length=1)]
     liability: tuple[CitationSpec, ...] = ()
-    grounds: Text  # the words of the cited provision that ground the condition, quoted
+    grounds: BilingualText  # the words of the cited provision that ground the condition, quoted
     when: Any = None
     check: CheckSpec
     undetermined: tuple[UndeterminedSpec, ...] = ()  # where the rule cannot decide for want of a fact
     readings: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()  # national rules this (pack) rule displaces
-    message: Text
-    explanation: Text
+    message: BilingualText
+    explanation: BilingualText
     examples: Annotated[tuple[Example, ...], Field(min_length=2)]
 
     @field_validator("id")
@@ -250,7 +240,7 @@ class Rule(_Schema):
 
     @field_validator("message")
     @classmethod
-    def _placeholders(cls, value: Text) -> Text:
+    def _placeholders(cls, value: BilingualText) -> BilingualText:
         for text in (value.zh, value.en):
             for _, name, spec, conversion in string.Formatter().parse(text):
                 if name is not None and (name not in MESSAGE_PLACEHOLDERS or spec or conversion):
@@ -278,17 +268,17 @@ class Rule(_Schema):
         return self.effective_from <= day and (self.effective_until is None or day <= self.effective_until)
 
 
-class Reading(_Schema):
+class Reading(DataModel):
     """A documented reading of the law where its text needs interpretation."""
 
     id: str
-    title: Text
-    text: Text
+    title: BilingualText
+    text: BilingualText
     grounds: tuple[CitationSpec, ...] = ()
     option: str | None = None  # the check() / CLI option that switches it
 
 
-class InstrumentInForce(_Schema):
+class InstrumentInForce(DataModel):
     """On what an instrument's dates in force rest: a provision of a text held, or a reading."""
 
     from_source: CitationSpec | None = None
@@ -302,16 +292,16 @@ class InstrumentInForce(_Schema):
         return self
 
 
-class RetiredId(_Schema):
+class RetiredId(DataModel):
     id: str
     name: str
     retired_on: dt.date
     reason: str
 
 
-class Pack(_Schema):
+class Pack(DataModel):
     id: str
-    title: Text
+    title: BilingualText
     province: str
     instrument: str
     in_force: InstrumentInForce | None = None  # on what the dates of the pack's rules rest
@@ -579,7 +569,7 @@ def _all_keys(*models: type[BaseModel]) -> set[str]:
 
 
 _ALL_RULE_KEYS = _all_keys(Rule, CitationSpec, CheckSpec, ObligationSpec, ForbidSpec, ExtensionSpec,
-                           PatternSpec, Example, Text, UndeterminedSpec)
+                           PatternSpec, Example, BilingualText, UndeterminedSpec)
 
 
 def _parse_model(model: type[Any], doc: Document) -> Any:
