@@ -53,6 +53,17 @@ def test_a_clean_2025_case_names_the_2022_regulations_and_hashes_their_text(eval
     assert {"instrument-by-date-of-act", "xftl-2005-until-2022-04-30"} <= {r.id for r in report.readings}
 
 
+def test_every_report_names_the_standing_readings_whatever_it_finds(evaluator: Evaluator) -> None:
+    standing = tuple(r.id for r in load_ruleset(data_dir("rules")).readings.values() if r.standing)
+    assert standing == ("exceptional-circumstances-recorded-when-present",)
+    clean = evaluator.check(forwarded_case("clean", forwarded("2025-06-03", "2025-06-10")), as_of=dt.date(2025, 12, 1))
+    late = evaluator.check(forwarded_case("late", forwarded("2025-06-03", "2025-07-30")), as_of=dt.date(2025, 12, 1))
+    assert clean.compliant and not late.compliant
+    for report in (clean, late):
+        assert report.standing_readings == standing
+        assert set(standing) <= {r.id for r in report.readings}
+
+
 def test_a_clean_2021_case_rests_the_end_of_the_2005_regulations_on_a_reading(evaluator: Evaluator) -> None:
     report = evaluator.check(forwarded_case("clean-2021", forwarded("2021-03-01", "2021-03-05")),
                              as_of=dt.date(2021, 12, 1))
@@ -103,6 +114,8 @@ def test_every_human_format_names_the_governing_instrument_of_a_clean_case(cli: 
     assert "适用的规定" in out
     assert "《信访工作条例》：其规则适用于2022年5月1日以后的行为（起始日依据《信访工作条例》第五十条）" in out
     assert "按每一行为的日期选择适用的规定" in out  # the reading, by its title
+    # A clean verdict rests on taking unrecorded exceptional circumstances as absent: it says so.
+    assert "每项检查所依口径" in out and "例外情形以案卷记载为准，未记载的视为不存在" in out
     code, out, _ = cli("check", CLEAN, "--as-of", "2025-12-01", "--format", fmt, "--lang", "en")
     assert "Regulations on Petition Work (2022): its rules apply to acts from 1 May 2022" in out
 
@@ -118,6 +131,8 @@ def test_json_receipts_of_a_clean_case_name_and_hash_the_governing_instrument(cl
     assert report["governing"][0]["instrument"] == "xfgz-2022"
     assert report["governing"][0]["from_source"]["label"]["zh"] == "《信访工作条例》第五十条"
     assert report["selection_readings"][0] == "instrument-by-date-of-act"
+    assert report["standing_readings"] == ["exceptional-circumstances-recorded-when-present"]
+    assert "exceptional-circumstances-recorded-when-present" in {r["id"] for r in report["readings"]}
 
 
 def test_an_instrument_whose_rules_end_needs_a_source_or_a_reading(tmp_path: Path) -> None:

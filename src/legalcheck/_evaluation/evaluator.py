@@ -114,6 +114,7 @@ class Evaluator:
         # Report parts that do not depend on the case are built once (frozen, so shareable).
         self._readings = {r.id: out.Reading(id=r.id, title=_text(r.title), text=_text(r.text))
                           for r in self.ruleset.readings.values()}
+        self._standing_readings = frozenset(r.id for r in self.ruleset.readings.values() if r.standing)
         self._packs_by_province: dict[str | None, tuple[str, ...]] = {
             province: tuple(sorted(pid for pid, pack in self.ruleset.packs.items() if pack.province == province))
             for province in {pack.province for pack in self.ruleset.packs.values()}}
@@ -501,7 +502,7 @@ class Evaluator:
             notice=sum(f.severity == "notice" for f in findings), pending=len(pending),
             undetermined=len(undetermined))
         verdict = out.verdict_of(counts)
-        used = frozenset(r for f in findings for r in f.readings) | selecting
+        used = frozenset(r for f in findings for r in f.readings) | selecting | self._standing_readings
         return out.Report(
             case_id=ctx.case.id, source=source, source_sha256=source_sha256, as_of=ctx.as_of,
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,
@@ -511,7 +512,8 @@ class Evaluator:
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
             counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
             verdict=verdict, compliant=verdict == "compliant", governing=governing,
-            selection_readings=tuple(r for r in self._readings if r in selecting))
+            selection_readings=tuple(r for r in self._readings if r in selecting),
+            standing_readings=tuple(r for r in self._readings if r in self._standing_readings))
 
     def _governing(self, ctx: _Context, windows: tuple[_Window, ...]) -> tuple[tuple[out.GoverningInstrument, ...],
                                                                                 frozenset[str]]:

@@ -276,6 +276,8 @@ class Reading(DataModel):
     text: BilingualText
     grounds: tuple[CitationSpec, ...] = ()
     option: str | None = None  # the check() / CLI option that switches it
+    # Every check relies on it, whatever the findings (a default the rules share): every report lists it.
+    standing: bool = False
 
 
 class InstrumentInForce(DataModel):

@@ -216,6 +216,9 @@ class Report(_Frozen):
     # Governance: which instruments and packs governed, act by act (also when nothing was found).
     governing: tuple[GoverningInstrument, ...] = ()
     selection_readings: tuple[str, ...] = ()  # the readings the selection relied on (also in ``readings``)
+    # The readings every check relies on whatever it finds (``standing`` in rules/readings.yaml; also in
+    # ``readings``), shown beside the governance so a clean report names them too.
+    standing_readings: tuple[str, ...] = ()
     # Deadlines met in time, only when the check was asked for them (``check(..., met=True)``; the HTML
     # report asks, to draw every deadline): not findings, and not counted.
     met: tuple[MetDeadline, ...] = ()

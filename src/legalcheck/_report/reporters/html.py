@@ -642,6 +642,9 @@ def _governing_html(report: Report, lang: Lang) -> str:
     if report.selection_readings:
         html_text += (f'<p class="meta">{e(word("selection_readings", lang))}{e(word("colon", lang))}'
                       + e(joined(reading_titles(report, report.selection_readings, lang), lang)) + "</p>")
+    if report.standing_readings:
+        html_text += (f'<p class="meta">{e(word("standing_readings", lang))}{e(word("colon", lang))}'
+                      + e(joined(reading_titles(report, report.standing_readings, lang), lang)) + "</p>")
     return html_text
 
 

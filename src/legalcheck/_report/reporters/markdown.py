@@ -323,6 +323,9 @@ def _governing_md(report: Report, lang: Lang) -> list[str]:
     if report.selection_readings:
         lines += ["", f"{word('selection_readings', lang)}{word('colon', lang)}"
                   + md(joined(reading_titles(report, report.selection_readings, lang), lang))]
+    if report.standing_readings:
+        lines += ["", f"{word('standing_readings', lang)}{word('colon', lang)}"
+                  + md(joined(reading_titles(report, report.standing_readings, lang), lang))]
     return lines + [""]
 
 

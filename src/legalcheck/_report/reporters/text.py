@@ -106,6 +106,9 @@ def _governing_lines(report: Report, lang: Lang) -> list[str]:
     if report.selection_readings:
         lines.append(f"  {word('selection_readings', lang)}{colon}"
                      + joined(reading_titles(report, report.selection_readings, lang), lang))
+    if report.standing_readings:
+        lines.append(f"  {word('standing_readings', lang)}{colon}"
+                     + joined(reading_titles(report, report.standing_readings, lang), lang))
     return lines
 
 
