@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar, Literal, Self, get_args
 
 from .bilingual import Bilingual
+from .system_messages import os_reason, syntax_detail
 from .vocabulary import Lang
 
 
@@ -251,6 +252,9 @@ class Problem:
     def text(self, lang: Lang) -> str:
         """The message in ``lang``."""
         args = dict(self.args)
+        for name, translate in _TRANSLATED_ARGS.get(self.code, {}).items():
+            if name in args:
+                args[name] = translate(args[name]).get(lang)
         text = PROBLEM_CODES[self.code].message.get(lang).format_map(_Defaults(args))
         for name, suffix in _SUFFIXES.items():
             if args.get(name):
@@ -259,6 +263,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+# Arguments that come in a third party's English words and have a Chinese rendering (parsers, the system).
+_TRANSLATED_ARGS: dict[str, dict[str, Callable[[str], Bilingual]]] = {
+    "yaml-syntax": {"detail": syntax_detail},
+    "json-syntax": {"detail": syntax_detail},
+    "unreadable": {"detail": os_reason},
+}
 
 
 class _Defaults(dict[str, str]):
