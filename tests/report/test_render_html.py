@@ -144,6 +144,11 @@ def test_timeline_marks_violated_pending_rolled_over_and_holidays() -> None:
     holiday, docket = page.split('<section class="case"')[1:]
     assert holiday.count('class="tl-deadline violated"') == 1 and 'fill="#b71c1c"' in holiday
     assert holiday.count('class="tl-holiday"') == 8 and "国庆节" in holiday  # 10-01..10-08 shaded
+    # The make-up Sunday 09-28 inside both periods, marked once, in the legend and the deadline rows;
+    # the make-up Saturday 10-11 is after every due date.
+    assert holiday.count('class="tl-adjusted"') == 1 and "<title>2025年9月28日（调休工作日）</title>" in holiday
+    assert '<i class="swatch adjusted_working_day"></i>调休工作日' in holiday
+    assert "期间内的调休工作日：2025年9月28日" in holiday and "2025年10月11日（调休" not in holiday
     assert 'class="tl-overrun"' in holiday and 'class="tl-actual"' in holiday
     assert docket.count('class="tl-deadline pending"') == 1 and 'stroke-dasharray="5 3"' in docket
     assert 'class="tl-as-of"' in docket and "截至 2025年11月28日" in docket

@@ -144,7 +144,7 @@ figcaption { color: var(--muted); font-size: 0.85em; }
 .swatch.overrun { border-top: 3px dotted var(--violation); height: 0; }
 .swatch.met { background: #81c784; } .swatch.met_by_roll_over { background: #2e7d32; }
 .swatch.extension { background: #b71c1c; opacity: 0.35; }
-.swatch.holiday { background: #e6e6e6; }
+.swatch.holiday { background: #e6e6e6; } .swatch.adjusted_working_day { background: #bbdefb; }
 details.chronology summary { font-weight: 600; cursor: pointer; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
@@ -439,6 +439,14 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
                        f'height="{height - axis_y}" fill="#e6e6e6"><title>'
                        f'{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
+    # Make-up working days (调休), hatched: a weekend day that counts as a working day.
+    adjusted = sorted({day for d in deadlines if d is not None for day in d.adjusted_working_days})
+    for day in adjusted:
+        if lo <= day <= hi:
+            left, right = x(day), x(day + dt.timedelta(days=1))
+            label = say("dated_name", lang, date=date_text(day, lang), name=word("legend_adjusted_working_day", lang))
+            out.append(f'<rect class="tl-adjusted" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
+                       f'height="{height - axis_y}" fill="#bbdefb"><title>{e(label)}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
     for day, text in _ticks(lo, hi, x1 - x0, lang):
@@ -526,7 +534,8 @@ def _omissions(labels: int, spans: int, lang: Lang) -> str:
 
 _LEGEND = (("met", "legend_met"), ("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
            ("met_by_roll_over", "legend_rolled"), ("pending", "legend_pending"), ("extension", "legend_extension"),
-           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"))
+           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"),
+           ("adjusted_working_day", "legend_adjusted_working_day"))
 
 
 def _legend(lang: Lang) -> str:
