@@ -96,6 +96,8 @@ table.docket td:nth-child(4) { white-space: nowrap; }
 h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 .events, .deadline { margin: 0.3em 0; }
 details.arithmetic summary { color: var(--muted); cursor: pointer; }
+/* A closed <details> shows only its summary; said outright for layout engines without the element (WeasyPrint). */
+details:not([open]) > :not(summary) { display: none; }
 p.readings { margin: 0.2em 0; }
 dl.particulars { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 1px 10px;
                  margin: 0.3em 0 0.6em; border-top: 1px solid var(--rule); padding-top: 3px; }
@@ -168,6 +170,8 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
   figure.timeline { margin: 0.3em 0 0.5em; }
   /* On paper the file paths are in the appendix (生成信息), and the figure needs no caption. */
   p.source, figcaption, table.ranked td:last-child, table.ranked th:last-child { display: none; }
+  /* The folded arithmetic prints as nothing: the 期限 line above it states the period and its dates. */
+  details.arithmetic:not([open]) { display: none; }
   section.appendix { font-size: 7.5pt; }
   h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
   tr, blockquote, dl.particulars, table.kv { break-inside: avoid; page-break-inside: avoid; }
