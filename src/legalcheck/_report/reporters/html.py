@@ -38,7 +38,8 @@ from ..._core.vocabulary import (
     word,
 )
 from ..._model.case import Case, event_label
-from ..._model.findings import Citation, Deadline, EventRef, Finding, Report
+from ..._model.findings import Citation, Deadline, EventRef, Finding, Report, Undetermined
+from ..docket import DocketRow, actor, due_cells, moved
 from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
 from ..phrases import (
@@ -93,6 +94,7 @@ th, td { border: 1px solid var(--rule); padding: 3px 6px; text-align: left; vert
          overflow-wrap: anywhere; }
 table.chronology td:nth-child(-n+2), .id, .date, td.num { white-space: nowrap; }
 table.docket td:nth-child(4) { white-space: nowrap; }
+table.docket.office td:nth-child(4) { white-space: normal; }
 h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 .events, .deadline { margin: 0.3em 0; }
 details.arithmetic summary { color: var(--muted); cursor: pointer; }
@@ -777,11 +779,44 @@ def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str
             body.append(_case_section(position, item, item.report, lang))
     if any(item.report is not None for item in items):
         body.append(_appendix(items, lang))
+    return _page(word("report_title", lang), body, lang)
+
+
+def render_docket(rows: Sequence[DocketRow], unknown: Sequence[tuple[str, str, Undetermined]], as_of: dt.date,
+                  lang: Lang) -> str:
+    """``legalcheck due --format html``: the docket as one self-contained page, soonest first.
+
+    The columns of the Markdown docket; then the obligations that cannot be determined until a
+    fact is recorded, as the text docket lists them.
+    """
+    heading = say("docket_header", lang, as_of=date_text(as_of, lang), n=len(rows))
+    body = [f"<header><h1>{e(heading)}</h1></header>"]
+    header = [e(word(k, lang)) for k in ("due", "days_left", "case", "acting_agency", "obligation", "rule", "trigger",
+                                         "moved_by")]
+    cells = []
+    for row in rows:
+        due, left = due_cells(row.pending, lang)
+        cells.append([f'<span class="date">{e(due)}</span>', e(left), f'<span class="id">{e(row.case_id)}</span>',
+                      e(actor(row.pending)), e(bi(row.pending.title, lang)),
+                      f'<span class="id">{e(row.pending.rule_id)}</span>', e(event_name(row.pending.trigger, lang)),
+                      e(moved(row.pending, lang))])
+    body.append(_table(header, cells, numeric=(False, True), css="docket office") if cells
+                else f"<p>{e(word('none', lang))}</p>")
+    if unknown:
+        body.append(f"<h2>{e(say('docket_undetermined', lang, n=len(unknown)))}</h2>")
+        body.append(_table([e(word(k, lang)) for k in ("case", "rule", "obligation", "to_record")],
+                           ([f'<span class="id">{e(case_id)}</span>', f'<span class="id">{e(u.rule_id)}</span>',
+                             e(bi(u.title, lang)), e(bi(u.record, lang))] for case_id, _source, u in unknown),
+                           css="undetermined"))
+    return _page(heading, body, lang)
+
+
+def _page(title: str, body: Sequence[str], lang: Lang) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{e(_CSP)}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'  # stops browsers from asking the network for /favicon.ico
-            f"<title>{e(word('report_title', lang))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
