@@ -306,7 +306,8 @@ def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
 @_as_of_option
 @click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
               help="Only obligations due within this many days.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="native", show_default=True)
 @click.option("--roll-over/--no-roll-over", default=True, show_default=True)
 @_calendar_option
@@ -346,6 +347,10 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
             ensure_ascii=False, indent=2))
     elif fmt == "markdown":
         click.echo(docket_markdown(docket, options.as_of, lang), nl=False)  # type: ignore[arg-type]
+    elif fmt == "html":
+        from ._report.reporters.html import render_docket
+
+        click.echo(render_docket(docket, unknown, options.as_of, lang), nl=False)  # type: ignore[arg-type]
     else:
         click.echo(docket_text(docket, unknown, options.as_of, lang), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_INTERNAL if summary.internal_errors else EXIT_BAD_INPUT if summary.rejected else EXIT_CLEAN)

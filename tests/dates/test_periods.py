@@ -106,6 +106,15 @@ def test_5_working_days_across_the_holiday(cal: Calendar) -> None:
     assert counted[0].startswith("第1个工作日为2025年9月28日")  # the make-up Sunday counts
     assert "调休上班日" in counted[0] and "2025年9月27日（周末）" in counted[0]
     assert counted[3].startswith("第4个工作日为2025年10月9日") and "2025年10月1日（国庆节）" in counted[3]
+    # The record lists the make-up Sunday as a working day crossed; Saturday 10-11 is after the due date.
+    assert due.adjusted_working_days == (D(2025, 9, 28),)
+
+
+def test_adjusted_working_days_of_a_calendar_day_period(cal: Calendar) -> None:
+    # 2025-09-20 + 15日 ends 10-05 and rolls to 10-09: 09-28 lies inside, 10-11 outside.
+    assert compute_due(D(2025, 9, 20), DAYS15, cal).adjusted_working_days == (D(2025, 9, 28),)
+    assert compute_due(D(2025, 10, 3), WD5, cal).adjusted_working_days == (D(2025, 10, 11),)
+    assert compute_due(D(2025, 10, 11), WD5, cal).adjusted_working_days == ()  # the start day is not counted
 
 
 def test_5_working_days_starting_during_the_holiday(cal: Calendar) -> None:
@@ -353,3 +362,6 @@ def test_calendar_day_count_and_roll_over(start: date, amount: int, extension: i
             assert d not in WORKING
             d += timedelta(days=1)
     assert all(cal.is_holiday(d) and start < d <= due.effective_due for d, _ in due.holidays_crossed)
+    assert all(cal.is_make_up_working_day(d) and start < d <= due.effective_due for d in due.adjusted_working_days)
+    assert len(due.adjusted_working_days) == sum(
+        cal.is_make_up_working_day(start + timedelta(days=n)) for n in range(1, (due.effective_due - start).days + 1))

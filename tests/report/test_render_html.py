@@ -123,6 +123,43 @@ def test_every_piece_of_case_text_is_escaped(tmp_path: Path) -> None:
     assert labels == [f"案件 XSS-{IMG}{SCRIPT}"]
 
 
+def due(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["due", *args, "--format", "html"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout
+
+
+def test_docket_as_an_html_page() -> None:
+    """``legalcheck due --format html``: the docket's columns as a table, then what cannot be determined yet."""
+    code, page = due(str(EXAMPLES), "--as-of", "2025-11-28")
+    assert code == 0 and page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
+    parsed = Page(page)
+    assert parsed.tags["script"] == parsed.tags["img"] == 0 and parsed.tags["style"] == 1
+    assert "<h1>截至2025年11月28日的待办期限（1项）</h1>" in page
+    header = re.findall(r"<th[^>]*>([^<]*)</th>", page[:page.index("</thead>")])
+    assert header == ["届满日", "剩余天数", "案件", "应当办理的机关", "义务", "规则", "起算事件", "期限变动"]
+    (row,) = re.findall(r"<tr><td>.*?</tr>", page[:page.index("<h2>")])
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)] == [
+        "2025年12月11日（星期四）", "13日", "LJ-HX-2025-1120", "河西区住房和城乡建设局",
+        "转送、交办的信访事项属于本机关职权范围的，应当15日内书面告知信访人", "LC1007",
+        "第4项事件（收到，2025年11月26日，河西区住房和城乡建设局）", "—"]
+    assert "<h2>无法确定的义务（4项，须先补记案卷）</h2>" in page and "记载办理机关受理该信访事项的日期" in page
+    assert "events[" not in page and "2025-12-11" not in page
+    _, english = due(str(EXAMPLES), "--as-of", "2025-11-28", "--lang", "en")
+    assert "<td><span class=\"date\">11 December 2025 (Thursday)</span></td><td class=\"num\">13 days</td>" in english
+    _, later = due(str(EXAMPLES), "--as-of", "2025-11-28", "--within", "5")
+    assert "<h1>截至2025年11月28日的待办期限（0项）</h1>" in later and "<table class=\"docket" not in later
+
+
+def test_docket_page_escapes_case_text(tmp_path: Path) -> None:
+    _, page = due(str(write_hostile(tmp_path)), "--as-of", "2025-03-26")
+    parsed = Page(page)
+    assert parsed.tags["script"] == parsed.tags["img"] == parsed.tags["svg"] == 0
+    assert not [(t, n) for t, n, _ in parsed.attributes if n.startswith("on")]
+    text = "".join(parsed.texts)
+    assert f"XSS-{IMG}{SCRIPT}" in text and f"{SCRIPT}县信访局" in text  # the case id, the agency to act
+
+
 def test_html_and_json_carry_the_same_findings() -> None:
     _, page = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "html")
     _, raw = check(str(EXAMPLES), "--as-of", AS_OF, "--format", "json")
@@ -144,6 +181,11 @@ def test_timeline_marks_violated_pending_rolled_over_and_holidays() -> None:
     holiday, docket = page.split('<section class="case"')[1:]
     assert holiday.count('class="tl-deadline violated"') == 1 and 'fill="#b71c1c"' in holiday
     assert holiday.count('class="tl-holiday"') == 8 and "国庆节" in holiday  # 10-01..10-08 shaded
+    # The make-up Sunday 09-28 inside both periods, marked once, in the legend and the deadline rows;
+    # the make-up Saturday 10-11 is after every due date.
+    assert holiday.count('class="tl-adjusted"') == 1 and "<title>2025年9月28日（调休工作日）</title>" in holiday
+    assert '<i class="swatch adjusted_working_day"></i>调休工作日' in holiday
+    assert "期间内的调休工作日：2025年9月28日" in holiday and "2025年10月11日（调休" not in holiday
     assert 'class="tl-overrun"' in holiday and 'class="tl-actual"' in holiday
     assert docket.count('class="tl-deadline pending"') == 1 and 'stroke-dasharray="5 3"' in docket
     assert 'class="tl-as-of"' in docket and "截至 2025年11月28日" in docket

@@ -60,6 +60,21 @@ def test_pdf_starts_each_case_and_the_appendix_on_a_page(pdf: Path) -> None:
     assert firsts.index("附录：核查信息") > firsts.index("2. 案件 LJ-HX-2025-0402")  # the appendix comes last
 
 
+def test_two_cases_fit_four_a4_pages_and_a_short_appendix(pdf: Path) -> None:
+    """The issue's budget, as Chromium prints it: the two cases on at most four pages, the appendix after."""
+    pages = _pages(pdf)
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    count = re.search(r"^Pages:\s+(\d+)$", info, flags=re.M)
+    assert count is not None and int(count[1]) == len(pages) and "(A4)" in info
+    body = [_first_line(page) for page in pages].index("附录：核查信息")
+    assert 2 <= body <= 4, f"the two cases take {body} A4 pages"
+    assert 1 <= len(pages) - body <= 2, f"the appendix takes {len(pages) - body} pages"
+    # The folded deadline arithmetic is not printed (as in a browser); the line stating the period is.
+    text = re.sub(r"\s+", "", "".join(pages[:body]))
+    assert "计算步骤" not in text and "起算日2025年6月3日不计入" not in text
+    assert "期限计算15日，自2025年6月3日起算，至2025年6月18日届满；实际完成日为2025年6月20日，逾期2日" in text
+
+
 def test_pdf_chinese_text_is_extractable(pdf: Path) -> None:
     text = re.sub(r"\s+", "", "".join(_pages(pdf)))
     assert "临江市河西区信访局于2025年6月3日收到信访事项，应当在15日内转送或者交办。" in text

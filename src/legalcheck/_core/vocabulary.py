@@ -85,6 +85,7 @@ WORDS: dict[str, Pair] = {
     "excluded": ("不计入的日期", "Excluded days"),
     "extension": ("延长期限", "Extension"),
     "holidays": ("期间内的法定节假日", "Holidays crossed"),
+    "adjusted_working_days": ("期间内的调休工作日", "Adjusted working days crossed"),
     "strict_due": ("原届满日（未顺延）", "Due date before roll-over"),
     "rolled_due": ("顺延后届满日", "Rolled-over due date"),
     "effective_due": ("适用的届满日", "Due date applied"),
@@ -160,6 +161,7 @@ WORDS: dict[str, Pair] = {
     "legend_overrun": ("逾期部分", "overrun"),
     "legend_extension": ("延长部分", "extension"),
     "legend_holiday": ("法定节假日", "public holiday"),
+    "legend_adjusted_working_day": ("调休工作日", "adjusted working day"),
     "legend_original_due": ("原届满日（未延长或未顺延）", "original due date"),
 }
 

@@ -76,6 +76,8 @@ class DueDate:
     roll_over_applied: bool
     steps: tuple[Bilingual, ...]
     calendar_fingerprint: str
+    # Weekend days made working days (调休上班日) in (start, effective_due]: they count as 工作日.
+    adjusted_working_days: tuple[date, ...]
 
 
 @dataclass(slots=True)  # never changed; not frozen, which costs 4x to build once per obligation checked
@@ -211,7 +213,7 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
         steps.append(Bilingual(f"本期间不适用顺延，期间最后一日{zh_date(last)}即为届满日",
                           f"roll-over does not apply to this period; the last day is {last}"))
     effective = rolled or last
-    crossed, uncovered = _holidays_between(start, effective, calendar)
+    crossed, adjusted, uncovered = _holidays_between(start, effective, calendar)
     if crossed:
         steps.append(Bilingual(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
                           f"statutory holidays within the period: {_group_names(crossed, 'en')}"))
@@ -221,11 +223,15 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
                           f"are not listed"))
     steps.append(Bilingual(f"届满日：{zh_date(effective)}", f"due date: {effective}"))
     return DueDate(start, period, skipped, extension_days, last, rolled, effective,
-                   tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint)
+                   tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint,
+                   tuple(adjusted))
 
 
-def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[tuple[date, Bilingual]], list[int]]:
+def _holidays_between(start: date, end: date, calendar: Calendar
+                      ) -> tuple[list[tuple[date, Bilingual]], list[date], list[int]]:
+    """The listed holidays, the make-up working days (调休上班日) and the years without data."""
     crossed: list[tuple[date, Bilingual]] = []
+    adjusted: list[date] = []
     uncovered: list[int] = []
     d = start + _ONE
     while d <= end:
@@ -236,8 +242,10 @@ def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[
             name = calendar.rest_day_label(d)
             assert name is not None  # a listed holiday always has a name
             crossed.append((d, name))
+        elif calendar.is_make_up_working_day(d):
+            adjusted.append(d)
         d += _ONE
-    return crossed, uncovered
+    return crossed, adjusted, uncovered
 
 
 def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:

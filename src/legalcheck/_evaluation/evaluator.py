@@ -461,7 +461,8 @@ class Evaluator:
             unit="designated" if due.period is None else due.period.unit,
             amount=None if due.period is None else due.period.amount,
             excluded_days=due.excluded_days, extension_days=due.extension_days,
-            holidays_crossed=due.holidays_crossed, strict_due=due.strict_due, rolled_due=due.rolled_due,
+            holidays_crossed=due.holidays_crossed, adjusted_working_days=due.adjusted_working_days,
+            strict_due=due.strict_due, rolled_due=due.rolled_due,
             effective_due=due.effective_due, roll_over=ctx.roll_over, actual=outcome.actual, as_of=outcome.as_of,
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
             steps=self._steps(due))

@@ -62,6 +62,7 @@ class Deadline(_Frozen):
     excluded_days: tuple[dt.date, ...] = ()
     extension_days: int = 0
     holidays_crossed: tuple[tuple[dt.date, str], ...] = ()
+    adjusted_working_days: tuple[dt.date, ...] = ()  # 调休上班日: weekend days that are working days
     strict_due: dt.date
     rolled_due: dt.date | None = None
     effective_due: dt.date

@@ -106,6 +106,8 @@ def deadline_rows(deadline: Deadline, lang: Lang) -> list[tuple[str, str]]:
          or dash),
         (word("extension", lang), days_text(deadline.extension_days, lang) if deadline.extension_days else dash),
         (word("holidays", lang), holidays),
+        (word("adjusted_working_days", lang),
+         word("list_sep", lang).join(date_text(d, lang) for d in deadline.adjusted_working_days) or dash),
         (word("strict_due", lang), date_text(deadline.strict_due, lang)),
         (word("rolled_due", lang), date_text(deadline.rolled_due, lang) if deadline.rolled_due else dash),
         (word("effective_due", lang), date_text(deadline.effective_due, lang)),

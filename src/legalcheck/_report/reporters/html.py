@@ -38,7 +38,8 @@ from ..._core.vocabulary import (
     word,
 )
 from ..._model.case import Case, event_label
-from ..._model.findings import Citation, Deadline, EventRef, Finding, Report
+from ..._model.findings import Citation, Deadline, EventRef, Finding, Report, Undetermined
+from ..docket import DocketRow, actor, due_cells, moved
 from ..governance import governing_sentences, reading_titles
 from ..neutral import neutralise_inline
 from ..phrases import (
@@ -93,9 +94,12 @@ th, td { border: 1px solid var(--rule); padding: 3px 6px; text-align: left; vert
          overflow-wrap: anywhere; }
 table.chronology td:nth-child(-n+2), .id, .date, td.num { white-space: nowrap; }
 table.docket td:nth-child(4) { white-space: nowrap; }
+table.docket.office td:nth-child(4) { white-space: normal; }
 h4 .id { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 .events, .deadline { margin: 0.3em 0; }
 details.arithmetic summary { color: var(--muted); cursor: pointer; }
+/* A closed <details> shows only its summary; said outright for layout engines without the element (WeasyPrint). */
+details:not([open]) > :not(summary) { display: none; }
 p.readings { margin: 0.2em 0; }
 dl.particulars { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 1px 10px;
                  margin: 0.3em 0 0.6em; border-top: 1px solid var(--rule); padding-top: 3px; }
@@ -144,7 +148,7 @@ figcaption { color: var(--muted); font-size: 0.85em; }
 .swatch.overrun { border-top: 3px dotted var(--violation); height: 0; }
 .swatch.met { background: #81c784; } .swatch.met_by_roll_over { background: #2e7d32; }
 .swatch.extension { background: #b71c1c; opacity: 0.35; }
-.swatch.holiday { background: #e6e6e6; }
+.swatch.holiday { background: #e6e6e6; } .swatch.adjusted_working_day { background: #bbdefb; }
 details.chronology summary { font-weight: 600; cursor: pointer; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
@@ -168,6 +172,8 @@ details.chronology summary { font-weight: 600; cursor: pointer; }
   figure.timeline { margin: 0.3em 0 0.5em; }
   /* On paper the file paths are in the appendix (生成信息), and the figure needs no caption. */
   p.source, figcaption, table.ranked td:last-child, table.ranked th:last-child { display: none; }
+  /* The folded arithmetic prints as nothing: the 期限 line above it states the period and its dates. */
+  details.arithmetic:not([open]) { display: none; }
   section.appendix { font-size: 7.5pt; }
   h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
   tr, blockquote, dl.particulars, table.kv { break-inside: avoid; page-break-inside: avoid; }
@@ -439,6 +445,14 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
             out.append(f'<rect class="tl-holiday" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
                        f'height="{height - axis_y}" fill="#e6e6e6"><title>'
                        f'{e(say("dated_name", lang, date=date_text(day, lang), name=name))}</title></rect>')
+    # Make-up working days (调休), hatched: a weekend day that counts as a working day.
+    adjusted = sorted({day for d in deadlines if d is not None for day in d.adjusted_working_days})
+    for day in adjusted:
+        if lo <= day <= hi:
+            left, right = x(day), x(day + dt.timedelta(days=1))
+            label = say("dated_name", lang, date=date_text(day, lang), name=word("legend_adjusted_working_day", lang))
+            out.append(f'<rect class="tl-adjusted" x="{left}" y="{axis_y}" width="{max(right - left, 1.0)}" '
+                       f'height="{height - axis_y}" fill="#bbdefb"><title>{e(label)}</title></rect>')
     # The axis with its ticks.
     out.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x1}" y2="{axis_y}" stroke="#333" stroke-width="1.2"/>')
     for day, text in _ticks(lo, hi, x1 - x0, lang):
@@ -526,7 +540,8 @@ def _omissions(labels: int, spans: int, lang: Lang) -> str:
 
 _LEGEND = (("met", "legend_met"), ("violated", "legend_missed"), ("warned", "legend_warned"), ("noticed", "notice"),
            ("met_by_roll_over", "legend_rolled"), ("pending", "legend_pending"), ("extension", "legend_extension"),
-           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"))
+           ("overrun", "legend_overrun"), ("holiday", "legend_holiday"),
+           ("adjusted_working_day", "legend_adjusted_working_day"))
 
 
 def _legend(lang: Lang) -> str:
@@ -767,11 +782,44 @@ def render_html(items: Sequence[BatchItem], summary: Summary, lang: Lang) -> str
             body.append(_case_section(position, item, item.report, lang))
     if any(item.report is not None for item in items):
         body.append(_appendix(items, lang))
+    return _page(word("report_title", lang), body, lang)
+
+
+def render_docket(rows: Sequence[DocketRow], unknown: Sequence[tuple[str, str, Undetermined]], as_of: dt.date,
+                  lang: Lang) -> str:
+    """``legalcheck due --format html``: the docket as one self-contained page, soonest first.
+
+    The columns of the Markdown docket; then the obligations that cannot be determined until a
+    fact is recorded, as the text docket lists them.
+    """
+    heading = say("docket_header", lang, as_of=date_text(as_of, lang), n=len(rows))
+    body = [f"<header><h1>{e(heading)}</h1></header>"]
+    header = [e(word(k, lang)) for k in ("due", "days_left", "case", "acting_agency", "obligation", "rule", "trigger",
+                                         "moved_by")]
+    cells = []
+    for row in rows:
+        due, left = due_cells(row.pending, lang)
+        cells.append([f'<span class="date">{e(due)}</span>', e(left), f'<span class="id">{e(row.case_id)}</span>',
+                      e(actor(row.pending)), e(bi(row.pending.title, lang)),
+                      f'<span class="id">{e(row.pending.rule_id)}</span>', e(event_name(row.pending.trigger, lang)),
+                      e(moved(row.pending, lang))])
+    body.append(_table(header, cells, numeric=(False, True), css="docket office") if cells
+                else f"<p>{e(word('none', lang))}</p>")
+    if unknown:
+        body.append(f"<h2>{e(say('docket_undetermined', lang, n=len(unknown)))}</h2>")
+        body.append(_table([e(word(k, lang)) for k in ("case", "rule", "obligation", "to_record")],
+                           ([f'<span class="id">{e(case_id)}</span>', f'<span class="id">{e(u.rule_id)}</span>',
+                             e(bi(u.title, lang)), e(bi(u.record, lang))] for case_id, _source, u in unknown),
+                           css="undetermined"))
+    return _page(heading, body, lang)
+
+
+def _page(title: str, body: Sequence[str], lang: Lang) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{e(_CSP)}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'  # stops browsers from asking the network for /favicon.ico
-            f"<title>{e(word('report_title', lang))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
