@@ -145,19 +145,31 @@ def _status(strict: dt.date, effective: dt.date, actual: dt.date | None, as_of: 
     return "overdue" if as_of > effective else "pending"
 
 
-def hand_checks(case: Case, as_of: dt.date, calendar: Calendar) -> list[tuple[str, int, str]]:
-    """LC1003 and LC1006 written out by hand: (rule, event index, deadline status) for each trigger.
+_POLITICAL_LEGAL = frozenset({"political_legal", "public_security", "justice_administration"})
+_LAWFUL_REFUSALS = frozenset({"already_accepted", "concluded_after_rereview"})
 
-    LC1003: a petition bureau that receives a matter forwards or assigns it within 15 days
-    (not for litigation-related visits). LC1006: an agency other than a petition bureau that
+
+def hand_checks(case: Case, as_of: dt.date, calendar: Calendar) -> list[tuple[str, int, str]]:
+    """LC1003 and LC1006 written out by hand: (rule, event index, outcome) for each trigger not met in time.
+
+    LC1003: a petition bureau that receives a matter disposes of it within 15 days: forwards
+    or assigns it, or refuses it lawfully (already accepted, concluded after re-review); not
+    for litigation-related visits. LC1006: an agency other than a petition bureau that
     receives a matter directly notifies the petitioner in writing within 15 days (not when
-    the petitioner's identity is unclear, nor when other rules govern the notice).
+    every petitioner's name or address is recorded as unclear, nor when other rules govern
+    the notice); where no petitioner is notifiable and not every one is recorded as unclear,
+    an unmet duty is ``undetermined`` (the file lacks the name or address).
     """
     agencies = {a.id: a for a in case.agencies}
     order = sorted((i for i, e in enumerate(case.events) if e.date <= as_of), key=lambda i: (case.events[i].date, i))
     events = [case.events[i] for i in order]
     lc1003 = not (case.channel.value == "visit" and case.flags.litigation_related)
+    petitioners = case.petitioners
+    unclear = [p.name_unclear or p.address_unclear for p in petitioners]
+    notifiable = any(p.name and p.address and not u for p, u in zip(petitioners, unclear, strict=True))
+    nobody_notifiable = bool(petitioners) and all(unclear)
     out: list[tuple[str, int, str]] = []
+    undetermined_1006: dict[str, int] = {}  # one gap per agency: the same missing facts
     for seq, event in enumerate(events):
         if event.kind != "received" or event.date < dt.date(2022, 5, 1):
             continue
@@ -165,22 +177,26 @@ def hand_checks(case: Case, as_of: dt.date, calendar: Calendar) -> list[tuple[st
         kind = agency.kind.value if agency is not None else None
         later = events[seq + 1:]
         if lc1003 and kind == "petition_bureau":
-            done = next((e.date for e in later if e.kind in ("forwarded", "assigned") and e.agency == event.agency),
-                        None)
+            done = next((e.date for e in later if e.agency == event.agency and (
+                e.kind in ("forwarded", "assigned") or (e.kind == "refused" and e.reason in _LAWFUL_REFUSALS))),
+                None)
             strict, effective = _due(event.date, 15, calendar)
             status = _status(strict, effective, done, as_of)
             if status != "met":
                 out.append(("LC1003", order[seq], status))
-        other_rules = ((kind == "political_legal" and case.flags.litigation_related)
+        other_rules = ((kind in _POLITICAL_LEGAL and case.flags.litigation_related)
                        or (kind == "discipline_inspection" and case.category.value == "accusation"))
-        if (not case.identity_unclear and getattr(event, "via", None) == "direct" and kind != "petition_bureau"
-                and not other_rules):
+        if ((notifiable or not nobody_notifiable) and getattr(event, "via", None) == "direct"
+                and kind != "petition_bureau" and not other_rules):
             done = next((e.date for e in later if e.kind == "notified" and e.agency == event.agency
                          and getattr(e, "written", False)), None)
             strict, effective = _due(event.date, 15, calendar)
             status = _status(strict, effective, done, as_of)
-            if status != "met":
+            if notifiable and status != "met":
                 out.append(("LC1006", order[seq], status))
+            elif not notifiable and status in ("late", "overdue"):
+                undetermined_1006[event.agency] = min(order[seq], undetermined_1006.get(event.agency, order[seq]))
+    out += [("LC1006", index, "undetermined") for index in undetermined_1006.values()]
     return sorted(out)
 
 
@@ -190,6 +206,7 @@ def evaluator_outcomes(evaluator: Evaluator, case: Case, as_of: dt.date) -> list
     out = [(f.rule_id, int(f.events[0].path[7:-1]), f.deadline.status) for f in report.findings
            if f.deadline is not None]
     out += [(p.rule_id, int(p.trigger.path[7:-1]), "pending") for p in report.pending]
+    out += [(u.rule_id, int(u.event.path[7:-1]) if u.event else -1, "undetermined") for u in report.undetermined]
     return sorted(out)
 
 
@@ -318,8 +335,9 @@ def each(function: Callable[[Any], object], items: Iterable[Any]) -> Callable[[]
 
 
 def hand_compliant(case: Case, as_of: dt.date, calendar: Calendar) -> bool:
-    """The hand-written checks' verdict: no deadline missed (both rules' findings are violations)."""
-    return not any(status in ("late", "overdue") for _, _, status in hand_checks(case, as_of, calendar))
+    """The hand-written checks' verdict: no deadline missed (both rules' findings are violations) and
+    nothing undetermined."""
+    return not any(status in ("late", "overdue", "undetermined") for _, _, status in hand_checks(case, as_of, calendar))
 
 
 def bench_engines(inputs: Inputs, engines: tuple[str, ...], repeat: int, root: Path) -> None:
