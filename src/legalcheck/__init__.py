@@ -7,15 +7,46 @@
 
 For batches (files, directories, JSON Lines), ``check_paths`` yields one ``BatchItem`` per
 input, in input order, with a report or the error that rejected it; memory stays flat.
+
+The names below are imported when first used (``import legalcheck`` alone builds no model), so
+that a command needing a few of them starts fast.
 """
 
-from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
-from ._batch.pool import BatchItem, BatchOptions, check_paths
-from ._core.errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._core.version import __version__
-from ._evaluation.evaluator import Evaluator
-from ._model.case import Case
-from ._model.findings import Finding, Report, Undetermined
+
+if TYPE_CHECKING:
+    from ._api import case_from_dict, check, is_compliant, iter_findings, load_case
+    from ._batch.pool import BatchItem, BatchOptions, check_paths
+    from ._core.errors import CaseError, InputError, LegalcheckError, UnvalidatedCaseError
+    from ._evaluation.evaluator import Evaluator
+    from ._model.case import Case
+    from ._model.findings import Finding, Report, Undetermined
+
+# Each public name and the module that defines it.
+_EXPORTS = {
+    "BatchItem": "._batch.pool",
+    "BatchOptions": "._batch.pool",
+    "Case": "._model.case",
+    "CaseError": "._core.errors",
+    "Evaluator": "._evaluation.evaluator",
+    "Finding": "._model.findings",
+    "InputError": "._core.errors",
+    "LegalcheckError": "._core.errors",
+    "Report": "._model.findings",
+    "Undetermined": "._model.findings",
+    "UnvalidatedCaseError": "._core.errors",
+    "case_from_dict": "._api",
+    "check": "._api",
+    "check_paths": "._batch.pool",
+    "is_compliant": "._api",
+    "iter_findings": "._api",
+    "load_case": "._api",
+}
 
 __all__ = [
     "BatchItem",
@@ -37,3 +68,16 @@ __all__ = [
     "iter_findings",
     "load_case",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'legalcheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
