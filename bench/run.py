@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import io
 import json
 import multiprocessing
@@ -38,6 +39,7 @@ import pstats
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -477,6 +479,93 @@ def bench_end_to_end(inputs: Inputs, engines: tuple[str, ...], repeat: int) -> N
                subject / baseline))
 
 
+def bench_io_floor(inputs: Inputs, repeat: int) -> None:
+    """`check` JSON Lines in -> JSON Lines out, against the I/O floor on the same records.
+
+    The floor is what no checker can avoid: validating each record (``Case.model_validate_json``)
+    and serialising its report (``model_dump_json`` of the report built beforehand). The subject
+    is the CLI's streaming path in one process (``map_paths`` with the jsonl rendering, as
+    ``legalcheck check cases.jsonl --format jsonl --jobs 1`` runs it), evaluator built in the run
+    from the compiled cache, as every CLI run builds it.
+    """
+    print("\nend to end against the I/O floor: JSONL in, JSONL out, native, one process")
+    count = len(inputs.lines)
+    evaluator = Evaluator(engine="native")
+    reports = [evaluator.check(case, as_of=AS_OF) for case in inputs.cases]
+    assert len(reports) == count
+    # The pre-built reports stay alive for the floor: frozen out of the collector's way, so that
+    # neither side pays for walking them.
+    gc.collect()
+    gc.freeze()
+    try:
+        def floor() -> None:
+            for line, built in zip(inputs.lines, reports, strict=True):
+                Case.model_validate_json(line)
+                built.model_dump_json()
+
+        def check() -> None:
+            options = BatchOptions(as_of=AS_OF, engine="native")
+            for output in map_paths([inputs.jsonl], options, Rendering("jsonl", "zh"), jobs=1):
+                del output
+
+        subject, baseline = paired(check, floor, max(repeat, 5))
+    finally:
+        gc.unfreeze()
+    reports.clear()
+    report(Row("check JSONL->JSONL vs validate + dump (the I/O floor)", cps(count, subject), cps(count, baseline),
+               subject / baseline, "<=5x"))
+
+
+def _command_cpu(argv: list[str], env: dict[str, str]) -> float:
+    """CPU time (user + system) of one run of ``argv`` in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bench_startup(root: Path, repeat: int) -> None:
+    """Single runs of the CLI against the floor of any Python CLI built on the same libraries.
+
+    Each command and the floor run interleaved in fresh processes; the least CPU time of each
+    is kept (the ratio is of CPU times: a neighbour stretches wall time, not CPU time). The
+    compiled cache lives in a directory of this run, filled by a first run (as the user's is
+    after their first); a row without the cache shows the cost it saves.
+    """
+    print(f"\nstart-up: one CLI run in a fresh process vs `python -c \"import pydantic, yaml, click\"`; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    example = Path(__file__).resolve().parent.parent / "examples" / "violating-late-forward.yaml"
+    source = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "LEGALCHECK_CACHE_DIR": str(root / "startup-cache"),
+           "PYTHONPATH": os.pathsep.join(filter(None, (source, os.environ.get("PYTHONPATH"))))}
+    env.pop("LEGALCHECK_NO_CACHE", None)
+    # Bytecode as an installed package has it (pip compiles at install): written once, by the first
+    # run, under a prefix of this run (never beside the sources), even where the environment says
+    # not to write bytecode (compiling every module from source would double the figures).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+    cli = [sys.executable, "-m", "legalcheck"]
+    floor = [sys.executable, "-c", "import pydantic, yaml, click"]
+    check = [*cli, "check", str(example), "--as-of", "2025-12-01"]
+    commands = [
+        ("legalcheck --version", [*cli, "--version"], "<=1.5x"),
+        ("legalcheck deadline 2025-09-26 5wd", [*cli, "deadline", "2025-09-26", "5wd"], "<=1.5x"),
+        ("legalcheck check one-case.yaml --engine native", [*check, "--engine", "native"], "<=2.5x"),
+        ("legalcheck check one-case.yaml (default engine)", check, "<=2.5x"),
+        ("the same, --no-cache (rules loaded from YAML)", [*cli, "--no-cache", *check[3:]], ""),
+    ]
+    for argv in (check, [*check, "--engine", "native"], [*cli, "deadline", "2025-09-26", "5wd"]):
+        _command_cpu(argv, env)  # fills the caches, as a user's first run does
+    rounds = max(repeat, 9)
+    for name, argv, target in commands:
+        best_subject = best_floor = float("inf")
+        for _ in range(rounds):
+            best_floor = min(best_floor, _command_cpu(floor, env))
+            best_subject = min(best_subject, _command_cpu(argv, env))
+        report(Row(name, f"{best_subject * 1000:,.0f} ms", f"{best_floor * 1000:,.0f} ms", best_subject / best_floor,
+                   target))
+
+
 def bench_workers(inputs: Inputs, engines: tuple[str, ...], repeat: int, stream_count: int) -> None:
     print(f"\nworker processes (JSONL in, JSONL out; rendering happens in the workers), {stream_count:,} records; "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -776,7 +865,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument("--cluster-records", type=int, default=None,
                         help="records of the cluster section (default 200,000, quick 20,000)")
-    parser.add_argument("--only", choices=("engines", "loading", "end-to-end", "workers", "hostile", "cluster"),
+    parser.add_argument("--only", choices=("engines", "startup", "io-floor", "loading", "end-to-end", "workers",
+                                           "hostile", "cluster"),
                         action="append",
                         help="run only these sections (repeatable; memory is always reported)")
     args = parser.parse_args()
@@ -790,9 +880,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="legalcheck-bench-") as tmp:
         root = Path(tmp)
         inputs = write_inputs(root, make_corpus(count))
-        sections = set(args.only or ("engines", "loading", "end-to-end", "workers", "hostile", "cluster"))
+        sections = set(args.only or ("engines", "startup", "io-floor", "loading", "end-to-end", "workers", "hostile",
+                                     "cluster"))
         if "engines" in sections:
             bench_engines(inputs, engines, repeat, root)
+        if "startup" in sections:
+            bench_startup(root, repeat)
+        if "io-floor" in sections:
+            bench_io_floor(inputs, repeat)
         if "loading" in sections:
             bench_loading(inputs, repeat)
         if "end-to-end" in sections:

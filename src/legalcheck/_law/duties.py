@@ -29,7 +29,8 @@ DUTY_STATUSES: tuple[str, ...] = ("encoded", "partly-encoded", "not-encoded", "n
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
+                              defer_build=True)  # built when first validated: not on every start (docs/performance.md)
 
 
 class DutyText(_Schema):

@@ -51,7 +51,8 @@ PERIOD = re.compile(r"^(?P<amount>[1-9]\d{0,3})(?P<unit>d|wd)$")
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
+                              defer_build=True)  # built when first validated: not on every start (docs/performance.md)
 
 
 class Text(_Schema):
