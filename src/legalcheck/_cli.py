@@ -61,6 +61,14 @@ class _FormatChoice(click.Choice[str]):
     def choices(self, _value: object) -> None:
         pass
 
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ._report.registry import lookup
+
+        try:
+            return lookup(value).name  # the one format asked for, without loading the others
+        except (KeyError, TypeError, AttributeError):
+            return super().convert(value, param, ctx)  # names every choice
+
 
 def __getattr__(name: str) -> Any:
     if name == "FORMATS":  # every format's name, in --format order (loads the reporters)
