@@ -13,6 +13,7 @@ and raise ``CalendarDataError`` for years without data.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -228,19 +229,44 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
 
 
 def _holidays_between(start: date, end: date, calendar: Calendar) -> tuple[list[tuple[date, Bilingual]], list[int]]:
+    """The listed holidays in (start, end], and the years in it the calendar has no data for."""
     crossed: list[tuple[date, Bilingual]] = []
     uncovered: list[int] = []
-    d = start + _ONE
-    while d <= end:
-        if not calendar.covers(d):  # a strict calendar-day count may run through a year without data
-            if d.year not in uncovered:
-                uncovered.append(d.year)
-        elif calendar.is_holiday(d):
-            name = calendar.rest_day_label(d)
-            assert name is not None  # a listed holiday always has a name
-            crossed.append((d, name))
-        d += _ONE
+    first = start + _ONE
+    for year in range(first.year, end.year + 1 if first <= end else first.year):
+        if not calendar.covers(date(year, 1, 1)):  # a strict calendar-day count may run through such a year
+            uncovered.append(year)
+            continue
+        days, labels = _holidays_of(calendar, year)
+        low = bisect_left(days, first) if year == first.year else 0
+        high = bisect_right(days, end) if year == end.year else len(days)
+        crossed.extend(zip(days[low:high], labels[low:high]))
     return crossed, uncovered
+
+
+# Per (calendar, year): its listed holidays in order, so that a period bisects them instead of
+# asking the calendar about each of its days. Bounded: a process uses a calendar or two.
+_HOLIDAYS: dict[tuple[str, int], tuple[list[date], list[Bilingual]]] = {}
+
+
+def _holidays_of(calendar: Calendar, year: int) -> tuple[list[date], list[Bilingual]]:
+    key = (calendar.fingerprint, year)
+    known = _HOLIDAYS.get(key)
+    if known is None:
+        days: list[date] = []
+        labels: list[Bilingual] = []
+        day, last = date(year, 1, 1), date(year, 12, 31)
+        while day <= last:
+            if calendar.is_holiday(day):
+                label = calendar.rest_day_label(day)
+                assert label is not None  # a listed holiday always has a name
+                days.append(day)
+                labels.append(label)
+            day += _ONE
+        if len(_HOLIDAYS) > 256:
+            _HOLIDAYS.clear()
+        known = _HOLIDAYS[key] = (days, labels)
+    return known
 
 
 def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:

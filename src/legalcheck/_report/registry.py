@@ -77,8 +77,9 @@ def names() -> tuple[str, ...]:
     return tuple(_registry())
 
 
+@functools.cache
 def lookup(name: str) -> Reporter:
-    """The reporter of format ``name`` (``KeyError`` for an unknown name)."""
+    """The reporter of format ``name`` (``KeyError`` for an unknown name); asked once per rendered item."""
     # A run needs one format, and importing every reporter costs more than checking a case: the
     # module named after the format is tried alone first, the whole registry only otherwise.
     from . import reporters
