@@ -23,7 +23,7 @@ from .limits import (
     Role,
 )
 from .lowering import _FieldTable, _Lowering
-from .payloads import _FieldCodec
+from .payloads import _dumps, _FieldCodec
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class _Compiled:
     event_codecs: tuple[_FieldCodec, ...]
     case_codecs: tuple[_FieldCodec, ...]
     case_facts: dict[int, tuple[dict[str, Any], tuple[str, ...]]]  # group -> (constants, case helpers)
+    case_fact_heads: dict[int, str]  # group -> its constants as JSON, without the closing brace
     kind_hex: dict[str, str]
     # Per ruleset, the event kinds and case facts its patterns bind: only those are sent
     # to it (sending a ruleset facts it has no pattern for costs as much as matching).
@@ -154,10 +155,11 @@ def compile_queries(queries: Sequence[Query], capacity: int) -> _Compiled:
         raise DurableEngineError(f"events would need {event_props} durable properties (lists of up to {capacity} "
                                  f"elements), more than the {_MAX_FACT_PROPS} a durable fact holds")
     kinds = lowered.kinds
+    case_facts = _case_facts(lowered.groups, lowered.constants)
     return _Compiled(
         capacity=capacity, rulesets=rulesets, rules=rules, kinds=frozenset(kinds),
         event_codecs=event_codecs, case_codecs=_codecs(lowered.table, "case", capacity),
-        case_facts=_case_facts(lowered.groups, lowered.constants),
+        case_facts=case_facts, case_fact_heads={group: _dumps(fixed)[:-1] for group, (fixed, _) in case_facts.items()},
         kind_hex={kind: _hex(kind) for kind in kinds}, inputs=inputs,
         list_fields=tuple(key for key, helpers in lowered.table.needs.items() if helpers & {"i", "I"}))
 
