@@ -50,7 +50,8 @@ from typing import Any
 
 import yaml
 
-from legalcheck import Case, Evaluator, _batch
+from legalcheck import Case, Evaluator
+from legalcheck._batch import pool as _batch
 from legalcheck._batch.pool import BatchOptions, check_paths, map_paths
 from legalcheck._core.paths import data_dir
 from legalcheck._dates.calendar import Calendar
