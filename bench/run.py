@@ -1,10 +1,11 @@
 """Throughput and memory of legalcheck, each figure beside a baseline measured in the same run.
 
-    python bench/run.py            # the standard run (a few minutes on 2 cores)
+    python bench/run.py            # the standard run (35-40 minutes on a busy 2-core machine)
     python bench/run.py --quick    # a fast sanity run (tens of seconds)
     python bench/run.py --long     # adds RSS over 1,000,000 cases per engine (long: see docs/performance.md)
     python bench/run.py --profile  # adds the top functions of an end-to-end run (cProfile)
-    python bench/run.py --only workers   # one section (engines, loading, end-to-end, workers, hostile, cluster)
+    python bench/run.py --only workers   # one section (engines, startup, io-floor, loading, end-to-end, workers,
+                                         # hostile, cluster)
 
 Machines are noisy, so absolute numbers mean little: every figure is paired with a
 baseline doing the same amount of work on the same records, measured interleaved
@@ -14,6 +15,10 @@ ratios are what docs/performance.md records and what the targets are about:
 * native evaluator's verdict (``is_compliant``) vs hand-written Python checks of the same rules
   (LC1003, LC1006): <= 2x; the full report beside it
 * durable-rules engine vs native engine, full rule set: <= 5x
+* one CLI run in a fresh process vs ``python -c "import pydantic, yaml, click"``: ``check one-case.yaml``
+  <= 2.5x, ``--version`` <= 1.5x, ``deadline`` <= 2x (``--only startup``)
+* ``check`` JSON Lines in -> out vs the I/O floor (validate each record, dump its pre-built report): <= 5x
+  (``--only io-floor``)
 * JSON Lines loading end to end vs bare ``Case.model_validate_json`` on the same lines: <= 3x
 * 2 worker processes vs 1: >= 1.7x
 * a 1 MB case rendered with ``--redact`` vs without: <= 5x
