@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,21 @@ ENGINES = available_engines()
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The compiled cache goes to a private directory for the run, never the user's ~/.cache
+    (set before collection: some test modules build evaluators when imported)."""
+    config.stash[_CACHE_DIR] = tempfile.mkdtemp(prefix="legalcheck-test-cache-")
+    os.environ["LEGALCHECK_CACHE_DIR"] = config.stash[_CACHE_DIR]
+    os.environ.pop("LEGALCHECK_NO_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash.get(_CACHE_DIR, ""), ignore_errors=True)
+
+
+_CACHE_DIR = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

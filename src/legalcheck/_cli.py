@@ -16,29 +16,20 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 import click
 
-from ._batch.pool import (
-    BatchItem,
-    BatchOptions,
-    CaseIds,
-    Output,
-    Progress,
-    Summary,
-    check_paths,
-    default_jobs,
-    map_paths,
-)
 from ._core.errors import InputError, LegalcheckError
 from ._core.version import __version__
 from ._core.vocabulary import say
 from ._engines.protocol import ENGINE_NAMES, available_engines, durable_unavailable_reason
-from ._model.findings import Undetermined
-from ._report.registry import Destination, lookup
-from ._report.registry import names as report_formats
-from ._report.rendering import Rendering
+
+# A command imports what it needs when it runs (docs/performance.md, start-up): `--version` and
+# `deadline` never build the case or report models, nor load the report formats.
+if TYPE_CHECKING:
+    from ._batch.pool import BatchItem, BatchOptions, Output, Progress, Summary
+    from ._model.findings import Undetermined
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_UNDETERMINED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # 130, 143: the shell's convention
@@ -55,7 +46,37 @@ def _raise_terminated(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 
-FORMATS = report_formats()
+class _FormatChoice(click.Choice[str]):
+    """``--format``'s choices, asked of the report registry only when a command line is parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from ._report.registry import names
+
+        return names()
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        pass
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ._report.registry import lookup
+
+        try:
+            return lookup(value).name  # the one format asked for, without loading the others
+        except (KeyError, TypeError, AttributeError):
+            return super().convert(value, param, ctx)  # names every choice
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FORMATS":  # every format's name, in --format order (loads the reporters)
+        from ._report.registry import names
+
+        return names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -67,6 +88,17 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit()
+
+
+def _no_cache(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:  # in the environment, so that worker processes see it too
+        os.environ["LEGALCHECK_NO_CACHE"] = "1"
+
+
 def _version_message() -> str:
     engines = ", ".join(available_engines())
     reason = durable_unavailable_reason()
@@ -75,7 +107,10 @@ def _version_message() -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, message=_version_message())
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version (and which engines run here) and exit.")
+@click.option("--no-cache", is_flag=True, expose_value=False, is_eager=True, callback=_no_cache,
+              help="Load rules and regulations from their files, not the compiled cache (LEGALCHECK_NO_CACHE=1).")
 def cli() -> None:
     """Check petition case files (信访事项) against China's Petition Work Regulations."""
 
@@ -100,7 +135,7 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=_FormatChoice(), default="text", show_default=True)
 @_engine_option
 @_as_of_option
 @click.option("--roll-over/--no-roll-over", default=True, show_default=True,
@@ -131,6 +166,10 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     3 internal error; 4 no violation, but some obligations undetermined (a fact is not recorded);
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
+    from ._batch.pool import BatchOptions, Progress, Summary, check_paths, default_jobs, map_paths
+    from ._report.registry import Destination, lookup
+    from ._report.rendering import Rendering
+
     reporter = lookup(fmt)
     if reporter.writes_file and output is None:
         raise click.UsageError(f"--format {fmt} writes a {reporter.writes_file}: give --output FILE.{fmt}")
@@ -189,7 +228,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
     sys.exit(summary.exit_code)
 
 
-_ItemT = TypeVar("_ItemT", BatchItem, Output)
+_ItemT = TypeVar("_ItemT", "BatchItem", "Output")
 
 
 class _RepeatedIds:
@@ -198,11 +237,15 @@ class _RepeatedIds:
     SHOWN = 20  # then only counted: a batch of copies must not bury its report under warnings
 
     def __init__(self, *, redact: bool) -> None:
+        from ._batch.pool import CaseIds
+
         self._ids = CaseIds()
         self._redact = redact
         self.count = 0
 
     def watch(self, items: Iterator[_ItemT]) -> Iterator[_ItemT]:
+        from ._batch.pool import Output
+
         try:
             for item in items:
                 case_id = item.case_id if isinstance(item, Output) else (
@@ -214,6 +257,7 @@ class _RepeatedIds:
             _close(items)
 
     def _warn(self, source: str, case_id: str) -> None:
+        from ._batch.pool import CaseIds
         from ._core.safe_yaml import shorten
         from ._report.neutral import neutralise
 
@@ -223,6 +267,8 @@ class _RepeatedIds:
                        "is also the id of an earlier input", err=True)
 
     def close(self) -> None:
+        from ._batch.pool import CaseIds
+
         if self.count and (self._redact or self.count > self.SHOWN):
             click.echo(f"warning [{CaseIds.CODE}]: {self.count} input(s) repeat the case id of an earlier input"
                        + (" (not named: --redact)" if self._redact else ""), err=True)
@@ -242,6 +288,8 @@ def _check_on_cluster(paths: tuple[str, ...], options: BatchOptions, fmt: str, l
         from ._dask import run_cli
     except ImportError as exc:
         raise click.UsageError(f"--cluster needs Dask: pip install 'legalcheck[dask]' ({exc})") from None
+    from ._report.rendering import Rendering
+
     rendering = Rendering("jsonl", lang, redact=redact)  # type: ignore[arg-type]
     return run_cli(paths, output, options, rendering, cluster, lang)  # type: ignore[arg-type]
 
@@ -254,6 +302,10 @@ def _summary_text(summary: Summary, lang: str) -> str:
 
 def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: str, lang: Any, stream: TextIO,
           verbose: bool, progress: Progress | None = None, *, audit: bool = False) -> None:
+    from ._batch.pool import Output
+    from ._report.registry import Destination, lookup
+    from ._report.rendering import Rendering
+
     reporter = lookup(fmt)
     if reporter.streams:
         # Streaming formats: each item is written and dropped, so memory stays flat for any input size.
@@ -293,6 +345,8 @@ def _emit(items: Iterator[BatchItem] | Iterator[Output], summary: Summary, fmt: 
 
 def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
              progress: Progress | None) -> Iterator[BatchItem]:
+    from ._batch.pool import BatchItem
+
     for item in items:
         assert isinstance(item, BatchItem)
         summary.add(item)
@@ -319,6 +373,8 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
     Obligations that cannot be determined for want of a recorded fact follow, one line each
     with the missing field paths: they are not on any clock until the fact is recorded.
     """
+    from ._batch.pool import BatchOptions, Summary, check_paths
+
     options = BatchOptions(as_of=as_of or dt.date.today(), engine=engine,  # type: ignore[arg-type]
                       roll_over=roll_over, calendar_files=calendar_files)
     summary = Summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legalcheck._core.errors import CalendarDataError
+from legalcheck._dates import periods
 from legalcheck._dates.calendar import Calendar, default_calendar, load_calendar
 from legalcheck._dates.periods import (
     DueDate,
@@ -365,3 +367,33 @@ def test_calendar_day_count_and_roll_over(start: date, amount: int, extension: i
     assert all(cal.is_make_up_working_day(d) and start < d <= due.effective_due for d in due.adjusted_working_days)
     assert len(due.adjusted_working_days) == sum(
         cal.is_make_up_working_day(start + timedelta(days=n)) for n in range(1, (due.effective_due - start).days + 1))
+
+
+def test_holidays_crossed_are_those_a_day_by_day_walk_finds() -> None:
+    """``_holidays_between`` bisects each year's listed holidays and make-up working days; walking
+    every day must agree,
+    also across years without data and for empty spans."""
+    calendar = load_calendar()
+
+    def walk(start: date, end: date) -> tuple[list[tuple[date, object]], list[date], list[int]]:
+        crossed: list[tuple[date, object]] = []
+        adjusted: list[date] = []
+        uncovered: list[int] = []
+        day = start + timedelta(days=1)
+        while day <= end:
+            if not calendar.covers(day):
+                if day.year not in uncovered:
+                    uncovered.append(day.year)
+            elif calendar.is_holiday(day):
+                crossed.append((day, calendar.rest_day_label(day)))
+            elif calendar.is_make_up_working_day(day):
+                adjusted.append(day)
+            day += timedelta(days=1)
+        return crossed, adjusted, uncovered
+
+    rng = random.Random(20251201)
+    years = calendar.covered_years
+    for _ in range(3000):
+        start = date(rng.randint(years[0] - 2, years[-1] + 1), 1, 1) + timedelta(days=rng.randint(0, 364))
+        end = start + timedelta(days=rng.randint(-3, 800))
+        assert periods._holidays_between(start, end, calendar) == walk(start, end), (start, end)

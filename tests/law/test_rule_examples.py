@@ -45,8 +45,8 @@ def test_every_rule_has_both_kinds_of_example() -> None:
 
 
 def test_reports_carry_the_readings_they_applied_and_no_others(native: Evaluator) -> None:
-    """Each report's readings: those its findings used, those that selected its instruments, plus roll-over
-    when it was on, in readings.yaml order."""
+    """Each report's readings: those its findings used, those that selected its instruments, the standing
+    ones, plus roll-over when it was on, in readings.yaml order."""
     seen: set[str] = set()
     for compiled, example in CASES:
         case = case_from_document(Document(example.case, str(compiled.source), ""), base_dir=compiled.source.parent)
@@ -54,7 +54,7 @@ def test_reports_carry_the_readings_they_applied_and_no_others(native: Evaluator
             report = native.check(case, as_of=example.as_of, roll_over=roll_over,
                                   packs=[compiled.pack] if compiled.pack else None)
             used = ({r for f in report.findings for r in f.readings} | ({"roll-over-rest-day"} if roll_over else set())
-                    | set(report.selection_readings))
+                    | set(report.selection_readings) | {r.id for r in RULESET.readings.values() if r.standing})
             assert [r.id for r in report.readings] == [r for r in RULESET.readings if r in used]
             assert all(r.text.zh and r.text.en for r in report.readings)
             seen |= used

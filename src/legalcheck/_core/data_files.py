@@ -28,7 +28,8 @@ from .safe_yaml import Document, PathKey, shorten
 class DataModel(BaseModel):
     """A part of a data file: unknown keys are errors, values are not coerced, the result is frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Built when first validated, not on every start (docs/performance.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class BilingualText(DataModel):

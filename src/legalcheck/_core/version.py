@@ -1,6 +1,7 @@
-from importlib.metadata import PackageNotFoundError, version
+"""The package version, declared here once (pyproject.toml reads it).
 
-try:
-    __version__ = version("legalcheck")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+A literal, not ``importlib.metadata.version``: importing the metadata machinery costs more than
+the rest of ``legalcheck --version``.
+"""
+
+__version__ = "0.1.0"

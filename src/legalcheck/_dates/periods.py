@@ -13,6 +13,7 @@ and raise ``CalendarDataError`` for years without data.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -229,23 +230,59 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
 
 def _holidays_between(start: date, end: date, calendar: Calendar
                       ) -> tuple[list[tuple[date, Bilingual]], list[date], list[int]]:
-    """The listed holidays, the make-up working days (调休上班日) and the years without data."""
+    """The listed holidays in (start, end], the make-up working days (调休上班日) in it, and the
+    years in it the calendar has no data for."""
     crossed: list[tuple[date, Bilingual]] = []
     adjusted: list[date] = []
     uncovered: list[int] = []
-    d = start + _ONE
-    while d <= end:
-        if not calendar.covers(d):  # a strict calendar-day count may run through a year without data
-            if d.year not in uncovered:
-                uncovered.append(d.year)
-        elif calendar.is_holiday(d):
-            name = calendar.rest_day_label(d)
-            assert name is not None  # a listed holiday always has a name
-            crossed.append((d, name))
-        elif calendar.is_make_up_working_day(d):
-            adjusted.append(d)
-        d += _ONE
+    first = start + _ONE
+    for year in range(first.year, end.year + 1 if first <= end else first.year):
+        if not calendar.covers(date(year, 1, 1)):  # a strict calendar-day count may run through such a year
+            uncovered.append(year)
+            continue
+        listed = _listed_days_of(calendar, year)
+        low = bisect_left(listed.holidays, first) if year == first.year else 0
+        high = bisect_right(listed.holidays, end) if year == end.year else len(listed.holidays)
+        crossed.extend(zip(listed.holidays[low:high], listed.labels[low:high]))
+        low = bisect_left(listed.make_up, first) if year == first.year else 0
+        high = bisect_right(listed.make_up, end) if year == end.year else len(listed.make_up)
+        adjusted.extend(listed.make_up[low:high])
     return crossed, adjusted, uncovered
+
+
+@dataclass(frozen=True)
+class _ListedDays:
+    """A year's listed holidays (with their names) and make-up working days, each in date order."""
+
+    holidays: list[date]
+    labels: list[Bilingual]
+    make_up: list[date]
+
+
+# Per (calendar, year): its listed days in order, so that a period bisects them instead of
+# asking the calendar about each of its days. Bounded: a process uses a calendar or two.
+_LISTED: dict[tuple[str, int], _ListedDays] = {}
+
+
+def _listed_days_of(calendar: Calendar, year: int) -> _ListedDays:
+    key = (calendar.fingerprint, year)
+    known = _LISTED.get(key)
+    if known is None:
+        known = _ListedDays([], [], [])
+        day, last = date(year, 1, 1), date(year, 12, 31)
+        while day <= last:
+            if calendar.is_holiday(day):
+                label = calendar.rest_day_label(day)
+                assert label is not None  # a listed holiday always has a name
+                known.holidays.append(day)
+                known.labels.append(label)
+            elif calendar.is_make_up_working_day(day):
+                known.make_up.append(day)
+            day += _ONE
+        if len(_LISTED) > 256:
+            _LISTED.clear()
+        _LISTED[key] = known
+    return known
 
 
 def _group_names(crossed: Sequence[tuple[date, Bilingual]], lang: Lang) -> str:

@@ -144,6 +144,25 @@ class NativeEngine:
             for q in queries), key=lambda q: q.rule_id))
         # One query per rule id (as rule sets have) gives matches in order without sorting them.
         self._interleaved = len({q.rule_id for q in self._queries}) < len(self._queries)
+        # Most queries have no anchor in a given case: each kind lists the queries it can anchor
+        # (by position in the sorted queries), so a case visits only those its events can anchor.
+        self._by_kind: dict[str, frozenset[int]] = {}
+        for position, query in enumerate(self._queries):
+            for kind in query.kinds or ():
+                self._by_kind[kind] = self._by_kind.get(kind, frozenset()) | {position}
+        self._caseless = frozenset(p for p, q in enumerate(self._queries) if q.kinds is None)
+        self._selected: dict[frozenset[str], tuple[_Query, ...]] = {}  # per set of kinds present; bounded
+
+    def _for_kinds(self, present: frozenset[str]) -> tuple[_Query, ...]:
+        """The queries that can anchor in a case whose events are of the kinds ``present``, in order."""
+        known = self._selected.get(present)
+        if known is None:
+            positions = self._caseless.union(*(self._by_kind.get(kind, ()) for kind in present))
+            known = tuple(self._queries[p] for p in sorted(positions))
+            if len(self._selected) > 4096:
+                self._selected.clear()  # bounded: a corpus has a few hundred combinations of kinds
+            self._selected[present] = known
+        return known
 
     def run(self, facts: Facts) -> list[QueryMatch]:
         """Matches in (rule id, anchor seq) order: queries are sorted by rule id, anchors by seq."""
@@ -151,11 +170,8 @@ class NativeEngine:
         case = facts.case
         case_env: Env = {"case": case}
         timeline = _Timeline(facts)
-        present = timeline.events.keys()
-        for query in self._queries:
+        for query in self._for_kinds(frozenset(timeline.events)):
             kinds = query.kinds
-            if kinds is not None and present.isdisjoint(kinds):
-                continue  # no event could anchor it: skip testing the case
             if not query.when(case, case_env):
                 continue
             if kinds is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from .._core.errors import EngineUnavailable
-from .._facts.conditions import Query, QueryMatch
-from .._facts.facts import Facts
+
+if TYPE_CHECKING:  # names for annotations only: choosing an engine by name imports no model
+    from .._facts.conditions import Query, QueryMatch
+    from .._facts.facts import Facts
 
 EngineName = Literal["durable", "native"]
 ENGINE_NAMES: tuple[EngineName, ...] = ("durable", "native")

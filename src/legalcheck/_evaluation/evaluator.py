@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.bilingual import Bilingual
+from .._core.cache import cached
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
@@ -105,9 +106,12 @@ class Evaluator:
                  packs_dir: Path | None = None, regulations_dir: Path | None = None,
                  calendar_files: Sequence[Path] = ()) -> None:
         self.engine_name: EngineName = engine or default_engine()
-        self.ruleset: RuleSet = load_ruleset(rules_dir or data_dir("rules"),
-                                             packs_dir if packs_dir is not None else data_dir("packs"))
-        self.corpus: Corpus = load_corpus(regulations_dir)
+        rules = rules_dir or data_dir("rules")
+        packs = packs_dir if packs_dir is not None else data_dir("packs")
+        # Loaded from the compiled cache while no source file (nor the code) has changed.
+        self.ruleset: RuleSet = cached("ruleset", (rules, packs), lambda: load_ruleset(rules, packs), RuleSet)
+        self.corpus: Corpus = cached("corpus", (regulations_dir or data_dir("regulations"),),
+                                     lambda: load_corpus(regulations_dir), Corpus)
         self.calendar: Calendar = load_calendar(calendar_files)
         self._engines: dict[tuple[str, ...], _Engine] = {}
         self._lock = threading.Lock()

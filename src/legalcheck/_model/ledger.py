@@ -51,7 +51,8 @@ Scalar = str | int | bool
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              defer_build=True)  # built when first validated: not on every start (docs/performance.md)
 
 
 # --- the mapping file ---------------------------------------------------------------------

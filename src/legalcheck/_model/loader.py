@@ -568,6 +568,32 @@ def _plain(value: Any) -> Any:
     raise CaseError([Problem(Location(), "not-json-value", {"detail": f"{type(value).__name__} is not a JSON value"})])
 
 
+_AGENCY_FIELDS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _references_resolve(case: Case, index: dict[str, Any]) -> bool:
+    """``referenced_agencies(case, with_superiors=False) <= index.keys()``, without building the set:
+    this runs before every check, so it reads each event class's agency fields once."""
+    for group in (case.competent_agencies, case.involved_agencies, case.accused.agencies):
+        for agency_id in group:
+            if agency_id not in index:
+                return False
+    for interest in case.staff_interests:
+        if interest.agency not in index:
+            return False
+    fields_of = _AGENCY_FIELDS_OF
+    for event in case.events:
+        names = fields_of.get(type(event))
+        if names is None:
+            names = fields_of[type(event)] = tuple(n for n in _EVENT_AGENCY_FIELDS if n in type(event).model_fields)
+        values = event.__dict__
+        for name in names:
+            value = values[name]
+            if isinstance(value, str) and value not in index:
+                return False
+    return True
+
+
 def case_from_dict(data: Mapping[str, Any], *, base_dir: str | Path | None = None,
                    registry: _Registry | None = None) -> Case:
     """Validate a mapping (e.g. parsed JSON) as a case, as ``load_case`` does a file.
@@ -630,7 +656,7 @@ def require_validated(case: Case) -> None:
     if closed is None:  # once per agencies tuple: a registry's tuple is shared by every case using it
         closed = index.derived[_CLOSED] = len(index) == len(case.agencies) and all(
             a.superior is None or a.superior in index for a in case.agencies)
-    if closed and referenced_agencies(case, with_superiors=False) <= index.keys():
+    if closed and _references_resolve(case, index):
         return
     problems = [Problem(Location(None, None, None, format_path(path)), "unknown-agency",
                         {"id": shorten(ref), "suggestion": _suggest(ref, index)})

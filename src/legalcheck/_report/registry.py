@@ -78,6 +78,15 @@ def names() -> tuple[str, ...]:
     return tuple(_registry())
 
 
+@functools.cache
 def lookup(name: str) -> Reporter:
-    """The reporter of format ``name`` (``KeyError`` for an unknown name)."""
+    """The reporter of format ``name`` (``KeyError`` for an unknown name); asked once per rendered item."""
+    # A run needs one format, and importing every reporter costs more than checking a case: the
+    # module named after the format is tried alone first, the whole registry only otherwise.
+    from . import reporters
+
+    if name.isidentifier() and name in {m.name for m in pkgutil.iter_modules(reporters.__path__)}:
+        reporter = getattr(importlib.import_module(f"{reporters.__name__}.{name}"), "REPORTER", None)
+        if isinstance(reporter, Reporter) and reporter.name == name:
+            return reporter
     return _registry()[name]

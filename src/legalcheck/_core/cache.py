@@ -1,0 +1,146 @@
+"""The compiled cache: what loading the bundled data produces (rules, regulations), kept between runs.
+
+Loading and compiling 100-odd rule files and the regulations from YAML takes a few tenths of a
+second, on every CLI run. The result is pickled into the user's cache directory and used again
+while nothing it was built from has changed. The key of an entry hashes the *content* of every
+file under the source directories, their locations (reports and errors name them), the code of
+this package, its version and the Python version: editing any of them makes a new entry, never
+a stale answer.
+
+* Directory: ``$LEGALCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/legalcheck``, else
+  ``~/.cache/legalcheck``; never the source tree.
+* At most four entries per kind are kept, the newest.
+* Off with ``LEGALCHECK_NO_CACHE=1`` (the CLI's ``--no-cache`` sets it).
+* An entry is written to a temporary file and renamed into place, so a reader sees a whole
+  entry or none. An entry that cannot be read (corrupt, truncated, from another version of a
+  class) is ignored and rebuilt; a directory that cannot be written leaves the run uncached.
+* Pickles run code when loaded, so entries are read only from a directory owned by the current
+  user and not writable by anyone else (it is created with mode 0700).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from .version import __version__
+
+T = TypeVar("T")
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_code_fingerprint: str | None = None
+KEPT_PER_KIND = 4  # entries kept per kind (say the bundled rules and a test copy): older ones are removed
+
+
+def cache_dir() -> Path:
+    """Where entries live (not created here)."""
+    explicit = os.environ.get("LEGALCHECK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "legalcheck"
+
+
+def enabled() -> bool:
+    return os.environ.get("LEGALCHECK_NO_CACHE", "") in ("", "0")
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _code() -> str:
+    """The package's own code: a loader changed in a checkout changes what it builds."""
+    global _code_fingerprint
+    if _code_fingerprint is None:
+        hasher = hashlib.sha256()
+        for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+            hasher.update(f"{path.relative_to(_PACKAGE_DIR)}\n".encode())
+            hasher.update(hashlib.sha256(path.read_bytes()).digest())
+        _code_fingerprint = hasher.hexdigest()
+    return _code_fingerprint
+
+
+def entry_key(kind: str, sources: Sequence[Path]) -> str:
+    """The hash naming ``kind`` built from ``sources`` (files or directories, all read)."""
+    hasher = hashlib.sha256()
+    hasher.update(f"{kind}\n{__version__}\n{sys.version}\n{pickle.DEFAULT_PROTOCOL}\n{_code()}\n".encode())
+    for source in sources:
+        root = source.resolve()
+        hasher.update(f"root {root}\n".encode())
+        if not root.exists():
+            continue
+        for path in _files(root):
+            hasher.update(f"{path.relative_to(root) if path != root else path.name}\n".encode())
+            hasher.update(hashlib.sha256(path.read_bytes()).digest())
+    return hasher.hexdigest()
+
+
+def _trusted(directory: Path) -> bool:
+    """Owned by this user and writable by no one else: nobody else could have planted an entry."""
+    try:
+        info = directory.stat()
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _read(path: Path) -> object | None:
+    try:
+        with open(path, "rb") as handle:
+            value: object = pickle.load(handle)  # noqa: S301 - our own entry, in a directory only this user can write
+    except Exception:  # corrupt, truncated, unreadable, or classes that changed: rebuild
+        return None
+    return value
+
+
+def _write(directory: Path, name: str, value: object) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(directory):
+            return
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(value, stream, protocol=pickle.DEFAULT_PROTOCOL)
+            os.replace(temporary, directory / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        kind = name.split("-", 1)[0]
+        entries = sorted(directory.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEPT_PER_KIND:]:  # older builds of the same kind
+            old.unlink(missing_ok=True)
+    except Exception:  # noqa: S110 - a cache that cannot be written only costs the next run time
+        pass
+
+
+def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected: type[T]) -> T:
+    """``build()``, or its result from an earlier run when ``sources`` and the code are unchanged.
+
+    ``expected`` is the type of the result: an entry holding anything else is rebuilt.
+    """
+    if not enabled():
+        return build()
+    try:
+        name = f"{kind}-{entry_key(kind, sources)}.pickle"
+    except OSError:  # a source that cannot be read: let the loader report it
+        return build()
+    directory = cache_dir()
+    if _trusted(directory):
+        found = _read(directory / name)
+        if isinstance(found, expected):
+            return found
+    value = build()
+    _write(directory, name, value)
+    return value

@@ -1,0 +1,164 @@
+"""The compiled cache (``_core/cache.py``): never stale, never in the way.
+
+conftest.py points ``LEGALCHECK_CACHE_DIR`` at a private directory for the whole run; these
+tests point it at their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from legalcheck import Evaluator
+from legalcheck._core import cache
+from legalcheck._core.paths import data_dir
+from legalcheck._evaluation import evaluator as evaluator_module
+from legalcheck._law.rules import RuleSet
+
+RULE = "LC1003"
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    copy = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), copy)
+    return copy
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("LEGALCHECK_CACHE_DIR", str(directory))
+    monkeypatch.delenv("LEGALCHECK_NO_CACHE", raising=False)
+    return directory
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The rules directories actually loaded from their files (not from the cache)."""
+    seen: list[Path] = []
+    real: Callable[..., RuleSet] = evaluator_module.load_ruleset
+
+    def counting(rules_dir: Path, packs_dir: Path | None = None) -> RuleSet:
+        seen.append(rules_dir)
+        return real(rules_dir, packs_dir)
+
+    monkeypatch.setattr(evaluator_module, "load_ruleset", counting)
+    return seen
+
+
+def title(evaluator: Evaluator) -> str:
+    return evaluator.ruleset.by_id(RULE).rule.title.zh
+
+
+def rule_file(rules: Path) -> Path:
+    return next(rules.glob(f"*/{RULE}-*.yaml"))
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("ruleset-*.pickle"))
+
+
+def test_an_unchanged_rule_set_comes_from_the_cache(rules: Path, cache_dir: Path, loads: list[Path]) -> None:
+    first = Evaluator(engine="native", rules_dir=rules)
+    assert len(loads) == 1 and len(entries(cache_dir)) == 1
+    second = Evaluator(engine="native", rules_dir=rules)
+    assert len(loads) == 1, "loaded from the files again although nothing changed"
+    assert second.ruleset.fingerprint == first.ruleset.fingerprint
+    assert [r.rule for r in second.ruleset.rules] == [r.rule for r in first.ruleset.rules]
+
+
+def test_an_edited_rule_is_seen_on_the_next_load(rules: Path, cache_dir: Path, loads: list[Path]) -> None:
+    before = Evaluator(engine="native", rules_dir=rules)
+    path = rule_file(rules)
+    old = title(before)
+    path.write_text(path.read_text(encoding="utf-8").replace(f"zh: {old}", f"zh: {old}（已修改）", 1),
+                    encoding="utf-8")
+    after = Evaluator(engine="native", rules_dir=rules)
+    assert title(after) == f"{old}（已修改）"
+    assert after.ruleset.fingerprint != before.ruleset.fingerprint
+    assert len(loads) == 2
+    path.write_text(path.read_text(encoding="utf-8").replace("（已修改）", "", 1), encoding="utf-8")
+    assert title(Evaluator(engine="native", rules_dir=rules)) == old  # the first entry again, still valid
+
+
+def test_a_new_file_in_a_source_directory_changes_the_key(rules: Path) -> None:
+    key = cache.entry_key("ruleset", (rules,))
+    (rules / "notes.txt").write_text("anything", encoding="utf-8")
+    assert cache.entry_key("ruleset", (rules,)) != key
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_corrupt_entry_is_ignored_and_rebuilt(rules: Path, cache_dir: Path, loads: list[Path],
+                                                damage: bytes) -> None:
+    expected = title(Evaluator(engine="native", rules_dir=rules))
+    (entry,) = entries(cache_dir)
+    entry.write_bytes(damage)
+    assert title(Evaluator(engine="native", rules_dir=rules)) == expected
+    assert len(loads) == 2
+    assert entry.read_bytes() != damage  # rewritten whole
+    Evaluator(engine="native", rules_dir=rules)
+    assert len(loads) == 2
+
+
+def test_an_entry_of_the_wrong_type_is_rebuilt(rules: Path, cache_dir: Path, loads: list[Path]) -> None:
+    Evaluator(engine="native", rules_dir=rules)
+    (entry,) = entries(cache_dir)
+    entry.write_bytes(b"\x80\x04K\x01.")  # pickle of the int 1
+    assert title(Evaluator(engine="native", rules_dir=rules))
+    assert len(loads) == 2
+
+
+def test_an_unwritable_cache_directory_still_works(rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  loads: list[Path]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LEGALCHECK_CACHE_DIR", str(blocker / "cache"))  # cannot be created (root or not)
+    assert title(Evaluator(engine="native", rules_dir=rules))
+    assert title(Evaluator(engine="native", rules_dir=rules))
+    assert len(loads) == 2
+
+
+def test_a_directory_others_can_write_is_not_read(rules: Path, cache_dir: Path, loads: list[Path]) -> None:
+    Evaluator(engine="native", rules_dir=rules)
+    cache_dir.chmod(0o777)  # anyone could have planted an entry: pickles run code when loaded
+    Evaluator(engine="native", rules_dir=rules)
+    assert len(loads) == 2
+
+
+def test_no_cache_reads_and_writes_nothing(rules: Path, cache_dir: Path, loads: list[Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGALCHECK_NO_CACHE", "1")
+    Evaluator(engine="native", rules_dir=rules)
+    Evaluator(engine="native", rules_dir=rules)
+    assert len(loads) == 2 and not cache_dir.exists()
+
+
+def test_the_cli_no_cache_option(cli: Callable[..., tuple[int, str, str]], cache_dir: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEGALCHECK_NO_CACHE", raising=False)
+    example = Path(__file__).resolve().parent.parent / "examples" / "compliant-direct-letter.yaml"
+    code, out, _err = cli("--no-cache", "check", str(example), "--engine", "native", "--as-of", "2025-12-01")
+    assert code == 0 and "compliant-direct-letter.yaml" in out
+    assert not cache_dir.exists()
+    assert os.environ["LEGALCHECK_NO_CACHE"] == "1"  # worker processes inherit it
+
+
+def test_the_default_directory_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LEGALCHECK_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "legalcheck"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "legalcheck"
+
+
+def test_the_source_tree_is_never_written(cache_dir: Path) -> None:
+    Evaluator(engine="native")
+    root = Path(__file__).resolve().parent.parent
+    assert not any(root.rglob("*.pickle"))
+    assert entries(cache_dir)
