@@ -200,6 +200,17 @@ _FIXED_TEXT = ("".join(r.rule.message.zh for r in load_ruleset(data_dir("rules")
 def test_generated_personal_data_never_survives(native: Evaluator, name: str, street: str, mobile: str,
                                                 id_number: str, landline: str) -> None:
     assume(name not in _FIXED_TEXT)
+    # A random name may also be a word of the report's fixed wording (起算, 届满): the same report
+    # for a name of Latin letters shows what is there whatever the name.
+    assume(name not in _redacted_dump(native, "Q", street, mobile, id_number, landline))
+    dumped = _redacted_dump(native, name, street, mobile, id_number, landline)
+    for value in (name, f"某市{street}路1号", id_number, mobile, landline, landline.replace("-", "")):
+        assert value not in dumped
+    assert MOBILE.search(dumped) is None and LANDLINE.search(dumped) is None
+
+
+def _redacted_dump(native: Evaluator, name: str, street: str, mobile: str, id_number: str, landline: str) -> str:
+    """The redacted case, report (but the law's and the rules' own words) and source of a generated case."""
     address = f"某市{street}路1号"
     data = {
         "id": f"case-{name}", "channel": "letter", "category": "accusation",
@@ -215,8 +226,5 @@ def test_generated_personal_data_never_survives(native: Evaluator, name: str, st
     # The law's and the rules' own words are left alone (a random name may be a word of the law).
     own_words = {"readings": True, "findings": {"__all__": {"citations", "liability", "title", "grounds"}},
                  "pending": {"__all__": {"citations", "title"}}}
-    dumped = (item.case.model_dump_json() + item.report.model_dump_json(exclude=own_words)  # type: ignore[arg-type]
-              + item.source)
-    for value in (name, address, id_number, mobile, landline, landline.replace("-", "")):
-        assert value not in dumped
-    assert MOBILE.search(dumped) is None and LANDLINE.search(dumped) is None
+    return (item.case.model_dump_json() + item.report.model_dump_json(exclude=own_words)  # type: ignore[arg-type]
+            + item.source)

@@ -141,7 +141,7 @@ def test_no_cache_reads_and_writes_nothing(rules: Path, cache_dir: Path, loads: 
 def test_the_cli_no_cache_option(cli: Callable[..., tuple[int, str, str]], cache_dir: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LEGALCHECK_NO_CACHE", raising=False)
-    example = Path(__file__).resolve().parent.parent / "examples" / "compliant-direct-letter.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "compliant-direct-letter.yaml"
     code, out, _err = cli("--no-cache", "check", str(example), "--engine", "native", "--as-of", "2025-12-01")
     assert code == 0 and "compliant-direct-letter.yaml" in out
     assert not cache_dir.exists()
@@ -159,6 +159,6 @@ def test_the_default_directory_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_
 
 def test_the_source_tree_is_never_written(cache_dir: Path) -> None:
     Evaluator(engine="native")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     assert not any(root.rglob("*.pickle"))
     assert entries(cache_dir)
