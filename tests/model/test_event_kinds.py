@@ -26,6 +26,7 @@ from legalcheck._model.case import (
     Objection,
     SuggestionFeedback,
     _Event,
+    event_act_zh,
     event_free_text,
     event_label,
 )
@@ -200,3 +201,13 @@ def test_the_rule_language_doc_is_made_from_the_declarations(make_rule_language:
     section = make_rule_language.event_kinds_section()
     assert "| `objection` | 提出异议 | objection | `approved`, `to`, `reasons_given` | `reasons` |" in section
     assert "- `reasons_given` (`objection`, `suggestion_feedback`):" in section
+
+
+def test_every_kind_words_its_act_as_a_chinese_predicate() -> None:
+    """Undetermined messages say "<agency>于<date><act>": each kind's act, declared on its class or
+    its label, is Chinese words only."""
+    for kind in EVENT_KINDS:
+        act = event_act_zh(kind)
+        assert act and not re.search(r"[A-Za-z_]", act), (kind, act)
+    assert event_act_zh("received") == "收到信访事项"  # declared on Received
+    assert event_act_zh("hearing") == "听证"  # no act declared: the label serves

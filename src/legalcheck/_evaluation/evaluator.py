@@ -40,7 +40,7 @@ from .._law.rules import (
     load_ruleset,
 )
 from .._model import findings as out
-from .._model.case import Case, event_label
+from .._model.case import Case, event_act_zh, event_label
 from .._model.loader import require_validated
 
 ROLL_OVER_READING = "roll-over-rest-day"
@@ -664,17 +664,6 @@ def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
     return kept
 
 
-# The act of an event's agency, as the predicate of a sentence whose subject is that agency.
-_ACT_ZH = {
-    "received": "收到信访事项", "registered": "登记信访事项", "accepted": "受理信访事项", "concluded": "办结信访事项",
-    "refused": "决定不予受理信访事项", "forwarded": "转送信访事项", "assigned": "交办信访事项",
-    "opinion_issued": "出具信访处理意见书", "review_requested": "收到复查请求", "rereview_requested": "收到复核请求",
-    "review_opinion": "提出复查意见", "rereview_opinion": "提出复核意见", "reply_delivered": "送达答复",
-    "improvement_suggestion": "提出改进建议", "suggestion_feedback": "反馈改进建议", "consultation": "就受理进行协商",
-    "disclosed": "透露或者转给检举控告材料",
-}
-
-
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
     zh_tail = f"案卷缺少本规则判断所需的事实，无法确定是否违反本规则。请{record.zh}。"
     en_tail = (f"The file lacks a fact this rule needs, so whether the duty was met cannot be determined. "
@@ -683,7 +672,7 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
         return out.Bilingual(zh=f"本规则适用于本案。{zh_tail}", en=f"The rule applies to this case. {en_tail}")
     day = _day(anchor["day"])
     kind = anchor["kind"]
-    act_zh = _ACT_ZH.get(kind) or event_label(kind, "zh")
+    act_zh = event_act_zh(kind)
     zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{zh_date(day)}{act_zh}。{zh_tail}"
     en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {event_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)

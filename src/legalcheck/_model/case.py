@@ -199,6 +199,9 @@ class _Event(_Model):
     """
 
     label: ClassVar[Bilingual]
+    # The act as the predicate of a Chinese sentence whose subject is the event's agency
+    # (某县信访局于2025年6月3日「收到信访事项」); None: the label serves.
+    act_zh: ClassVar[str | None] = None
     free_text: ClassVar[tuple[str, ...]] = ()
     facts: ClassVar[EventFacts]
 
@@ -213,6 +216,7 @@ class Received(_Event):
 
     kind: Literal["received"]
     label: ClassVar[Bilingual] = Bilingual("收到", "received")
+    act_zh: ClassVar[str | None] = "收到信访事项"
     facts: ClassVar[EventFacts] = EventFacts(copied=("via", "same_facts_as_concluded"), from_agency=True)
     via: Literal["direct", "forwarded", "assigned"] = "direct"
     from_agency: str | None = None
@@ -229,12 +233,14 @@ class Received(_Event):
 class Registered(_Event):
     kind: Literal["registered"]
     label: ClassVar[Bilingual] = Bilingual("登记", "registered")
+    act_zh: ClassVar[str | None] = "登记信访事项"
     facts: ClassVar[EventFacts] = EventFacts()
 
 
 class Forwarded(_Event):
     kind: Literal["forwarded"]
     label: ClassVar[Bilingual] = Bilingual("转送", "forwarded")
+    act_zh: ClassVar[str | None] = "转送信访事项"
     facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str
 
@@ -242,6 +248,7 @@ class Forwarded(_Event):
 class Assigned(_Event):
     kind: Literal["assigned"]
     label: ClassVar[Bilingual] = Bilingual("交办", "assigned")
+    act_zh: ClassVar[str | None] = "交办信访事项"
     facts: ClassVar[EventFacts] = EventFacts(to_agency=True, dates=("report_by",))
     to: str
     report_by: dt.date  # 指定办理期限
@@ -288,12 +295,14 @@ class Objection(_Event):
 class Accepted(_Event):
     kind: Literal["accepted"]
     label: ClassVar[Bilingual] = Bilingual("受理", "accepted")
+    act_zh: ClassVar[str | None] = "受理信访事项"
     facts: ClassVar[EventFacts] = EventFacts()
 
 
 class Refused(_Event):
     kind: Literal["refused"]
     label: ClassVar[Bilingual] = Bilingual("不予受理", "refused")
+    act_zh: ClassVar[str | None] = "决定不予受理信访事项"
     facts: ClassVar[EventFacts] = EventFacts(copied=("reason",))
     reason: Literal[
         "outside_competence", "already_accepted", "concluded_after_rereview", "statutory_procedure",
@@ -348,6 +357,7 @@ class OpinionIssued(_Event):
 
     kind: Literal["opinion_issued"]
     label: ClassVar[Bilingual] = Bilingual("出具处理意见书", "handling opinion issued")
+    act_zh: ClassVar[str | None] = "出具信访处理意见书"
     facts: ClassVar[EventFacts] = EventFacts(copied=("states_request", "states_facts_and_reasons", "states_opinion",
                                                            "states_legal_basis", "assessment", "outcome"))
     states_request: bool
@@ -363,6 +373,7 @@ class ReplyDelivered(_Event):
 
     kind: Literal["reply_delivered"]
     label: ClassVar[Bilingual] = Bilingual("送达答复", "reply delivered")
+    act_zh: ClassVar[str | None] = "送达答复"
     facts: ClassVar[EventFacts] = EventFacts(copied=("written", "petitioner_consented_to_oral"),
                                                derived=(DAYS_TO_CONCLUSION, REPLY_TO_KIND))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
@@ -381,6 +392,7 @@ class Supervision(_Event):
 class Concluded(_Event):
     kind: Literal["concluded"]
     label: ClassVar[Bilingual] = Bilingual("办结", "concluded")
+    act_zh: ClassVar[str | None] = "办结信访事项"
     facts: ClassVar[EventFacts] = EventFacts()
 
 
@@ -399,12 +411,14 @@ class ReviewRequested(_Event):
 
     kind: Literal["review_requested"]
     label: ClassVar[Bilingual] = Bilingual("请求复查", "review requested")
+    act_zh: ClassVar[str | None] = "收到复查请求"
     facts: ClassVar[EventFacts] = EventFacts()
 
 
 class ReviewOpinion(_Event):
     kind: Literal["review_opinion"]
     label: ClassVar[Bilingual] = Bilingual("复查意见", "review opinion")
+    act_zh: ClassVar[str | None] = "提出复查意见"
     facts: ClassVar[EventFacts] = EventFacts(copied=("written",))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
@@ -412,12 +426,14 @@ class ReviewOpinion(_Event):
 class RereviewRequested(_Event):
     kind: Literal["rereview_requested"]
     label: ClassVar[Bilingual] = Bilingual("请求复核", "re-review requested")
+    act_zh: ClassVar[str | None] = "收到复核请求"
     facts: ClassVar[EventFacts] = EventFacts()
 
 
 class RereviewOpinion(_Event):
     kind: Literal["rereview_opinion"]
     label: ClassVar[Bilingual] = Bilingual("复核意见", "re-review opinion")
+    act_zh: ClassVar[str | None] = "提出复核意见"
     facts: ClassVar[EventFacts] = EventFacts(copied=("written",))
     written: bool | None = None  # None: not recorded (rules then say undetermined, never presume writing)
 
@@ -462,6 +478,7 @@ class ImprovementSuggestion(_Event):
 
     kind: Literal["improvement_suggestion"]
     label: ClassVar[Bilingual] = Bilingual("提出改进建议", "improvement suggestion")
+    act_zh: ClassVar[str | None] = "提出改进建议"
     facts: ClassVar[EventFacts] = EventFacts(to_agency=True)
     to: str
 
@@ -471,6 +488,7 @@ class SuggestionFeedback(_Event):
 
     kind: Literal["suggestion_feedback"]
     label: ClassVar[Bilingual] = Bilingual("反馈改进建议采纳情况", "suggestion feedback")
+    act_zh: ClassVar[str | None] = "反馈改进建议"
     free_text: ClassVar[tuple[str, ...]] = ("reasons",)
     facts: ClassVar[EventFacts] = EventFacts(to_agency=True, copied=("written", "adopted"), derived=(REASONS_GIVEN,))
     to: str
@@ -484,6 +502,7 @@ class Disclosed(_Event):
 
     kind: Literal["disclosed"]
     label: ClassVar[Bilingual] = Bilingual("透露或转给材料", "disclosed")
+    act_zh: ClassVar[str | None] = "透露或者转给检举控告材料"
     facts: ClassVar[EventFacts] = EventFacts(to_agency=True, copied=("to_person",), derived=(TO_PERSON_IS_ACCUSED,))
     to: str | None = None  # an agency id
     to_person: str | None = None
@@ -494,6 +513,7 @@ class Consultation(_Event):
 
     kind: Literal["consultation"]
     label: ClassVar[Bilingual] = Bilingual("协商受理", "consultation")
+    act_zh: ClassVar[str | None] = "就受理进行协商"
     facts: ClassVar[EventFacts] = EventFacts(copied=("outcome", "handling_agency"))
     outcome: Literal["agreed", "disputed", "decided_by_superior", "coordinated_by_joint_conference"]
     handling_agency: str | None = None
@@ -520,6 +540,12 @@ def event_label(kind: str, lang: Lang) -> str:
     if cls is not None:
         return cls.label.get(lang)
     return pick((kind, kind.replace("_", " ")), lang)
+
+
+def event_act_zh(kind: str) -> str:
+    """An event kind as the predicate of a Chinese sentence whose subject is its agency."""
+    cls = _BY_KIND.get(kind)
+    return (cls.act_zh or cls.label.zh) if cls is not None else kind
 
 
 def event_free_text(event: BaseModel) -> tuple[str, ...]:
