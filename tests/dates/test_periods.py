@@ -84,7 +84,7 @@ def test_15_days_rolls_over_the_national_day_holiday(cal: Calendar) -> None:
     assert due.roll_over_applied
     crossed = dict(due.holidays_crossed)
     assert set(crossed) == {D(2025, 10, n) for n in range(1, 9)}  # no plain weekend in the list
-    assert crossed[D(2025, 10, 1)] == "国庆节"
+    assert (crossed[D(2025, 10, 1)].zh, crossed[D(2025, 10, 1)].en) == ("国庆节", "National Day")
     zh = [s.zh for s in due.steps]
     assert any("起算日2025年9月20日不计入，自次日2025年9月21日开始计算" in s for s in zh)
     assert any("原届满日（未顺延）2025年10月5日为法定休假日（国庆节），顺延至休假日结束的次日2025年10月9日" in s for s in zh)

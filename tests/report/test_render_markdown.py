@@ -197,3 +197,13 @@ def test_md_escaping() -> None:
     assert md("# h\n- l\n1. n\n2) m") == "\\# h<br>\\- l<br>1\\. n<br>2\\) m"
     assert md("0.1.0 and 2025-06-03") == "0.1.0 and 2025-06-03"  # only a block-opening marker is escaped
     assert md("*a* _b_ `c` [d] ~e~") == "\\*a\\* \\_b\\_ \\`c\\` \\[d\\] \\~e\\~"
+
+
+def test_holidays_crossed_are_named_in_the_reports_language() -> None:
+    example = str(EXAMPLES / "violating-objection-after-holiday.yaml")
+    _, english = check(example, "--as-of", AS_OF, "--format", "markdown", "--lang", "en")
+    row = next(line for line in english.splitlines() if line.startswith("| Holidays crossed |"))
+    assert "1 October 2025 (National Day)" in row and "6 October 2025 (Mid-autumn Festival)" in row
+    assert not re.search(r"[\u4e00-\u9fff]", row), row
+    _, chinese = check(example, "--as-of", AS_OF, "--format", "markdown")
+    assert "2025年10月1日（国庆节）" in chinese and "2025年10月6日（中秋节）" in chinese

@@ -73,7 +73,7 @@ class DueDate:
     strict_due: date  # the Nth counted day, plus any extension
     rolled_due: date | None  # None when roll-over is off or not needed
     effective_due: date
-    holidays_crossed: tuple[tuple[date, str], ...]  # listed holidays in (start, effective_due], not weekends
+    holidays_crossed: tuple[tuple[date, Bilingual], ...]  # listed holidays in (start, effective_due], not weekends
     roll_over_applied: bool
     steps: tuple[Bilingual, ...]
     calendar_fingerprint: str
@@ -224,7 +224,7 @@ def _finish(start: date, period: Period | None, last: date, skipped: tuple[date,
                           f"are not listed"))
     steps.append(Bilingual(f"届满日：{zh_date(effective)}", f"due date: {effective}"))
     return DueDate(start, period, skipped, extension_days, last, rolled, effective,
-                   tuple((d, name.zh) for d, name in crossed), rolled is not None, tuple(steps), calendar.fingerprint,
+                   tuple(crossed), rolled is not None, tuple(steps), calendar.fingerprint,
                    tuple(adjusted))
 
 

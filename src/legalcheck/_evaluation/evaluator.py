@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -465,7 +466,8 @@ class Evaluator:
             unit="designated" if due.period is None else due.period.unit,
             amount=None if due.period is None else due.period.amount,
             excluded_days=due.excluded_days, extension_days=due.extension_days,
-            holidays_crossed=due.holidays_crossed, adjusted_working_days=due.adjusted_working_days,
+            holidays_crossed=tuple((day, _holiday_name(name)) for day, name in due.holidays_crossed),
+            adjusted_working_days=due.adjusted_working_days,
             strict_due=due.strict_due, rolled_due=due.rolled_due,
             effective_due=due.effective_due, roll_over=ctx.roll_over, actual=outcome.actual, as_of=outcome.as_of,
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
@@ -662,6 +664,12 @@ def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
             seen.add(key)
             kept.append(item)
     return kept
+
+
+@functools.lru_cache(maxsize=256)
+def _holiday_name(name: Bilingual) -> out.Bilingual:
+    """A holiday's name as reports hold it (a calendar has a few dozen names: built once each)."""
+    return out.Bilingual(zh=name.zh, en=name.en)
 
 
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:

@@ -61,7 +61,7 @@ class Deadline(_Frozen):
     amount: int | None
     excluded_days: tuple[dt.date, ...] = ()
     extension_days: int = 0
-    holidays_crossed: tuple[tuple[dt.date, str], ...] = ()
+    holidays_crossed: tuple[tuple[dt.date, Bilingual], ...] = ()  # each with its name in both languages
     adjusted_working_days: tuple[dt.date, ...] = ()  # 调休上班日: weekend days that are working days
     strict_due: dt.date
     rolled_due: dt.date | None = None

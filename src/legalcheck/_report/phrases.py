@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .._batch.pool import Summary
 from .._core.vocabulary import (
     Lang,
+    bi,
     date_text,
     days_text,
     joined,
@@ -97,7 +98,7 @@ def deadline_summary(deadline: Deadline, lang: Lang) -> str:
 def deadline_rows(deadline: Deadline, lang: Lang) -> list[tuple[str, str]]:
     """The deadline arithmetic as (label, value) rows, complete enough to recompute by hand."""
     dash = "—"
-    holidays = word("list_sep", lang).join(say("dated_name", lang, date=date_text(day, lang), name=name)
+    holidays = word("list_sep", lang).join(say("dated_name", lang, date=date_text(day, lang), name=bi(name, lang))
                                            for day, name in deadline.holidays_crossed) or dash
     rows = [
         (word("start", lang), date_text(deadline.start, lang)),

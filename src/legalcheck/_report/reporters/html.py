@@ -438,7 +438,7 @@ def render_timeline(report: Report, case: Case | None, lang: Lang, uid: str) -> 
     # Holidays crossed by a deadline, shaded behind the spans: they are why a due date moves.
     deadlines = ([f.deadline for f in report.findings] + [p.deadline for p in report.pending]
                  + [m.deadline for m in report.met])
-    holidays = sorted({holiday for d in deadlines if d is not None for holiday in d.holidays_crossed})
+    holidays = sorted({(day, bi(name, lang)) for d in deadlines if d is not None for day, name in d.holidays_crossed})
     for day, name in holidays:
         if lo <= day <= hi:
             left, right = x(day), x(day + dt.timedelta(days=1))
