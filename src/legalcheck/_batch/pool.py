@@ -125,7 +125,7 @@ def reason_of(error: LegalcheckError | None) -> str:
 def reason_label(code: str, lang: Lang) -> str:
     """A rejection reason in words (the meaning of its problem code)."""
     kind = PROBLEM_CODES.get(code)
-    return word("internal_error", lang) if kind is None else pick((kind.meaning.zh, kind.meaning.en), lang)
+    return word("internal_error", lang) if kind is None else kind.meaning.get(lang)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .._core.cache import cached
 from .._core.errors import CalendarDataError, Location
 from .._core.paths import data_dir
 from .._core.version import __version__
-from .._core.vocabulary import Lang, pick, zh_date
+from .._core.vocabulary import Lang, days_text, period_text, pick, say, zh_date
 from .._dates.calendar import Calendar, load_calendar
 from .._dates.periods import DeadlineOutcome, DueDate, Period, classify, compute_due, designated_due
 from .._engines.protocol import Engine, EngineName, default_engine, make_engine
@@ -805,14 +805,19 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
     return out.Bilingual(zh=zh, en=en)
 
 
+def _period_length(deadline: out.Deadline, lang: Lang) -> str:
+    """The period with its unit and any extension written out, in the vocabulary's words (15日，延长30日)."""
+    if deadline.amount is None:
+        return pick(("办理期限由交办机关指定", "set by the assigning body"), lang)
+    period = period_text(deadline.amount, deadline.unit, lang)
+    if not deadline.extension_days:
+        return period
+    return say("period_with_extension", lang, period=period, extension=days_text(deadline.extension_days, lang))
+
+
 def _period_zh(deadline: out.Deadline) -> str:
     """期限自2025年6月3日起算，15日，至2025年6月18日届满； (with extension and roll-over written out)."""
-    if deadline.amount is None:
-        length = "办理期限由交办机关指定"
-    else:
-        length = f"{deadline.amount}个工作日" if deadline.unit == "working_days" else f"{deadline.amount}日"
-        if deadline.extension_days:
-            length += f"，延长{deadline.extension_days}日"
+    length = _period_length(deadline, "zh")
     if deadline.rolled_due is not None:
         end = f"原届满日（未顺延）为{zh_date(deadline.strict_due)}，顺延至{zh_date(deadline.rolled_due)}"
     else:
@@ -821,13 +826,7 @@ def _period_zh(deadline: out.Deadline) -> str:
 
 
 def _period_en(deadline: out.Deadline) -> str:
-    if deadline.amount is None:
-        length = "set by the assigning body"
-    else:
-        unit = "working day" if deadline.unit == "working_days" else "day"
-        length = f"{deadline.amount} {unit}{'' if deadline.amount == 1 else 's'}"
-        if deadline.extension_days:
-            length += f", extended by {deadline.extension_days} day{'' if deadline.extension_days == 1 else 's'}"
+    length = _period_length(deadline, "en")
     if deadline.rolled_due is not None:
         end = f"ends on {deadline.strict_due}, rolled over to {deadline.rolled_due}"
     else:

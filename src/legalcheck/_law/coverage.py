@@ -364,6 +364,20 @@ def coverage(instruments: Sequence[str] | None = None, *, ruleset: RuleSet | Non
 # --------------------------------------------------------------------------- rendering
 
 
+def _unit_detail(units: tuple[Unit, ...], index: int, *, as_above: str, note_separator: str,
+                 unexplained: str) -> str:
+    """What a provision's row says beside its status: its rules, "as above", its note, or that
+    it has neither (each format words the last three its own way)."""
+    unit = units[index]
+    if unit.status in DERIVED_STATUSES:
+        return _rules_text(unit)
+    if _repeats(units, index):
+        return as_above
+    if unit.note is not None:
+        return f"{unit.note.zh}{note_separator}{unit.note.en}"
+    return unexplained
+
+
 def _repeats(units: Sequence[Unit], index: int) -> bool:
     """The unit has the same article-level reason as the one before it (shown once)."""
     unit = units[index]
@@ -429,14 +443,8 @@ def render_text(cov: Coverage) -> str:
         width = max((len(u.label_zh) for u in inst.units), default=0)
         for index, unit in enumerate(inst.units):
             label = unit.label_zh + "\u3000" * (width - len(unit.label_zh))
-            if unit.status in DERIVED_STATUSES:
-                detail = _rules_text(unit)
-            elif _repeats(inst.units, index):
-                detail = "〃 (同上 / as above)"
-            elif unit.note is not None:
-                detail = f"{unit.note.zh} / {unit.note.en}"
-            else:
-                detail = "no rule and no reason"
+            detail = _unit_detail(inst.units, index, as_above="〃 (同上 / as above)", note_separator=" / ",
+                                  unexplained="no rule and no reason")
             lines.append(f"  {label} {unit.label_en:<12} {unit.status:<32} {detail}")
             for duty in unit.duties:
                 zh, en = _duty_detail(duty, cov.reasons)
@@ -503,14 +511,8 @@ def render_markdown(cov: Coverage) -> str:
             "|---|---|---|---|",
         ]
         for index, unit in enumerate(inst.units):
-            if unit.status in DERIVED_STATUSES:
-                detail = _rules_text(unit)
-            elif _repeats(inst.units, index):
-                detail = "〃 同上 / as above"
-            elif unit.note is not None:
-                detail = f"{unit.note.zh}<br>{unit.note.en}"
-            else:
-                detail = "**no rule and no reason**"
+            detail = _unit_detail(inst.units, index, as_above="〃 同上 / as above", note_separator="<br>",
+                                  unexplained="**no rule and no reason**")
             lines.append(f"| {unit.label_zh} | {unit.label_en} | `{unit.status}` | {_md(detail)} |")
             for duty in unit.duties:
                 zh, en = _duty_detail(duty, cov.reasons)
