@@ -6,6 +6,7 @@ processes, RSS after 20,000 cases) are marked ``slow``; they still run in CI.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import io
 import json
@@ -233,7 +234,7 @@ def test_small_batches_do_not_start_workers(tmp_path: Path, native: Evaluator, m
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started for a small batch")
 
-    monkeypatch.setattr(_batch, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)  # where the pool imports it from
     populate(tmp_path, ["good"] * 5)
     assert len(list(check_paths([tmp_path], NATIVE, jobs=4, evaluator=native))) == 5
 

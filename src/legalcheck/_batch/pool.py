@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Generic, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from .._core.errors import PROBLEM_CODES, InputError, LegalcheckError
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits
@@ -37,8 +33,14 @@ from .._engines.protocol import EngineName
 from .._evaluation.evaluator import Evaluator
 from .._model.case import Case
 from .._model.findings import Report
-from .._model.ledger import is_ledger, iter_inputs
-from .._model.loader import CaseInput, Job, SkipCallback, iter_jobs, load_job
+from .._model.loader import CaseInput, Job, SkipCallback, is_ledger, iter_jobs, load_job
+
+# A run of one process (every small batch, every single case) starts no workers and reads no
+# ledger: the process pool and the ledger reader are imported when a run needs them (their
+# imports cost more than checking a case; docs/performance.md, "Fast start").
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
 
 _T = TypeVar("_T")
 
@@ -276,6 +278,8 @@ def _context() -> BaseContext:
     Forking a process that runs other threads can copy a lock some thread holds and
     deadlock the child; a library cannot know what its caller's threads do.
     """
+    import multiprocessing
+
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
@@ -308,10 +312,14 @@ class _Pool(Generic[_T]):
         self._executor = self._start(workers)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
         return ProcessPoolExecutor(max_workers=workers, mp_context=self._context, initializer=_init_worker,
                                    initargs=self._initargs)
 
     def run(self, units: Iterator[Job | CaseInput]) -> Generator[_T, None, None]:
+        from concurrent.futures.process import BrokenProcessPool
+
         workers = self._workers
         chunks = _chunks(units)
         window: deque[tuple[list[Job | CaseInput], Future[list[_T]]]] = deque()
@@ -346,6 +354,8 @@ class _Pool(Generic[_T]):
 
     def _isolate(self, units: list[Job | CaseInput]) -> Iterator[_T]:
         """Re-run what a dead worker left, one input at a time in one fresh worker, to find the culprit."""
+        from concurrent.futures.process import BrokenProcessPool
+
         executor = self._start(1)
         try:
             for unit in units:
@@ -418,9 +428,14 @@ def map_paths(paths: Sequence[str | Path], options: BatchOptions, function: Call
 
 def _run(paths: Sequence[str | Path], options: BatchOptions, jobs: int, evaluator: Evaluator, limits: Limits,
          finish: Callable[[BatchItem], _T], on_skip: SkipCallback | None = None) -> Iterator[_T]:
-    # Ledgers (.xlsx, .csv) are read here, row by row into cases, and checked like case files.
-    units = (iter_inputs(paths, options.mapping, limits=limits) if any(map(is_ledger, paths))
-             else iter_jobs(paths, limits=limits, on_skip=on_skip))
+    units: Iterator[Job | CaseInput]
+    if any(map(is_ledger, paths)):
+        from .._model.ledger import iter_inputs
+
+        # Ledgers (.xlsx, .csv) are read here, row by row into cases, and checked like case files.
+        units = iter_inputs(paths, options.mapping, limits=limits)
+    else:
+        units = iter_jobs(paths, limits=limits, on_skip=on_skip)
     head: list[Job | CaseInput] = []
     if jobs > 1:
         threshold = jobs * POOL_MIN_INPUTS_PER_WORKER

@@ -40,9 +40,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .._core.errors import CaseError, InputError, Location, Problem, ProblemCode
 from .._core.safe_yaml import DEFAULT_LIMITS, Limits, decode, parse_yaml, read_bytes, shorten
 from .case import EVENT_KINDS, Agency, Case
-from .loader import _REGISTRIES, CaseInput, Job, _BadReference, _clean_loc, _problem, iter_jobs
+from .loader import (
+    _REGISTRIES,
+    LEDGER_SUFFIXES,
+    CaseInput,
+    Job,
+    _BadReference,
+    _clean_loc,
+    _problem,
+    is_ledger,
+    iter_jobs,
+)
 
-LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_PROBLEMS = 50
 # A ledger holds thousands of matters, not one: 100 MB is some 900,000 rows of the sample's kind.
 LEDGER_LIMITS = Limits(max_bytes=100 * 1024 * 1024)
@@ -755,10 +764,6 @@ def read_ledger(path: str | Path, mapping: LedgerMapping, mapping_dir: Path) -> 
     agencies = _agencies(mapping, mapping_dir, sheets[1] if len(sheets) > 1 else None, file)
     builder = _Builder(mapping, sheets[0], file, agencies)
     return Ledger(list(builder.records()), sheets[0], digest)
-
-
-def is_ledger(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in LEDGER_SUFFIXES
 
 
 def iter_inputs(paths: Sequence[str | Path], mapping_path: Path | None, *,

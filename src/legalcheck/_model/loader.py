@@ -850,6 +850,15 @@ def _declares_registry(path: str) -> bool:
     return _REGISTRY_HEAD.search(head) is not None
 
 
+# Inputs read through a mapping file (``_model/ledger.py``), not as case files. Known here, beside
+# the other decisions on what an input is, so that a run without ledgers never imports the reader.
+LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def is_ledger(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in LEDGER_SUFFIXES
+
+
 def iter_jobs(paths: Sequence[str | Path], *, limits: Limits = DEFAULT_LIMITS,
               on_skip: SkipCallback | None = None) -> Iterator[Job | CaseInput]:
     """What to read under ``paths``, in order; a path that cannot be listed or read yields its error."""

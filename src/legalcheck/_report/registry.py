@@ -14,10 +14,11 @@ from abc import ABC
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from .._batch.pool import BatchItem, Progress, Summary
-from .._core.vocabulary import Lang
+if TYPE_CHECKING:  # looking a format up loads no batch machinery: its reporter imports what it writes
+    from .._batch.pool import BatchItem, Progress, Summary
+    from .._core.vocabulary import Lang
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,57 @@
+"""What one CLI run loads: a legal officer checks one file at a time, and an integrating system
+starts workers often (docs/performance.md, "Fast start"). Each run is a fresh interpreter, so
+that what earlier tests imported cannot hide an import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "violating-late-forward.yaml"
+
+# Run the console script's command line in a fresh interpreter, then list what it imported.
+_RUN = """
+import json, sys
+from legalcheck._cli import main
+listing, sys.argv = sys.argv[1], ["legalcheck", *sys.argv[2:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+with open(listing, "w", encoding="utf-8") as handle:
+    json.dump({"exit": code, "modules": sorted(sys.modules)}, handle)
+"""
+
+
+def modules_of(tmp_path: Path, *args: str) -> tuple[int, str, set[str]]:
+    """Exit code, standard output and the modules loaded by ``legalcheck ARGS...``."""
+    listing = tmp_path / "modules.json"
+    done = subprocess.run([sys.executable, "-c", _RUN, str(listing), *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, check=False, timeout=120)
+    assert listing.exists(), done.stderr
+    found = json.loads(listing.read_text(encoding="utf-8"))
+    return found["exit"], done.stdout, set(found["modules"])
+
+
+@pytest.mark.parametrize("engine", ["native", None])
+def test_checking_one_case_starts_no_worker_machinery_and_reads_no_ledger(tmp_path: Path, engine: str | None) -> None:
+    chosen = ("--engine", engine) if engine else ()
+    code, out, modules = modules_of(tmp_path, "check", str(EXAMPLE), "--as-of", "2025-12-01", *chosen)
+    assert code == 1 and "LC1003" in out  # the case was checked and reported
+    assert "legalcheck._evaluation.evaluator" in modules
+    # The default --jobs is the number of cores, but one input never needs a pool.
+    assert not {"multiprocessing", "concurrent.futures", "concurrent.futures.process"} & modules
+    assert "legalcheck._model.ledger" not in modules
+
+
+def test_a_deadline_builds_no_case_or_report_model(tmp_path: Path) -> None:
+    code, out, modules = modules_of(tmp_path, "deadline", "2025-09-26", "5wd")
+    assert code == 0 and "2025年10月10日" in out
+    assert not {"legalcheck._model.case", "legalcheck._model.findings", "legalcheck._law.rules",
+                "multiprocessing"} & modules
