@@ -6,17 +6,21 @@ tests point it at their own.
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from legalcheck import Evaluator
 from legalcheck._core import cache
 from legalcheck._core.paths import data_dir
+from legalcheck._engines.native import NativeEngine, compile_predicates
 from legalcheck._evaluation import evaluator as evaluator_module
+from legalcheck._facts.conditions import Compare, Predicate
 from legalcheck._law.rules import RuleSet
 
 RULE = "LC1003"
@@ -162,3 +166,67 @@ def test_the_source_tree_is_never_written(cache_dir: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     assert not any(root.rglob("*.pickle"))
     assert entries(cache_dir)
+
+
+# --- the native engine's compiled predicates ---------------------------------------------------------
+
+
+def code_entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("native-*.marshal"))
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The labels of the predicates compiled from their text (not taken from the cache)."""
+    seen: list[str] = []
+
+    def counting(text: str, filename: str, mode: str) -> Any:
+        seen.append(filename)
+        return compile(text, filename, mode)
+
+    monkeypatch.setattr(cache, "compile", counting, raising=False)  # shadows the builtin in that module only
+    return seen
+
+
+def channel_is(value: str) -> list[tuple[str, Predicate | None]]:
+    return [("LC9999 when", Compare("channel", "eq", value)), ("LC9999 anchor", None)]
+
+
+def test_a_warm_start_compiles_no_predicate(cache_dir: Path, compiles: list[str]) -> None:
+    first = NativeEngine(Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries)
+    assert compiles and len(code_entries(cache_dir)) == 1
+    compiled = len(compiles)
+    queries = Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries
+    again = NativeEngine(queries)
+    assert len(compiles) == compiled, "compiled again although no predicate changed"
+    assert [q.rule_id for q in again._queries] == [q.rule_id for q in first._queries]
+    assert str(again._queries[0].when.__code__.co_filename) == f"<{queries[0].rule_id} when>"
+
+
+def test_an_edited_predicate_is_compiled_again(cache_dir: Path, compiles: list[str]) -> None:
+    letter = compile_predicates(channel_is("letter"))[0]
+    visit = compile_predicates(channel_is("visit"))[0]
+    assert letter({"channel": "letter"}, {}) and not letter({"channel": "visit"}, {})
+    assert visit({"channel": "visit"}, {}) and not visit({"channel": "letter"}, {})
+    assert len(compiles) == 4 and len(code_entries(cache_dir)) == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"not marshal", marshal.dumps(1), marshal.dumps((1, 2))])
+def test_a_corrupt_code_entry_is_ignored_and_rebuilt(cache_dir: Path, compiles: list[str], damage: bytes) -> None:
+    compile_predicates(channel_is("letter"))
+    (entry,) = code_entries(cache_dir)
+    entry.write_bytes(damage)
+    test = compile_predicates(channel_is("letter"))[0]
+    assert test({"channel": "letter"}, {}) and not test({"channel": "visit"}, {})
+    assert len(compiles) == 4
+    assert entry.read_bytes() != damage  # rewritten whole
+    compile_predicates(channel_is("letter"))
+    assert len(compiles) == 4
+
+
+def test_no_cache_compiles_every_time_and_writes_nothing(cache_dir: Path, compiles: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGALCHECK_NO_CACHE", "1")
+    compile_predicates(channel_is("letter"))
+    compile_predicates(channel_is("letter"))
+    assert len(compiles) == 4 and not cache_dir.exists()

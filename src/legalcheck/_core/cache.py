@@ -1,11 +1,13 @@
-"""The compiled cache: what loading the bundled data produces (rules, regulations), kept between runs.
+"""The compiled cache: what loading the bundled data produces (rules, regulations, the calendar, the
+native engine's compiled predicates), kept between runs.
 
 Loading and compiling 100-odd rule files and the regulations from YAML takes a few tenths of a
 second, on every CLI run. The result is pickled into the user's cache directory and used again
 while nothing it was built from has changed. The key of an entry hashes the *content* of every
 file under the source directories, their locations (reports and errors name them), the code of
 this package, its version and the Python version: editing any of them makes a new entry, never
-a stale answer.
+a stale answer. The native engine's predicates, compiled Python expressions, are kept as code
+objects (:func:`compiled_code`, in the format of ``.pyc`` files), keyed by the expressions' text.
 
 * Directory: ``$LEGALCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/legalcheck``, else
   ``~/.cache/legalcheck``; never the source tree.
@@ -14,13 +16,14 @@ a stale answer.
 * An entry is written to a temporary file and renamed into place, so a reader sees a whole
   entry or none. An entry that cannot be read (corrupt, truncated, from another version of a
   class) is ignored and rebuilt; a directory that cannot be written leaves the run uncached.
-* Pickles run code when loaded, so entries are read only from a directory owned by the current
+* Pickles and code objects run code when loaded, so entries are read only from a directory owned by the current
   user and not writable by anyone else (it is created with mode 0700).
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import stat
@@ -28,6 +31,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import CodeType
 from typing import TypeVar
 
 from .version import __version__
@@ -95,16 +99,15 @@ def _trusted(directory: Path) -> bool:
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _read(path: Path) -> object | None:
+def _read(path: Path, load: Callable[[bytes], object]) -> object | None:
     try:
-        with open(path, "rb") as handle:
-            value: object = pickle.load(handle)  # noqa: S301 - our own entry, in a directory only this user can write
+        data = path.read_bytes()
+        return load(data)
     except Exception:  # corrupt, truncated, unreadable, or classes that changed: rebuild
         return None
-    return value
 
 
-def _write(directory: Path, name: str, value: object) -> None:
+def _write(directory: Path, name: str, data: bytes) -> None:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(directory):
@@ -112,17 +115,26 @@ def _write(directory: Path, name: str, value: object) -> None:
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
         try:
             with os.fdopen(handle, "wb") as stream:
-                pickle.dump(value, stream, protocol=pickle.DEFAULT_PROTOCOL)
+                stream.write(data)
             os.replace(temporary, directory / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        kind = name.split("-", 1)[0]
-        entries = sorted(directory.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        kind, suffix = name.split("-", 1)[0], Path(name).suffix
+        entries = sorted(directory.glob(f"{kind}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEPT_PER_KIND:]:  # older builds of the same kind
             old.unlink(missing_ok=True)
     except Exception:  # noqa: S110 - a cache that cannot be written only costs the next run time
         pass
+
+
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.DEFAULT_PROTOCOL)
+
+
+def _unpickle(data: bytes) -> object:
+    value: object = pickle.loads(data)  # noqa: S301 - our own entry, in a directory only this user can write
+    return value
 
 
 def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected: type[T]) -> T:
@@ -138,9 +150,36 @@ def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected:
         return build()
     directory = cache_dir()
     if _trusted(directory):
-        found = _read(directory / name)
+        found = _read(directory / name, _unpickle)
         if isinstance(found, expected):
             return found
     value = build()
-    _write(directory, name, value)
+    _write(directory, name, _pickle(value))
     return value
+
+
+def compiled_code(kind: str, sources: Sequence[tuple[str, str]]) -> tuple[CodeType, ...]:
+    """``compile(text, f"<{label}>", "eval")`` of every ``(label, text)``, or the code objects of an earlier
+    run that compiled the same texts under the same labels.
+
+    Keyed by the texts themselves (and the Python version, whose bytecode this is), so an entry is
+    valid wherever the same texts are compiled; kept with :mod:`marshal`, the format of ``.pyc`` files.
+    """
+    def build() -> tuple[CodeType, ...]:
+        return tuple(compile(text, f"<{label}>", "eval") for label, text in sources)
+
+    if not enabled() or not sources:
+        return build()
+    hasher = hashlib.sha256(f"{kind}\n{sys.version}\n{marshal.version}\n".encode())
+    for label, text in sources:
+        hasher.update(f"{len(label)} {len(text)}\n{label}{text}".encode("utf-8", "surrogatepass"))
+    name = f"{kind}-{hasher.hexdigest()}.marshal"
+    directory = cache_dir()
+    if _trusted(directory):
+        found = _read(directory / name, marshal.loads)
+        if (isinstance(found, tuple) and len(found) == len(sources)
+                and all(isinstance(code, CodeType) for code in found)):
+            return found
+    codes = build()
+    _write(directory, name, marshal.dumps(codes))
+    return codes

@@ -11,10 +11,12 @@ literals of str, int and bool (checked here), which cannot be anything but data.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
+from .._core.cache import compiled_code
 from .._facts.conditions import AllOf, AnyOf, Compare, Fact, Predicate, Query, QueryMatch, Ref, _compare
 from .._facts.facts import Facts
 
@@ -72,11 +74,35 @@ def _compare_source(cmp: Compare) -> str:
     return f"({name} in fact and _compare({_literal(op)}, fact[{name}], {_literal(value)}))"
 
 
-def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
-    """A function equivalent to ``holds(predicate, fact, env)``."""
-    code = compile(f"lambda fact, env: {predicate_source(predicate)}", f"<{label}>", "eval")
+def _lambda(predicate: Predicate | None) -> str:
+    return f"lambda fact, env: {predicate_source(predicate)}"
+
+
+def _function(code: CodeType) -> Test:
     test: Test = eval(code, dict(_NAMESPACE))  # noqa: S307 - structure only; values are repr literals
     return test
+
+
+def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
+    """A function equivalent to ``holds(predicate, fact, env)``."""
+    return _function(compile(_lambda(predicate), f"<{label}>", "eval"))
+
+
+def compile_predicates(predicates: Sequence[tuple[str, Predicate | None]]) -> list[Test]:
+    """``compile_predicate(predicate, label)`` of each ``(label, predicate)``, in order.
+
+    Compiling some 400 predicates costs more than checking a case: their code objects come from
+    the compiled cache while the expressions are unchanged (``_core/cache.py``).
+    """
+    return [_function(code) for code in compiled_code("native", [(label, _lambda(p)) for label, p in predicates])]
+
+
+def _predicates(query: Query) -> Iterator[tuple[str, Predicate | None]]:
+    """The predicates of ``query`` with their labels: its ``when``, its anchor's, each relation's."""
+    yield f"{query.rule_id} when", query.when
+    yield f"{query.rule_id} anchor", None if query.anchor is None else query.anchor.where
+    for relation in query.relations:
+        yield f"{query.rule_id} {relation.role}", relation.pattern.where
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +160,12 @@ class NativeEngine:
     name = "native"
 
     def __init__(self, queries: Sequence[Query]) -> None:
-        self._queries = tuple(sorted((
-            _Query(q.rule_id, compile_predicate(q.when, f"{q.rule_id} when"),
-                   None if q.anchor is None else q.anchor.kinds,
-                   compile_predicate(None if q.anchor is None else q.anchor.where, f"{q.rule_id} anchor"),
-                   tuple(_Relation(r.role, r.pattern.kinds,
-                                   compile_predicate(r.pattern.where, f"{q.rule_id} {r.role}"), r.order == "after")
-                         for r in q.relations))
-            for q in queries), key=lambda q: q.rule_id))
+        ordered = sorted(queries, key=lambda q: q.rule_id)
+        tests = iter(compile_predicates([item for q in ordered for item in _predicates(q)]))
+        self._queries = tuple(
+            _Query(q.rule_id, next(tests), None if q.anchor is None else q.anchor.kinds, next(tests),
+                   tuple(_Relation(r.role, r.pattern.kinds, next(tests), r.order == "after") for r in q.relations))
+            for q in ordered)
         # One query per rule id (as rule sets have) gives matches in order without sorting them.
         self._interleaved = len({q.rule_id for q in self._queries}) < len(self._queries)
         # Most queries have no anchor in a given case: each kind lists the queries it can anchor
