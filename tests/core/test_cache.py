@@ -6,10 +6,11 @@ tests point it at their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import marshal
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 from legalcheck import Evaluator
 from legalcheck._core import cache
 from legalcheck._core.paths import data_dir
+from legalcheck._dates import calendar as calendar_module
+from legalcheck._dates.calendar import Calendar, load_calendar
 from legalcheck._engines.native import NativeEngine, compile_predicates
 from legalcheck._evaluation import evaluator as evaluator_module
 from legalcheck._facts.conditions import Compare, Predicate
@@ -230,3 +233,68 @@ def test_no_cache_compiles_every_time_and_writes_nothing(cache_dir: Path, compil
     compile_predicates(channel_is("letter"))
     compile_predicates(channel_is("letter"))
     assert len(compiles) == 4 and not cache_dir.exists()
+
+
+# --- the calendar ------------------------------------------------------------------------------------
+
+OVERRIDE = """\
+schema: legalcheck/calendar/1
+source: {title: 测试通知, url_or_document_number: TEST-2027, published: 2026-11-01}
+years:
+  2027:
+    replace: true
+    rest_days: [{date: 2027-01-01, name: 元旦}]
+"""
+NEW_YEAR, NEXT_DAY = dt.date(2027, 1, 1), dt.date(2027, 1, 4)  # a Friday and the Monday after
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, ...]]:
+    """The override files of every calendar built from its files (not taken from the cache)."""
+    seen: list[tuple[Path, ...]] = []
+    real = calendar_module._build
+
+    def counting(files: Sequence[Path]) -> Calendar:
+        seen.append(tuple(files))
+        return real(files)
+
+    monkeypatch.setattr(calendar_module, "_build", counting)
+    return seen
+
+
+def calendar_entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("calendar-*.pickle"))
+
+
+def test_an_edited_calendar_file_is_seen_on_the_next_load(tmp_path: Path, cache_dir: Path,
+                                                          builds: list[tuple[Path, ...]]) -> None:
+    path = tmp_path / "cn-2027.yaml"
+    path.write_text(OVERRIDE, encoding="utf-8")
+    first = load_calendar([path])
+    assert first.is_holiday(NEW_YEAR) and not first.is_holiday(NEXT_DAY)
+    assert load_calendar([path]) == first and len(builds) == 1 and len(calendar_entries(cache_dir)) == 1
+    path.write_text(OVERRIDE.replace("2027-01-01", "2027-01-04"), encoding="utf-8")
+    second = load_calendar([path])
+    assert second.is_holiday(NEXT_DAY) and not second.is_holiday(NEW_YEAR)
+    assert second.fingerprint != first.fingerprint and len(builds) == 2
+    assert second.sources[0] == first.sources[0]  # the package's data, the same
+
+
+def test_a_cached_calendar_names_its_files_as_given(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    builds: list[tuple[Path, ...]]) -> None:
+    (tmp_path / "cn-2027.yaml").write_text(OVERRIDE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_calendar([tmp_path / "cn-2027.yaml"]).sources[-1].name == str(tmp_path / "cn-2027.yaml")
+    assert load_calendar([Path("cn-2027.yaml")]).sources[-1].name == "cn-2027.yaml"  # the receipt's words
+    assert len(builds) == 2
+
+
+def test_a_corrupt_calendar_entry_is_ignored_and_rebuilt(cache_dir: Path, builds: list[tuple[Path, ...]]) -> None:
+    expected = load_calendar()
+    (entry,) = calendar_entries(cache_dir)
+    entry.write_bytes(b"\x80\x05garbage")
+    rebuilt = load_calendar()
+    assert rebuilt == expected and rebuilt.sources == expected.sources and len(builds) == 2
+    assert rebuilt.rest_day_label(dt.date(2025, 10, 1)) == expected.rest_day_label(dt.date(2025, 10, 1))
+    assert entry.read_bytes() != b"\x80\x05garbage"
+    assert load_calendar() == expected and len(builds) == 2

@@ -74,10 +74,11 @@ def _code() -> str:
     return _code_fingerprint
 
 
-def entry_key(kind: str, sources: Sequence[Path]) -> str:
-    """The hash naming ``kind`` built from ``sources`` (files or directories, all read)."""
+def entry_key(kind: str, sources: Sequence[Path], detail: str = "") -> str:
+    """The hash naming ``kind`` built from ``sources`` (files or directories, all read) and ``detail``."""
     hasher = hashlib.sha256()
     hasher.update(f"{kind}\n{__version__}\n{sys.version}\n{pickle.DEFAULT_PROTOCOL}\n{_code()}\n".encode())
+    hasher.update(f"{len(detail)}\n{detail}\n".encode("utf-8", "surrogatepass"))
     for source in sources:
         root = source.resolve()
         hasher.update(f"root {root}\n".encode())
@@ -137,15 +138,16 @@ def _unpickle(data: bytes) -> object:
     return value
 
 
-def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected: type[T]) -> T:
-    """``build()``, or its result from an earlier run when ``sources`` and the code are unchanged.
+def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected: type[T], *, detail: str = "") -> T:
+    """``build()``, or its result from an earlier run when ``sources``, ``detail`` and the code are unchanged.
 
-    ``expected`` is the type of the result: an entry holding anything else is rebuilt.
+    ``expected`` is the type of the result: an entry holding anything else is rebuilt. ``detail``
+    is what else the result depends on, such as the names of the sources as the caller spelt them.
     """
     if not enabled():
         return build()
     try:
-        name = f"{kind}-{entry_key(kind, sources)}.pickle"
+        name = f"{kind}-{entry_key(kind, sources, detail)}.pickle"
     except OSError:  # a source that cannot be read: let the loader report it
         return build()
     directory = cache_dir()
