@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .version import __version__
 
@@ -56,10 +56,30 @@ def enabled() -> bool:
     return os.environ.get("LEGALCHECK_NO_CACHE", "") in ("", "0")
 
 
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+def _files(root: str, suffix: str = "") -> list[tuple[str, str]]:
+    """``(name relative to root, path)`` of every file under ``root`` ending in ``suffix``, sorted by name.
+
+    Strings and ``os.walk``, not ``Path.rglob``: a start lists some 200 files, and Path objects
+    cost more than reading them.
+    """
+    if os.path.isfile(root):
+        return [(os.path.basename(root), root)]
+    found = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+        prefix = os.path.relpath(directory, root)
+        for name in names:
+            if name.endswith(suffix):
+                found.append((name if prefix == "." else f"{prefix}/{name}", os.path.join(directory, name)))
+    return sorted(found)
+
+
+def _hash_files(hasher: Any, files: list[tuple[str, str]]) -> None:
+    for name, path in files:
+        with open(path, "rb") as handle:
+            content = handle.read()
+        hasher.update(f"{name}\n".encode("utf-8", "surrogateescape"))
+        hasher.update(hashlib.sha256(content).digest())
 
 
 def _code() -> str:
@@ -67,9 +87,7 @@ def _code() -> str:
     global _code_fingerprint
     if _code_fingerprint is None:
         hasher = hashlib.sha256()
-        for path in sorted(_PACKAGE_DIR.rglob("*.py")):
-            hasher.update(f"{path.relative_to(_PACKAGE_DIR)}\n".encode())
-            hasher.update(hashlib.sha256(path.read_bytes()).digest())
+        _hash_files(hasher, _files(str(_PACKAGE_DIR), ".py"))
         _code_fingerprint = hasher.hexdigest()
     return _code_fingerprint
 
@@ -80,13 +98,10 @@ def entry_key(kind: str, sources: Sequence[Path], detail: str = "") -> str:
     hasher.update(f"{kind}\n{__version__}\n{sys.version}\n{pickle.DEFAULT_PROTOCOL}\n{_code()}\n".encode())
     hasher.update(f"{len(detail)}\n{detail}\n".encode("utf-8", "surrogatepass"))
     for source in sources:
-        root = source.resolve()
-        hasher.update(f"root {root}\n".encode())
-        if not root.exists():
-            continue
-        for path in _files(root):
-            hasher.update(f"{path.relative_to(root) if path != root else path.name}\n".encode())
-            hasher.update(hashlib.sha256(path.read_bytes()).digest())
+        root = os.path.realpath(source)
+        hasher.update(f"root {root}\n".encode("utf-8", "surrogateescape"))
+        if os.path.exists(root):
+            _hash_files(hasher, _files(root))
     return hasher.hexdigest()
 
 
