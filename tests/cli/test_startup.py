@@ -1,17 +1,21 @@
-"""What one CLI run loads: a legal officer checks one file at a time, and an integrating system
-starts workers often (docs/performance.md, "Fast start"). Each run is a fresh interpreter, so
-that what earlier tests imported cannot hide an import.
+"""What one CLI run loads and does before its command: a legal officer checks one file at a time,
+and an integrating system starts workers often (docs/performance.md, "Fast start"). The imports
+are listed in a fresh interpreter each, so that what earlier tests imported cannot hide one.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from conftest import CliRun
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "violating-late-forward.yaml"
 
@@ -55,3 +59,23 @@ def test_a_deadline_builds_no_case_or_report_model(tmp_path: Path) -> None:
     assert code == 0 and "2025年10月10日" in out
     assert not {"legalcheck._model.case", "legalcheck._model.findings", "legalcheck._law.rules",
                 "multiprocessing"} & modules
+
+
+def test_the_garbage_collector_runs_while_a_command_does(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paused while the command line is read (what it imports lives as long as the process), never
+    while a command runs: a long batch must not keep its garbage."""
+    from legalcheck._dates import calendar
+
+    seen: list[bool] = []
+    real = calendar.load_calendar
+
+    def watching(*args: Any, **kwargs: Any) -> calendar.Calendar:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(calendar, "load_calendar", watching)
+    assert gc.isenabled()
+    code, out, _err = cli("deadline", "2025-09-26", "5wd")
+    assert code == 0 and "2025年10月10日" in out
+    assert seen == [True] and gc.isenabled()
+    assert cli("--version")[0] == 0 and gc.isenabled()  # a run that ends before any command
