@@ -157,9 +157,11 @@ _engine_option = click.option("--engine", type=click.Choice(ENGINE_NAMES), defau
 
 def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextIO]:
     """The report file (written beside it and renamed into place when complete), or stdout (never closed)."""
+    if not output:
+        return contextlib.nullcontext(sys.stdout)
     from ._batch.output import atomic_output
 
-    return atomic_output(output) if output else contextlib.nullcontext(sys.stdout)
+    return atomic_output(output)
 
 
 @cli.command()

@@ -28,7 +28,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType
@@ -124,6 +123,8 @@ def _read(path: Path, load: Callable[[bytes], object]) -> object | None:
 
 
 def _write(directory: Path, name: str, data: bytes) -> None:
+    import tempfile  # only a run that builds an entry writes one
+
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(directory):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
+import importlib.util
 from abc import ABC
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,6 +63,8 @@ class Reporter(ABC):
 
 @functools.cache
 def _registry() -> dict[str, Reporter]:
+    import pkgutil
+
     from . import reporters
 
     found: list[Reporter] = []
@@ -86,7 +88,7 @@ def lookup(name: str) -> Reporter:
     # module named after the format is tried alone first, the whole registry only otherwise.
     from . import reporters
 
-    if name.isidentifier() and name in {m.name for m in pkgutil.iter_modules(reporters.__path__)}:
+    if name.isidentifier() and importlib.util.find_spec(f"{reporters.__name__}.{name}") is not None:
         reporter = getattr(importlib.import_module(f"{reporters.__name__}.{name}"), "REPORTER", None)
         if isinstance(reporter, Reporter) and reporter.name == name:
             return reporter
