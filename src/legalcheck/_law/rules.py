@@ -45,8 +45,10 @@ from .._facts.conditions import (
 from .._facts.facts import CASE_FIELDS, EVENT_FIELDS
 from .._model.case import EVENT_KINDS
 
-RULE_ID = re.compile(r"^LC\d{4}$")
-RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# Patterns only loading rule files needs are compiled there, on first use (re keeps them), not at
+# every start: a start from the compiled cache validates no rule.
+RULE_ID = r"^LC\d{4}$"
+RULE_NAME = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 MESSAGE_PLACEHOLDERS = ("date", "agency", "to", "due", "as_of")
 PERIOD = re.compile(r"^(?P<amount>[1-9]\d{0,3})(?P<unit>d|wd)$")
 
@@ -132,7 +134,7 @@ class CheckSpec(DataModel):
 
 # A field path of the case (``competent_agencies``, ``petitioners[*].address``), of the anchor event
 # (``{event}.agency``), or an event the file lacks (``events[+accepted]``).
-MISSING_PATH = re.compile(r"^(?:\{event\}|events\[\+(?P<kind>[a-z_]+)\]|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$")
+MISSING_PATH = r"^(?:\{event\}|events\[\+(?P<kind>[a-z_]+)\]|[a-z_]+(?:\[\*\])?)(?:\.[a-z_]+)*$"
 
 
 class UndeterminedSpec(DataModel):
@@ -166,7 +168,7 @@ class UndeterminedSpec(DataModel):
     @classmethod
     def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for path in value:
-            match = MISSING_PATH.match(path)
+            match = re.match(MISSING_PATH, path)
             if not match:
                 raise ValueError(f"missing path {path!r} is not a field path such as 'competent_agencies', "
                                  "'petitioners[*].address', '{event}.agency' or 'events[+accepted]'")
@@ -227,14 +229,14 @@ class Rule(DataModel):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not RULE_ID.match(value):
+        if not re.match(RULE_ID, value):
             raise ValueError(f"rule id {value!r} is not of the form LC0000")
         return value
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not RULE_NAME.match(value):
+        if not re.match(RULE_NAME, value):
             raise ValueError(f"rule name {value!r} is not kebab-case")
         return value
 
@@ -372,7 +374,7 @@ class Selection:
 
 # --- predicates -------------------------------------------------------------------------
 
-_REF = re.compile(r"^\$(?P<binding>case|trigger|event|anchor)\.(?P<field>[a-z_]+)$")
+_REF = r"^\$(?P<binding>case|trigger|event|anchor)\.(?P<field>[a-z_]+)$"
 
 
 class _PredicateError(Exception):
@@ -426,7 +428,7 @@ def _comparison(name: Any, op: str, raw_value: Any, vocabulary: Mapping[str, str
     kind = vocabulary[name]
     value: Value
     if isinstance(raw_value, str) and raw_value.startswith("$"):
-        match = _REF.match(raw_value)
+        match = re.match(_REF, raw_value)
         binding = match.group("binding") if match else ""
         if match is None or binding not in refs:
             allowed = ", ".join(f"${b}.<field>" for b in refs) or "none here"
