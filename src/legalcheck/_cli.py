@@ -111,8 +111,13 @@ class _Command(click.Command):
     """A command whose run starts the cyclic garbage collector, paused while the command line is read."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        _collect_garbage()
+        if not isinstance(self, _LoadingCommand):
+            _collect_garbage()
         return super().invoke(ctx)
+
+
+class _LoadingCommand(_Command):
+    """A command that starts the collector itself once it has loaded its evaluator, before the first input."""
 
 
 class _Group(click.Group):
@@ -120,10 +125,11 @@ class _Group(click.Group):
     group_class = type  # subgroups (``rules``) are _Groups too
 
 
-# Reading the command line imports what the command needs: some 40,000 objects (models, tables)
-# that live as long as the process. Collecting garbage meanwhile only traverses them again and again
-# (about 5 % of a single-case run): main() pauses the collector, and it runs again from the moment a
-# command starts, never scanning those objects again (gc.freeze).
+# Reading the command line imports what the command needs, and check and due then load their rules:
+# some 60,000 objects (models, tables, the rule set) that live as long as the process. Collecting
+# garbage meanwhile only traverses them again and again (about a tenth of a single-case run): main()
+# pauses the collector, and it runs again from the moment a command starts (check and due: once
+# their evaluator is built, before the first input), never scanning those objects again (gc.freeze).
 _paused_collector = False
 
 
@@ -164,7 +170,7 @@ def _open_output(output: Path | None) -> contextlib.AbstractContextManager[TextI
     return atomic_output(output)
 
 
-@cli.command()
+@cli.command(cls=_LoadingCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=_FormatChoice(), default="text", show_default=True)
 @_engine_option
@@ -208,6 +214,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
                       roll_over=roll_over, packs=packs or None, calendar_files=calendar_files, mapping=mapping,
                       met=fmt in ("html", "pdf"))  # the HTML timeline draws every deadline, those met too
     if cluster is not None:
+        _collect_garbage()
         sys.exit(_check_on_cluster(paths, options, fmt, lang, output, redact, cluster))
     if output is not None:
         if output.is_dir():
@@ -232,6 +239,7 @@ def check(paths: tuple[str, ...], fmt: str, engine: str | None, as_of: dt.date |
             from ._report.redact import redact_item
 
             items = (redact_item(item) for item in items)
+    _collect_garbage()  # the evaluator is built; the inputs are read from here on
     # Silent unless stderr is a terminal, CI is unset and the run is long; never over a report on the terminal.
     progress = Progress(sys.stderr, wanted=output is not None or not sys.stdout.isatty())
     try:
@@ -386,7 +394,7 @@ def _counted(items: Iterator[BatchItem] | Iterator[Output], summary: Summary,
         yield item
 
 
-@cli.command()
+@cli.command(cls=_LoadingCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_as_of_option
 @click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
@@ -411,7 +419,9 @@ def due(paths: tuple[Path, ...], as_of: dt.date | None, within: int | None, fmt:
     summary = Summary()
     rows = []
     unknown: list[tuple[str, str, Undetermined]] = []
-    for item in check_paths(list(paths), options, jobs=1):
+    items = check_paths(list(paths), options, jobs=1)
+    _collect_garbage()  # the evaluator is built; the inputs are read from here on
+    for item in items:
         summary.add(item)
         if item.report is None:
             from ._report.reporters.text import render_item

@@ -79,3 +79,22 @@ def test_the_garbage_collector_runs_while_a_command_does(cli: CliRun, monkeypatc
     assert code == 0 and "2025年10月10日" in out
     assert seen == [True] and gc.isenabled()
     assert cli("--version")[0] == 0 and gc.isenabled()  # a run that ends before any command
+
+
+def test_the_garbage_collector_runs_while_cases_are_checked(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check and due start it once their evaluator is built, before the first input."""
+    from legalcheck._evaluation.evaluator import Evaluator
+
+    seen: list[bool] = []
+    real = Evaluator.check
+
+    def watching(self: Evaluator, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Evaluator, "check", watching)
+    code, out, _err = cli("check", str(EXAMPLE), "--as-of", "2025-12-01", "--engine", "native", "--jobs", "1")
+    assert code == 1 and "LC1003" in out
+    code, out, _err = cli("due", str(EXAMPLE), "--as-of", "2025-06-05")
+    assert code == 0
+    assert seen == [True, True] and gc.isenabled()
