@@ -58,6 +58,9 @@ class _Context:
     roll_over: bool
     selection: Selection
     met: bool = False  # keep deadlines met in time (for a timeline of every deadline)
+    # The day of the case's first act up to as_of, which a rule on the whole case (no anchor) is
+    # judged by; None when no selected rule is on the whole case, or no act is recorded.
+    first_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,8 @@ class Evaluator:
                 prepared = {r.rule.id: _prepare(r, selection) for r in selection.rules}
                 clauses = {q.rule_id: (prepared[r.rule.id], index) for r in selection.rules
                            for index, q in enumerate(r.undetermined)}
-                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection))
+                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection),
+                                 any(q.anchor is None for q in queries))
                 self._engines[packs] = cached
             return cached
 
@@ -205,7 +209,8 @@ class Evaluator:
         require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
-        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met)
+        first_day = _first_day(case, as_of) if cached.case_wide else None
+        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met, first_day)
         verdicts: list[_Verdict] = []
         unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
         for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
@@ -252,7 +257,7 @@ class Evaluator:
         rule = prepared.compiled.rule
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
-        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        act_day = anchor["day"] if anchor is not None else ctx.first_day
         if act_day is None:
             return None
         forbid = rule.check.forbid
@@ -287,7 +292,7 @@ class Evaluator:
         rule = prepared.compiled.rule
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
-        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        act_day = anchor["day"] if anchor is not None else ctx.first_day
         if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
             return None
         if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
@@ -577,6 +582,7 @@ class _Engine:
     plan: FactPlan
     clauses: dict[str, tuple[_Prepared, int]]  # undetermined query id -> the rule and its clause number
     windows: tuple[_Window, ...]  # per instrument and pack: the dates its rules apply
+    case_wide: bool  # some query has no anchor: its rule is judged by the case's first act
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +629,12 @@ def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
                      tuple(sorted(fields_of(query.when))),
                      tuple(sorted(fields_of(query.anchor.where))) if query.anchor is not None else (),
                      _text(rule.title), _text(rule.grounds))
+
+
+def _first_day(case: Case, as_of: dt.date) -> int | None:
+    """The day of the case's first act up to ``as_of`` (facts may leave out events of kinds no rule reads)."""
+    days = [event.date for event in case.events if event.date <= as_of]
+    return min(days).toordinal() if days else None
 
 
 def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) -> list[str]:

@@ -29,10 +29,36 @@ from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
 
 
+# Case fields about the petitioners, in the order _petitioner_facts returns them: the Case properties
+# of the same names, computed in one pass (tests/evaluation/test_fuzz.py holds the two equal).
+_PETITIONER_FIELDS = ("no_petitioner_notifiable", "petitioner_notifiable", "petitioner_particulars_unclear",
+                      "petitioner_particulars_unrecorded")
+
+
+def _petitioner_facts(case: Case) -> tuple[bool, bool, bool, bool]:
+    """``no_petitioner_notifiable``, ``petitioner_notifiable``, ``petitioner_particulars_unclear`` and
+    ``petitioner_particulars_unrecorded`` of ``case``."""
+    petitioners = case.petitioners
+    every_unclear, notifiable, some_unclear, unrecorded = True, False, False, not petitioners
+    for petitioner in petitioners:
+        name, address = petitioner.name, petitioner.address
+        name_unclear, address_unclear = petitioner.name_unclear, petitioner.address_unclear
+        if name_unclear or address_unclear:
+            some_unclear = True
+        else:
+            every_unclear = False
+            if name and address:
+                notifiable = True
+        if (not name and not name_unclear) or (not address and not address_unclear):
+            unrecorded = True
+    return bool(petitioners) and every_unclear, notifiable, some_unclear, unrecorded
+
+
 @dataclass(frozen=True, slots=True)
 class _CaseField:
     type: str  # "str", "int", "bool"
-    value: Callable[[Case], Any] | None  # None: absent; no getter: computed from the whole timeline
+    # A value None: absent. No getter: computed apart (from the whole timeline, or the petitioners together).
+    value: Callable[[Case], Any] | None
 
 
 # Case field vocabulary. The rule loader rejects a rule that reads a field not listed here.
@@ -51,10 +77,8 @@ _CASE: dict[str, _CaseField] = {
     "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
     "complex": _CaseField("bool", lambda c: c.flags.complex),
     # 第二十三条第二款 (2005 第二十二条): "not recorded" and "recorded as unclear" are different facts.
-    "no_petitioner_notifiable": _CaseField("bool", lambda c: c.no_petitioner_notifiable),
-    "petitioner_notifiable": _CaseField("bool", lambda c: c.petitioner_notifiable),
-    "petitioner_particulars_unclear": _CaseField("bool", lambda c: c.petitioner_particulars_unclear),
-    "petitioner_particulars_unrecorded": _CaseField("bool", lambda c: c.petitioner_particulars_unrecorded),
+    # The petitioners' facts are computed together, in one pass over them (_petitioner_facts).
+    **{name: _CaseField("bool", None) for name in _PETITIONER_FIELDS},
     "status": _CaseField("str", lambda c: c.status),
     "province": _CaseField("str", lambda c: c.province),
     "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
@@ -131,9 +155,14 @@ _PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
                               "agency_common_superior_of_involved", "reply_to_kind", "consultation_recorded"})
+# The event kinds each timeline fact is computed from (_add_sequence_facts): a plan that wants the
+# fact keeps the events of these kinds.
+_TIMELINE_KINDS: dict[str, frozenset[str]] = {
+    "unrecused_interested_staff": frozenset({"recusal"}),
+    "consultation_recorded": frozenset({"consultation"}),
+    "reply_to_kind": frozenset({"opinion_issued", "review_opinion", "rereview_opinion", "reply_delivered"}),
+}
 
-# Events of kinds no selected rule reads are only positions on the timeline.
-BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
 # Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
 # agency (references and messages), hearing ends (excluded spans), report-back dates (designated
 # periods) and extension days.
@@ -191,40 +220,51 @@ def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
 
 @dataclass(frozen=True, slots=True)
 class FactPlan:
-    """The fields to compute; every other field is left out of the facts."""
+    """The fields to compute and the events to keep; every other field and event is left out of the facts."""
 
-    case_values: dict[str, Callable[[Case], Any]]  # the wanted case fields that have a getter
+    case_values: tuple[tuple[str, Callable[[Case], Any]], ...]  # the wanted case fields that have a getter
+    petitioner: tuple[tuple[str, int], ...]  # wanted petitioner fields, by position in _petitioner_facts
     event: frozenset[str]
-    by_kind: dict[str, _KindPlan]  # per event kind; events of kinds left out get only BARE_EVENT_FIELDS
+    by_kind: dict[str, _KindPlan]  # per kind kept
     agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
     to: tuple[str, ...]  # and under "to"
     agency_per_case: tuple[str, ...]  # those of them that depend on the case (_PER_CASE_SUFFIXES)
     to_per_case: tuple[str, ...]
     notice: bool  # agency_notice_by_other_rules is wanted
-    kinds: frozenset[str] | None  # the kinds in by_kind; None: every kind
+    kinds: frozenset[str] | None  # the kinds kept (those in by_kind); None: every kind
     timeline: frozenset[str]  # the wanted fields that need the whole timeline (_add_sequence_facts)
 
     @classmethod
     def reading(cls, case_fields: Collection[str], event_fields: Collection[str],
                 kinds: Collection[str] | None = None) -> FactPlan:
-        """A plan for rules that read ``case_fields`` and ``event_fields`` of events of ``kinds``
-        (structural fields added)."""
+        """A plan for rules that read ``case_fields``, and ``event_fields`` of events of ``kinds``
+        (structural fields added; None: of every kind).
+
+        Events of other kinds are left out, unless a wanted timeline fact is computed from them:
+        the rules can neither anchor on them nor relate to them. The events kept keep their
+        chronological order, so that ``after`` and ``before`` mean what they meant among all
+        events; ``seq`` numbers them, so a plan for rules that read ``seq`` itself keeps every kind.
+        """
         unknown = (set(case_fields) - set(CASE_FIELDS)) | (set(event_fields) - set(EVENT_FIELDS))
         if unknown:
             raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
         event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
-        return cls(case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
+        timeline = (frozenset(case_fields) | event) & _TIMELINE_FIELDS
+        kept = None if kinds is None or "seq" in event_fields else frozenset(kinds).union(
+            *(_TIMELINE_KINDS.get(name, ()) for name in timeline))
+        return cls(case_values=tuple((n, spec.value) for n, spec in _CASE.items()
+                                     if n in case_fields and spec.value),
+                   petitioner=tuple((n, i) for i, n in enumerate(_PETITIONER_FIELDS) if n in case_fields),
                    event=event,
                    by_kind={kind: _kind_plan(model.facts, event)
                             for kind, model in zip(EVENT_KINDS, EVENT_CLASSES, strict=True)
-                            if kinds is None or kind in kinds},
+                            if kept is None or kind in kept},
                    agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
                    to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
                    agency_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"agency{s}" in event),
                    to_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"to{s}" in event),
                    notice="agency_notice_by_other_rules" in event,
-                   kinds=None if kinds is None else frozenset(kinds),
-                   timeline=(frozenset(case_fields) | event) & _TIMELINE_FIELDS)
+                   kinds=kept, timeline=timeline)
 
 
 EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
@@ -233,16 +273,7 @@ EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
 @dataclass(frozen=True, slots=True)
 class Facts:
     case: Fact
-    events: tuple[Fact, ...]  # events[i]["seq"] == i: chronological order
-
-
-def chronological(case: Case, until: dt.date | None = None) -> list[int]:
-    """Indexes of ``case.events`` dated up to ``until``, in chronological order (file order breaks ties)."""
-    dates = [e.date for e in case.events]
-    if dates == sorted(dates) and (until is None or not dates or dates[-1] <= until):
-        return list(range(len(dates)))  # the usual file: in order, nothing after the date checked
-    indexes = [i for i, day in enumerate(dates) if until is None or day <= until]
-    return sorted(indexes, key=dates.__getitem__)  # stable: file order breaks ties
+    events: tuple[Fact, ...]  # the events kept, in chronological order: events[i]["seq"] == i
 
 
 class _Tree:
@@ -351,25 +382,41 @@ class _Tree:
 
 def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVERY_FACT) -> Facts:
     """Facts of ``case`` as known on ``until``: later events are not yet known and left out."""
-    tree = _Tree(case, plan)
     case_fact: Fact = {}
-    for name, getter in plan.case_values.items():
+    for name, getter in plan.case_values:
         value = getter(case)
         if value is not None:
             case_fact[name] = value
-    by_kind = plan.by_kind
+    if plan.petitioner:
+        values = _petitioner_facts(case)
+        for name, position in plan.petitioner:
+            case_fact[name] = values[position]
+    # The events kept, in chronological order (file order breaks ties).
     timeline = case.events
+    kinds = plan.kinds
+    kept: list[int] = []
+    last: dt.date | None = None
+    in_order = True
+    for index, event in enumerate(timeline):
+        day = event.date
+        if until is not None and day > until:
+            continue
+        if kinds is None or event.kind in kinds:
+            if last is not None and day < last:
+                in_order = False
+            last = day
+            kept.append(index)
+    if not in_order:
+        kept.sort(key=lambda i: timeline[i].date)  # stable
     events: list[Fact] = []
-    for seq, index in enumerate(chronological(case, until)):
-        event = timeline[index]
-        wanted = by_kind.get(event.kind)
-        if wanted is not None:
-            events.append(_event_fact(case, event, index, seq, tree, wanted))
-        else:  # a position on the timeline only
-            events.append({"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
-                           "agency": event.agency})
-    if plan.timeline:
-        _add_sequence_facts(case, case_fact, events, tree)
+    if kept or plan.timeline:
+        tree = _Tree(case, plan)
+        by_kind = plan.by_kind
+        for seq, index in enumerate(kept):
+            event = timeline[index]
+            events.append(_event_fact(case, event, index, seq, tree, by_kind[event.kind]))
+        if plan.timeline:
+            _add_sequence_facts(case, case_fact, events, tree)
     return Facts(case_fact, tuple(events))
 
 
@@ -397,9 +444,8 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
             case_fact["involved_have_common_superior"] = common is not None
         if "agency_common_superior_of_involved" in wanted:
             for fact in events:
-                if plan.kinds is None or fact["kind"] in plan.kinds:
-                    fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
-    if "reply_to_kind" in wanted and (plan.kinds is None or "reply_delivered" in plan.kinds):
+                fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
+    if "reply_to_kind" in wanted:
         # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
         latest: str | None = None
         for fact in events:
