@@ -28,7 +28,6 @@ from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, agency_index
 from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
 
-
 # Case fields about the petitioners, in the order _petitioner_facts returns them: the Case properties
 # of the same names, computed in one pass (tests/evaluation/test_fuzz.py holds the two equal).
 _PETITIONER_FIELDS = ("no_petitioner_notifiable", "petitioner_notifiable", "petitioner_particulars_unclear",
@@ -270,20 +269,28 @@ class FactPlan:
 EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed; not frozen, which costs several times as much to build, once a case
 class Facts:
     case: Fact
     events: tuple[Fact, ...]  # the events kept, in chronological order: events[i]["seq"] == i
 
 
+def _notice_by_other_rules(kind: str, litigation_related: bool, accusation: bool) -> bool:
+    """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
+    accusations notify under their own provisions, not under 第二十三条."""
+    return (kind in POLITICAL_LEGAL_KINDS and litigation_related) or (kind == "discipline_inspection" and accusation)
+
+
 class _Tree:
     """The case's agencies, the sets that derived fields test membership of, and the plan.
 
-    Agency fields per (prefix, agency id) and chains of superiors are memoised: a case's
-    events name the same few agencies.
+    Agency fields are memoised per registry (those that depend on the agencies alone, and on the
+    two case flags the notice depends on) and per case (those that depend on the case's competent,
+    involved and accused agencies); chains of superiors per case: a case's events name the same
+    few agencies.
     """
 
-    __slots__ = ("case", "agencies", "plan", "memo", "chains")
+    __slots__ = ("case", "agencies", "plan", "memo", "chains", "notice")
 
     def __init__(self, case: Case, plan: FactPlan) -> None:
         self.case = case
@@ -291,12 +298,9 @@ class _Tree:
         self.plan = plan
         self.memo: dict[tuple[str, str], Fact] = {}
         self.chains: dict[str, list[str]] = {}
-
-    def notice_by_other_rules(self, kind: str) -> bool:
-        """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
-        accusations notify under their own provisions, not under 第二十三条."""
-        return ((kind in POLITICAL_LEGAL_KINDS and self.case.flags.litigation_related)
-                or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
+        # What agency_notice_by_other_rules depends on besides the agency's kind.
+        self.notice = ((bool(case.flags.litigation_related), case.category.value == "accusation")
+                       if plan.notice else None)
 
     def ancestors(self, agency_id: str) -> list[str]:
         """Every agency above ``agency_id`` along any superior (双重领导), nearest first: each level
@@ -320,44 +324,43 @@ class _Tree:
 
     def fields(self, prefix: str, agency_id: str) -> Fact:
         """The planned agency fields under ``prefix``; shared between events, so never mutated."""
+        plan = self.plan
+        if prefix == "agency":
+            shared = self._shared_fields(prefix, agency_id, plan.agency, self.notice)
+            per_case = plan.agency_per_case
+        else:
+            shared = self._shared_fields(prefix, agency_id, plan.to, None)
+            per_case = plan.to_per_case
+        if not per_case:
+            return shared
         known = self.memo.get((prefix, agency_id))
         if known is not None:
             return known
-        plan = self.plan
-        if prefix == "agency":
-            out = self._static_fields(prefix, agency_id, plan.agency)
-            per_case, notice = plan.agency_per_case, plan.notice
-        else:
-            out = self._static_fields(prefix, agency_id, plan.to)
-            per_case, notice = plan.to_per_case, False
-        if per_case or notice:
-            out = dict(out)
-            agency = self.agencies.get(agency_id)
-            competent = self.case.competent_agencies
-            for suffix in per_case:
-                if suffix == "_involved":
-                    out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
-                elif suffix == "_accused":
-                    out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
-                elif suffix == "_competent" and competent:
-                    out[f"{prefix}_competent"] = agency_id in competent
-                elif suffix == "_superior_of_competent" and competent:
-                    out[f"{prefix}_superior_of_competent"] = any(
-                        (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
-                        for c in competent)
-                elif suffix == "_system_competent" and competent:
-                    # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
-                    out[f"{prefix}_system_competent"] = any(
-                        c == agency_id or agency_id in self.ancestors(c) for c in competent)
-            if notice:
-                out["agency_notice_by_other_rules"] = (agency is not None
-                                                       and self.notice_by_other_rules(agency.kind.value))
+        out = dict(shared)
+        competent = self.case.competent_agencies
+        for suffix in per_case:
+            if suffix == "_involved":
+                out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
+            elif suffix == "_accused":
+                out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
+            elif suffix == "_competent" and competent:
+                out[f"{prefix}_competent"] = agency_id in competent
+            elif suffix == "_superior_of_competent" and competent:
+                out[f"{prefix}_superior_of_competent"] = any(
+                    (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
+                    for c in competent)
+            elif suffix == "_system_competent" and competent:
+                # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
+                out[f"{prefix}_system_competent"] = any(
+                    c == agency_id or agency_id in self.ancestors(c) for c in competent)
         self.memo[(prefix, agency_id)] = out
         return out
 
-    def _static_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...]) -> Fact:
-        """The fields that depend on the agencies alone: shared by every case of a registry."""
-        key = (prefix, agency_id, wanted)
+    def _shared_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...],
+                       notice: tuple[bool, bool] | None) -> Fact:
+        """The fields that depend on the agencies alone, and the notice on ``notice`` (the case's
+        litigation_related and whether it is an accusation) when given: shared by the cases of a registry."""
+        key = (prefix, agency_id, wanted, notice)
         known: Fact | None = self.agencies.derived.get(key)
         if known is not None:
             return known
@@ -376,6 +379,9 @@ class _Tree:
                 out[f"{prefix}_superior"] = agency.superior
             elif suffix == "_superiors" and agency.superiors:
                 out[f"{prefix}_superiors"] = list(agency.superiors)
+        if notice is not None:
+            out["agency_notice_by_other_rules"] = agency is not None and _notice_by_other_rules(
+                agency.kind.value, *notice)
         self.agencies.derived[key] = out
         return out
 
