@@ -325,29 +325,32 @@ class Evaluator:
 
     def _due(self, period: Period | DesignatedPeriod, spec: Any, match: QueryMatch, trigger: Fact,
              ctx: _Context) -> DueDate:
-        start = _day(trigger["day"])
+        start: int = trigger["day"]
         if isinstance(period, DesignatedPeriod):
-            return designated_due(start, _day(trigger["report_by_day"]), self.calendar, roll_over=ctx.roll_over)
-        spans = [(_day(e["day"]), _day(e["end_day"])) for e in (ctx.facts.events[s] for s in match.seqs("excluded"))]
-        due = self._compute_due(start, period, tuple(spans), 0, ctx.roll_over)
+            return designated_due(_day(start), _day(trigger["report_by_day"]), self.calendar, roll_over=ctx.roll_over)
+        events = ctx.facts.events
+        excluded = match.seqs("excluded")
+        spans = tuple((_day(events[s]["day"]), _day(events[s]["end_day"])) for s in excluded) if excluded else ()
+        due = self._compute_due(start, period, spans, 0, ctx.roll_over)
         if spec.extension is None:
             return due
         # An extension counts only if granted before the original period ran out (第三十四条:
         # 延长办理期限 presupposes a running period); at most max_days in total.
-        granted = sum(ctx.facts.events[s]["days"] for s in match.seqs("extension")
-                      if _day(ctx.facts.events[s]["day"]) <= due.effective_due)
+        granted = sum(events[s]["days"] for s in match.seqs("extension")
+                      if _day(events[s]["day"]) <= due.effective_due)
         extension = min(granted, spec.extension.max_days)
         if not extension:
             return due
-        return self._compute_due(start, period, tuple(spans), extension, ctx.roll_over)
+        return self._compute_due(start, period, spans, extension, ctx.roll_over)
 
-    def _compute_due(self, start: dt.date, length: Period, spans: tuple[tuple[dt.date, dt.date], ...],
+    def _compute_due(self, start: int, length: Period, spans: tuple[tuple[dt.date, dt.date], ...],
                      extension: int, roll_over: bool) -> DueDate:
-        """Deadline arithmetic, memoised: batches repeat the same few periods from the same dates."""
+        """Deadline arithmetic from the day ``start`` (an ordinal), memoised: batches repeat the same few
+        periods from the same dates."""
         key = (start, length.amount, length.unit, spans, extension, roll_over)  # hashed in C, unlike a dataclass
         due = self._due_cache.get(key)
         if due is None:
-            due = compute_due(start, length, self.calendar, excluded=spans, extension_days=extension,
+            due = compute_due(_day(start), length, self.calendar, excluded=spans, extension_days=extension,
                               roll_over=roll_over)
             if len(self._due_cache) > 100_000:
                 self._due_cache.clear()  # bounded memory over millions of cases

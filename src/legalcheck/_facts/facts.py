@@ -204,15 +204,16 @@ class _KindPlan:
 
     copied: tuple[str, ...]  # fields copied as they are
     dates: dict[str, str]  # date field -> the name of its day-number fact
-    to_agency: bool
-    from_agency: bool
+    to_agency: bool  # the kind's ``to`` names an agency (its id is a structural fact: always computed)
+    from_agency: bool  # the kind's ``from_agency`` names an agency and some of its facts are wanted
     derived: dict[str, DerivedValue]  # fact name -> computation
 
 
 def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
     return _KindPlan(copied=tuple(name for name in declared.copied if name in event),
                      dates={name: f"{name}_day" for name in declared.dates if f"{name}_day" in event},
-                     to_agency=declared.to_agency, from_agency=declared.from_agency,
+                     to_agency=declared.to_agency,
+                     from_agency=declared.from_agency and not event.isdisjoint(_FROM_AGENCY_FIELDS),
                      derived={fact.name: _DERIVED[fact.name] for fact in declared.derived
                               if fact.name in event and fact.name in _DERIVED})
 
