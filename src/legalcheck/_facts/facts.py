@@ -29,7 +29,7 @@ from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
 
 # Case fields about the petitioners, in the order _petitioner_facts returns them: the Case properties
-# of the same names, computed in one pass (tests/evaluation/test_fuzz.py holds the two equal).
+# of the same names, computed in one pass (tests/evaluation/test_fact_plans.py holds the two equal).
 _PETITIONER_FIELDS = ("no_petitioner_notifiable", "petitioner_notifiable", "petitioner_particulars_unclear",
                       "petitioner_particulars_unrecorded")
 
@@ -222,7 +222,8 @@ def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
 class FactPlan:
     """The fields to compute and the events to keep; every other field and event is left out of the facts."""
 
-    case_values: tuple[tuple[str, Callable[[Case], Any]], ...]  # the wanted case fields that have a getter
+    case: frozenset[str]  # the case fields wanted
+    case_values: tuple[tuple[str, Callable[[Case], Any]], ...]  # those that have a getter
     petitioner: tuple[tuple[str, int], ...]  # wanted petitioner fields, by position in _petitioner_facts
     event: frozenset[str]
     by_kind: dict[str, _KindPlan]  # per kind kept
@@ -252,7 +253,8 @@ class FactPlan:
         timeline = (frozenset(case_fields) | event) & _TIMELINE_FIELDS
         kept = None if kinds is None or "seq" in event_fields else frozenset(kinds).union(
             *(_TIMELINE_KINDS.get(name, ()) for name in timeline))
-        return cls(case_values=tuple((n, spec.value) for n, spec in _CASE.items()
+        return cls(case=frozenset(case_fields),
+                   case_values=tuple((n, spec.value) for n, spec in _CASE.items()
                                      if n in case_fields and spec.value),
                    petitioner=tuple((n, i) for i, n in enumerate(_PETITIONER_FIELDS) if n in case_fields),
                    event=event,
