@@ -201,7 +201,10 @@ class Evaluator:
         True only when nothing is violated and no rule is undetermined for want of a recorded fact.
         """
         _ctx, verdicts = self._verdicts(case, as_of, roll_over, self.packs_for(case, packs), None)
-        return not any(v.severity in ("violation", "undetermined") for v in verdicts)
+        for verdict in verdicts:
+            if verdict.severity == "violation" or verdict.severity == "undetermined":
+                return False
+        return True
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
                   source: str | None, *, met: bool = False) -> tuple[_Context, list[_Verdict]]:

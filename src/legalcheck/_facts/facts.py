@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, agency_index
+from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, Category, agency_index
 from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
 
@@ -53,6 +53,12 @@ def _petitioner_facts(case: Case) -> tuple[bool, bool, bool, bool]:
     return bool(petitioners) and every_unclear, notifiable, some_unclear, unrecorded
 
 
+def _value(member: Enum) -> Any:
+    """``member.value``, read where the enum keeps it (``_value_``): on Python 3.11 the ``value``
+    property runs Python code and cost more than the rest of copying a field."""
+    return member._value_
+
+
 @dataclass(frozen=True, slots=True)
 class _CaseField:
     type: str  # "str", "int", "bool"
@@ -62,9 +68,9 @@ class _CaseField:
 
 # Case field vocabulary. The rule loader rejects a rule that reads a field not listed here.
 _CASE: dict[str, _CaseField] = {
-    "category": _CaseField("str", lambda c: c.category.value),
-    "channel": _CaseField("str", lambda c: c.channel.value),
-    "form": _CaseField("str", lambda c: c.effective_form.value),
+    "category": _CaseField("str", lambda c: _value(c.category)),
+    "channel": _CaseField("str", lambda c: _value(c.channel)),
+    "form": _CaseField("str", lambda c: _value(c.effective_form)),
     "headcount": _CaseField("int", lambda c: c.headcount),
     "representatives_count": _CaseField("int", lambda c: len(c.representatives)),
     "litigation_related": _CaseField("bool", lambda c: c.flags.litigation_related),
@@ -302,7 +308,7 @@ class _Tree:
         self.memo: dict[tuple[str, str], Fact] = {}
         self.chains: dict[str, list[str]] = {}
         # What agency_notice_by_other_rules depends on besides the agency's kind.
-        self.notice = ((bool(case.flags.litigation_related), case.category.value == "accusation")
+        self.notice = ((bool(case.flags.litigation_related), case.category is Category.accusation)
                        if plan.notice else None)
 
     def ancestors(self, agency_id: str) -> list[str]:
@@ -329,11 +335,14 @@ class _Tree:
         """The planned agency fields under ``prefix``; shared between events, so never mutated."""
         plan = self.plan
         if prefix == "agency":
-            shared = self._shared_fields(prefix, agency_id, plan.agency, self.notice)
+            key = (prefix, agency_id, plan.agency, self.notice)
             per_case = plan.agency_per_case
         else:
-            shared = self._shared_fields(prefix, agency_id, plan.to, None)
+            key = (prefix, agency_id, plan.to, None)
             per_case = plan.to_per_case
+        shared: Fact | None = self.agencies.derived.get(key)
+        if shared is None:
+            shared = self._shared_fields(*key)
         if not per_case:
             return shared
         known = self.memo.get((prefix, agency_id))
@@ -362,11 +371,8 @@ class _Tree:
     def _shared_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...],
                        notice: tuple[bool, bool] | None) -> Fact:
         """The fields that depend on the agencies alone, and the notice on ``notice`` (the case's
-        litigation_related and whether it is an accusation) when given: shared by the cases of a registry."""
-        key = (prefix, agency_id, wanted, notice)
-        known: Fact | None = self.agencies.derived.get(key)
-        if known is not None:
-            return known
+        litigation_related and whether it is an accusation) when given: shared by the cases of a registry
+        (memoised by ``fields``)."""
         agency = self.agencies.get(agency_id)
         out: Fact = {prefix: agency_id}
         for suffix in wanted:
@@ -385,7 +391,7 @@ class _Tree:
         if notice is not None:
             out["agency_notice_by_other_rules"] = agency is not None and _notice_by_other_rules(
                 agency.kind.value, *notice)
-        self.agencies.derived[key] = out
+        self.agencies.derived[(prefix, agency_id, wanted, notice)] = out
         return out
 
 
@@ -489,13 +495,13 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree, wante
         if "from_agency" in plan.event:
             fact["from_agency"] = origin
         if "from_kind" in plan.event and (origin_agency := tree.agencies.get(origin)) is not None:
-            fact["from_kind"] = origin_agency.kind.value
+            fact["from_kind"] = _value(origin_agency.kind)
         if "from_is_superior" in plan.event:
             fact["from_is_superior"] = origin in tree.ancestors(event.agency)
     for name in wanted.copied:
         value = data[name]
         if value is not None:
-            fact[name] = value.value if isinstance(value, Enum) else value
+            fact[name] = _value(value) if isinstance(value, Enum) else value
     for field, name in wanted.dates.items():
         fact[name] = data[field].toordinal()
     for name, compute in wanted.derived.items():
