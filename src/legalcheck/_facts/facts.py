@@ -8,10 +8,10 @@ compare them as integers. A field that does not apply is absent, never ``None``.
 Relations that need the agency tree (same level, superior, competent) are derived
 here once, so rules compare plain fields instead of walking the tree.
 
-A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
-selected rules read (and those it reads itself), so that a check of a few rules costs
-about what the same few checks written by hand would. Every field is computed the same
-way whichever plan asks for it (``tests/evaluation/test_fuzz.py`` holds plans to ``EVERY_FACT``).
+A :class:`FactPlan` says which fields to compute and which events to keep: an evaluator asks
+only for those its selected rules read (and those it reads itself), so that a check of a few
+rules costs about what the same few checks written by hand would. Every field is computed the
+same way whichever plan asks for it (``tests/evaluation/test_fuzz.py`` holds plans to ``EVERY_FACT``).
 """
 
 from __future__ import annotations
