@@ -181,7 +181,9 @@ class NativeEngine:
                         # The events of this kind after (or before) the anchor.
                         window = (events[bisect_right(positions, seq):] if relation.after
                                   else events[:bisect_left(positions, seq)])
-                        found.extend([e["seq"] for e in window if test(e, env)])
+                        for event in window:
+                            if test(event, env):
+                                found.append(event["seq"])
                     if len(relation.kinds) > 1:
                         found.sort()
                     related.append((relation.role, tuple(found)))
