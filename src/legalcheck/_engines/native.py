@@ -122,35 +122,6 @@ class _Query:
     relations: tuple[_Relation, ...]
 
 
-class _Timeline:
-    """A case's events per kind, each list in ``seq`` order, with the seqs to bisect."""
-
-    __slots__ = ("events", "seqs")
-
-    def __init__(self, facts: Facts) -> None:
-        self.events: dict[str, list[Fact]] = {}
-        for event in facts.events:
-            self.events.setdefault(event["kind"], []).append(event)
-        self.seqs: dict[str, list[int]] = {}  # filled as relations ask
-
-    def of(self, kinds: tuple[str, ...]) -> list[Fact]:
-        if len(kinds) == 1:
-            return self.events.get(kinds[0], [])
-        return sorted((e for kind in kinds for e in self.events.get(kind, ())), key=_seq)
-
-    def around(self, kind: str, seq: int, after: bool) -> list[Fact]:
-        """The events of ``kind`` after (or before) position ``seq``."""
-        events = self.events.get(kind)
-        if not events:
-            return []
-        seqs = self.seqs.get(kind)
-        if seqs is None:
-            seqs = self.seqs[kind] = [e["seq"] for e in events]
-        if after:
-            return events[bisect_right(seqs, seq):]
-        return events[:bisect_left(seqs, seq)]
-
-
 def _seq(fact: Fact) -> int:
     seq: int = fact["seq"]
     return seq
@@ -193,23 +164,50 @@ class NativeEngine:
         matches: list[QueryMatch] = []
         case = facts.case
         case_env: Env = {"case": case}
-        timeline = _Timeline(facts)
-        for query in self._for_kinds(frozenset(timeline.events)):
+        by_kind: dict[str, list[Fact]] = {}  # each kind's events, in seq order
+        for event in facts.events:
+            same = by_kind.get(event["kind"])
+            if same is None:
+                by_kind[event["kind"]] = [event]
+            else:
+                same.append(event)
+        seqs: dict[str, list[int]] = {}  # each kind's seqs, to bisect; filled as relations ask
+        for query in self._for_kinds(frozenset(by_kind)):
             kinds = query.kinds
             if not query.when(case, case_env):
                 continue
             if kinds is None:
                 matches.append(QueryMatch(query.rule_id, None, ()))
                 continue
-            for anchor in timeline.of(kinds):
+            if len(kinds) == 1:
+                anchors = by_kind.get(kinds[0], ())
+            else:
+                anchors = sorted((e for kind in kinds for e in by_kind.get(kind, ())), key=_seq)
+            for anchor in anchors:
                 if not query.anchor(anchor, case_env):
                     continue
-                env = {"case": case, "anchor": anchor}
                 seq = anchor["seq"]
+                if not query.relations:
+                    matches.append(QueryMatch(query.rule_id, seq, ()))
+                    continue
+                env = {"case": case, "anchor": anchor}
                 related = []
                 for relation in query.relations:
-                    found = [e["seq"] for kind in relation.kinds for e in timeline.around(kind, seq, relation.after)
-                             if relation.test(e, env)]
+                    test = relation.test
+                    found = []
+                    for kind in relation.kinds:
+                        events = by_kind.get(kind)
+                        if not events:
+                            continue
+                        positions = seqs.get(kind)
+                        if positions is None:
+                            positions = seqs[kind] = [e["seq"] for e in events]
+                        # The events of this kind after (or before) the anchor.
+                        window = (events[bisect_right(positions, seq):] if relation.after
+                                  else events[:bisect_left(positions, seq)])
+                        for event in window:
+                            if test(event, env):
+                                found.append(event["seq"])
                     if len(relation.kinds) > 1:
                         found.sort()
                     related.append((relation.role, tuple(found)))

@@ -58,6 +58,9 @@ class _Context:
     roll_over: bool
     selection: Selection
     met: bool = False  # keep deadlines met in time (for a timeline of every deadline)
+    # The day of the case's first act up to as_of, which a rule on the whole case (no anchor) is
+    # judged by; None when no selected rule is on the whole case, or no act is recorded.
+    first_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,8 @@ class Evaluator:
                 prepared = {r.rule.id: _prepare(r, selection) for r in selection.rules}
                 clauses = {q.rule_id: (prepared[r.rule.id], index) for r in selection.rules
                            for index, q in enumerate(r.undetermined)}
-                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection))
+                cached = _Engine(engine, prepared, selection, plan, clauses, _windows(selection),
+                                 any(q.anchor is None for q in queries))
                 self._engines[packs] = cached
             return cached
 
@@ -197,7 +201,10 @@ class Evaluator:
         True only when nothing is violated and no rule is undetermined for want of a recorded fact.
         """
         _ctx, verdicts = self._verdicts(case, as_of, roll_over, self.packs_for(case, packs), None)
-        return not any(v.severity in ("violation", "undetermined") for v in verdicts)
+        for verdict in verdicts:
+            if verdict.severity == "violation" or verdict.severity == "undetermined":
+                return False
+        return True
 
     def _verdicts(self, case: Case, as_of: dt.date | None, roll_over: bool, packs: tuple[str, ...],
                   source: str | None, *, met: bool = False) -> tuple[_Context, list[_Verdict]]:
@@ -205,7 +212,8 @@ class Evaluator:
         require_validated(case)
         cached = self._engine_for(packs)
         facts = case_facts(case, until=as_of, plan=cached.plan)
-        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met)
+        first_day = _first_day(case, as_of) if cached.case_wide else None
+        ctx = _Context(case, facts, as_of, roll_over, cached.selection, met, first_day)
         verdicts: list[_Verdict] = []
         unmet_at: dict[tuple[str, int | None], int] = {}  # (rule id, anchor seq) -> its finding in verdicts
         for match in cached.engine.run(facts):  # a rule's own matches come before its clauses' (ids sort so)
@@ -252,7 +260,7 @@ class Evaluator:
         rule = prepared.compiled.rule
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
-        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        act_day = anchor["day"] if anchor is not None else ctx.first_day
         if act_day is None:
             return None
         forbid = rule.check.forbid
@@ -287,7 +295,7 @@ class Evaluator:
         rule = prepared.compiled.rule
         events = ctx.facts.events
         anchor = events[match.anchor_seq] if match.anchor_seq is not None else None
-        act_day: int | None = anchor["day"] if anchor is not None else events[0]["day"] if events else None
+        act_day = anchor["day"] if anchor is not None else ctx.first_day
         if act_day is None or not prepared.in_force_from <= act_day <= prepared.in_force_until:
             return None
         if prepared.displaceable and ctx.selection.displaced(rule.id, _day(act_day)):
@@ -320,29 +328,32 @@ class Evaluator:
 
     def _due(self, period: Period | DesignatedPeriod, spec: Any, match: QueryMatch, trigger: Fact,
              ctx: _Context) -> DueDate:
-        start = _day(trigger["day"])
+        start: int = trigger["day"]
         if isinstance(period, DesignatedPeriod):
-            return designated_due(start, _day(trigger["report_by_day"]), self.calendar, roll_over=ctx.roll_over)
-        spans = [(_day(e["day"]), _day(e["end_day"])) for e in (ctx.facts.events[s] for s in match.seqs("excluded"))]
-        due = self._compute_due(start, period, tuple(spans), 0, ctx.roll_over)
+            return designated_due(_day(start), _day(trigger["report_by_day"]), self.calendar, roll_over=ctx.roll_over)
+        events = ctx.facts.events
+        excluded = match.seqs("excluded")
+        spans = tuple((_day(events[s]["day"]), _day(events[s]["end_day"])) for s in excluded) if excluded else ()
+        due = self._compute_due(start, period, spans, 0, ctx.roll_over)
         if spec.extension is None:
             return due
         # An extension counts only if granted before the original period ran out (第三十四条:
         # 延长办理期限 presupposes a running period); at most max_days in total.
-        granted = sum(ctx.facts.events[s]["days"] for s in match.seqs("extension")
-                      if _day(ctx.facts.events[s]["day"]) <= due.effective_due)
+        granted = sum(events[s]["days"] for s in match.seqs("extension")
+                      if _day(events[s]["day"]) <= due.effective_due)
         extension = min(granted, spec.extension.max_days)
         if not extension:
             return due
-        return self._compute_due(start, period, tuple(spans), extension, ctx.roll_over)
+        return self._compute_due(start, period, spans, extension, ctx.roll_over)
 
-    def _compute_due(self, start: dt.date, length: Period, spans: tuple[tuple[dt.date, dt.date], ...],
+    def _compute_due(self, start: int, length: Period, spans: tuple[tuple[dt.date, dt.date], ...],
                      extension: int, roll_over: bool) -> DueDate:
-        """Deadline arithmetic, memoised: batches repeat the same few periods from the same dates."""
+        """Deadline arithmetic from the day ``start`` (an ordinal), memoised: batches repeat the same few
+        periods from the same dates."""
         key = (start, length.amount, length.unit, spans, extension, roll_over)  # hashed in C, unlike a dataclass
         due = self._due_cache.get(key)
         if due is None:
-            due = compute_due(start, length, self.calendar, excluded=spans, extension_days=extension,
+            due = compute_due(_day(start), length, self.calendar, excluded=spans, extension_days=extension,
                               roll_over=roll_over)
             if len(self._due_cache) > 100_000:
                 self._due_cache.clear()  # bounded memory over millions of cases
@@ -577,6 +588,7 @@ class _Engine:
     plan: FactPlan
     clauses: dict[str, tuple[_Prepared, int]]  # undetermined query id -> the rule and its clause number
     windows: tuple[_Window, ...]  # per instrument and pack: the dates its rules apply
+    case_wide: bool  # some query has no anchor: its rule is judged by the case's first act
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +635,12 @@ def _prepare(compiled: CompiledRule, selection: Selection) -> _Prepared:
                      tuple(sorted(fields_of(query.when))),
                      tuple(sorted(fields_of(query.anchor.where))) if query.anchor is not None else (),
                      _text(rule.title), _text(rule.grounds))
+
+
+def _first_day(case: Case, as_of: dt.date) -> int | None:
+    """The day of the case's first act up to ``as_of`` (facts may leave out events of kinds no rule reads)."""
+    days = [event.date for event in case.events if event.date <= as_of]
+    return min(days).toordinal() if days else None
 
 
 def _missing_paths(templates: Sequence[str], case: Case, anchor: Fact | None) -> list[str]:

@@ -8,10 +8,10 @@ compare them as integers. A field that does not apply is absent, never ``None``.
 Relations that need the agency tree (same level, superior, competent) are derived
 here once, so rules compare plain fields instead of walking the tree.
 
-A :class:`FactPlan` says which fields to compute: an evaluator asks only for those its
-selected rules read (and those it reads itself), so that a check of a few rules costs
-about what the same few checks written by hand would. Every field is computed the same
-way whichever plan asks for it (``tests/evaluation/test_fuzz.py`` holds plans to ``EVERY_FACT``).
+A :class:`FactPlan` says which fields to compute and which events to keep: an evaluator asks
+only for those its selected rules read (and those it reads itself), so that a check of a few
+rules costs about what the same few checks written by hand would. Every field is computed the
+same way whichever plan asks for it (``tests/evaluation/test_fuzz.py`` holds plans to ``EVERY_FACT``).
 """
 
 from __future__ import annotations
@@ -24,22 +24,53 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, agency_index
+from .._model.case import EVENT_CLASSES, EVENT_KINDS, Case, Category, agency_index
 from .._model.event_facts import EventFacts, copied_fact_type
 from .conditions import Fact
+
+# Case fields about the petitioners, in the order _petitioner_facts returns them: the Case properties
+# of the same names, computed in one pass (tests/evaluation/test_fact_plans.py holds the two equal).
+_PETITIONER_FIELDS = ("no_petitioner_notifiable", "petitioner_notifiable", "petitioner_particulars_unclear",
+                      "petitioner_particulars_unrecorded")
+
+
+def _petitioner_facts(case: Case) -> tuple[bool, bool, bool, bool]:
+    """``no_petitioner_notifiable``, ``petitioner_notifiable``, ``petitioner_particulars_unclear`` and
+    ``petitioner_particulars_unrecorded`` of ``case``."""
+    petitioners = case.petitioners
+    every_unclear, notifiable, some_unclear, unrecorded = True, False, False, not petitioners
+    for petitioner in petitioners:
+        name, address = petitioner.name, petitioner.address
+        name_unclear, address_unclear = petitioner.name_unclear, petitioner.address_unclear
+        if name_unclear or address_unclear:
+            some_unclear = True
+        else:
+            every_unclear = False
+            if name and address:
+                notifiable = True
+        if (not name and not name_unclear) or (not address and not address_unclear):
+            unrecorded = True
+    return bool(petitioners) and every_unclear, notifiable, some_unclear, unrecorded
+
+
+def _value(member: Enum) -> Any:
+    """``member.value``, read where the enum keeps it (``_value_``): on Python 3.11 the ``value``
+    property runs Python code and cost more than the rest of copying a field."""
+    return member._value_
 
 
 @dataclass(frozen=True, slots=True)
 class _CaseField:
     type: str  # "str", "int", "bool"
-    value: Callable[[Case], Any] | None  # None: absent; no getter: computed from the whole timeline
+    # A value None: absent. No getter: computed apart (from the whole timeline, or the petitioners together).
+    value: Callable[[Case], Any] | None
 
 
 # Case field vocabulary. The rule loader rejects a rule that reads a field not listed here.
 _CASE: dict[str, _CaseField] = {
-    "category": _CaseField("str", lambda c: c.category.value),
-    "channel": _CaseField("str", lambda c: c.channel.value),
-    "form": _CaseField("str", lambda c: c.effective_form.value),
+    "category": _CaseField("str", lambda c: _value(c.category)),
+    "channel": _CaseField("str", lambda c: _value(c.channel)),
+    "form": _CaseField("str", lambda c: _value(c.effective_form)),
     "headcount": _CaseField("int", lambda c: c.headcount),
     "representatives_count": _CaseField("int", lambda c: len(c.representatives)),
     "litigation_related": _CaseField("bool", lambda c: c.flags.litigation_related),
@@ -51,10 +82,8 @@ _CASE: dict[str, _CaseField] = {
     "discipline_matter": _CaseField("bool", lambda c: c.flags.discipline_matter),
     "complex": _CaseField("bool", lambda c: c.flags.complex),
     # 第二十三条第二款 (2005 第二十二条): "not recorded" and "recorded as unclear" are different facts.
-    "no_petitioner_notifiable": _CaseField("bool", lambda c: c.no_petitioner_notifiable),
-    "petitioner_notifiable": _CaseField("bool", lambda c: c.petitioner_notifiable),
-    "petitioner_particulars_unclear": _CaseField("bool", lambda c: c.petitioner_particulars_unclear),
-    "petitioner_particulars_unrecorded": _CaseField("bool", lambda c: c.petitioner_particulars_unrecorded),
+    # The petitioners' facts are computed together, in one pass over them (_petitioner_facts).
+    **{name: _CaseField("bool", None) for name in _PETITIONER_FIELDS},
     "status": _CaseField("str", lambda c: c.status),
     "province": _CaseField("str", lambda c: c.province),
     "involved_agencies_count": _CaseField("int", lambda c: len(set(c.involved_agencies))),
@@ -131,9 +160,14 @@ _PER_CASE_SUFFIXES = ("_competent", "_superior_of_competent", "_system_competent
 
 _TIMELINE_FIELDS = frozenset({"unrecused_interested_staff", "involved_have_common_superior",
                               "agency_common_superior_of_involved", "reply_to_kind", "consultation_recorded"})
+# The event kinds each timeline fact is computed from (_add_sequence_facts): a plan that wants the
+# fact keeps the events of these kinds.
+_TIMELINE_KINDS: dict[str, frozenset[str]] = {
+    "unrecused_interested_staff": frozenset({"recusal"}),
+    "consultation_recorded": frozenset({"consultation"}),
+    "reply_to_kind": frozenset({"opinion_issued", "review_opinion", "rereview_opinion", "reply_delivered"}),
+}
 
-# Events of kinds no selected rule reads are only positions on the timeline.
-BARE_EVENT_FIELDS = frozenset({"seq", "index", "kind", "day", "agency"})
 # Event fields the evaluator reads whatever the rules: positions and dates, the acting and receiving
 # agency (references and messages), hearing ends (excluded spans), report-back dates (designated
 # periods) and extension days.
@@ -176,83 +210,96 @@ class _KindPlan:
 
     copied: tuple[str, ...]  # fields copied as they are
     dates: dict[str, str]  # date field -> the name of its day-number fact
-    to_agency: bool
-    from_agency: bool
+    to_agency: bool  # the kind's ``to`` names an agency (its id is a structural fact: always computed)
+    from_agency: bool  # the kind's ``from_agency`` names an agency and some of its facts are wanted
     derived: dict[str, DerivedValue]  # fact name -> computation
 
 
 def _kind_plan(declared: EventFacts, event: frozenset[str]) -> _KindPlan:
     return _KindPlan(copied=tuple(name for name in declared.copied if name in event),
                      dates={name: f"{name}_day" for name in declared.dates if f"{name}_day" in event},
-                     to_agency=declared.to_agency, from_agency=declared.from_agency,
+                     to_agency=declared.to_agency,
+                     from_agency=declared.from_agency and not event.isdisjoint(_FROM_AGENCY_FIELDS),
                      derived={fact.name: _DERIVED[fact.name] for fact in declared.derived
                               if fact.name in event and fact.name in _DERIVED})
 
 
 @dataclass(frozen=True, slots=True)
 class FactPlan:
-    """The fields to compute; every other field is left out of the facts."""
+    """The fields to compute and the events to keep; every other field and event is left out of the facts."""
 
-    case_values: dict[str, Callable[[Case], Any]]  # the wanted case fields that have a getter
+    case: frozenset[str]  # the case fields wanted
+    case_values: tuple[tuple[str, Callable[[Case], Any]], ...]  # those that have a getter
+    petitioner: tuple[tuple[str, int], ...]  # wanted petitioner fields, by position in _petitioner_facts
     event: frozenset[str]
-    by_kind: dict[str, _KindPlan]  # per event kind; events of kinds left out get only BARE_EVENT_FIELDS
+    by_kind: dict[str, _KindPlan]  # per kind kept
     agency: tuple[str, ...]  # agency field suffixes wanted under the "agency" prefix ("" is the id)
     to: tuple[str, ...]  # and under "to"
     agency_per_case: tuple[str, ...]  # those of them that depend on the case (_PER_CASE_SUFFIXES)
     to_per_case: tuple[str, ...]
     notice: bool  # agency_notice_by_other_rules is wanted
-    kinds: frozenset[str] | None  # the kinds in by_kind; None: every kind
+    kinds: frozenset[str] | None  # the kinds kept (those in by_kind); None: every kind
     timeline: frozenset[str]  # the wanted fields that need the whole timeline (_add_sequence_facts)
 
     @classmethod
     def reading(cls, case_fields: Collection[str], event_fields: Collection[str],
                 kinds: Collection[str] | None = None) -> FactPlan:
-        """A plan for rules that read ``case_fields`` and ``event_fields`` of events of ``kinds``
-        (structural fields added)."""
+        """A plan for rules that read ``case_fields``, and ``event_fields`` of events of ``kinds``
+        (structural fields added; None: of every kind).
+
+        Events of other kinds are left out, unless a wanted timeline fact is computed from them:
+        the rules can neither anchor on them nor relate to them. The events kept keep their
+        chronological order, so that ``after`` and ``before`` mean what they meant among all
+        events; ``seq`` numbers them, so a plan for rules that read ``seq`` itself keeps every kind.
+        """
         unknown = (set(case_fields) - set(CASE_FIELDS)) | (set(event_fields) - set(EVENT_FIELDS))
         if unknown:
             raise ValueError(f"not in the fact vocabulary: {', '.join(sorted(unknown))}")
         event = frozenset(event_fields) | STRUCTURAL_EVENT_FIELDS
-        return cls(case_values={n: spec.value for n, spec in _CASE.items() if n in case_fields and spec.value},
+        timeline = (frozenset(case_fields) | event) & _TIMELINE_FIELDS
+        kept = None if kinds is None or "seq" in event_fields else frozenset(kinds).union(
+            *(_TIMELINE_KINDS.get(name, ()) for name in timeline))
+        return cls(case=frozenset(case_fields),
+                   case_values=tuple((n, spec.value) for n, spec in _CASE.items()
+                                     if n in case_fields and spec.value),
+                   petitioner=tuple((n, i) for i, n in enumerate(_PETITIONER_FIELDS) if n in case_fields),
                    event=event,
                    by_kind={kind: _kind_plan(model.facts, event)
                             for kind, model in zip(EVENT_KINDS, EVENT_CLASSES, strict=True)
-                            if kinds is None or kind in kinds},
+                            if kept is None or kind in kept},
                    agency=tuple(s for s in _AGENCY_FIELDS if f"agency{s}" in event),
                    to=tuple(s for s in _AGENCY_FIELDS if f"to{s}" in event),
                    agency_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"agency{s}" in event),
                    to_per_case=tuple(s for s in _PER_CASE_SUFFIXES if f"to{s}" in event),
                    notice="agency_notice_by_other_rules" in event,
-                   kinds=None if kinds is None else frozenset(kinds),
-                   timeline=(frozenset(case_fields) | event) & _TIMELINE_FIELDS)
+                   kinds=kept, timeline=timeline)
 
 
 EVERY_FACT = FactPlan.reading(CASE_FIELDS, EVENT_FIELDS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # never changed; not frozen, which costs several times as much to build, once a case
 class Facts:
     case: Fact
-    events: tuple[Fact, ...]  # events[i]["seq"] == i: chronological order
+    events: tuple[Fact, ...]  # the events kept, in chronological order: events[i]["seq"] == i
 
 
-def chronological(case: Case, until: dt.date | None = None) -> list[int]:
-    """Indexes of ``case.events`` dated up to ``until``, in chronological order (file order breaks ties)."""
-    dates = [e.date for e in case.events]
-    if dates == sorted(dates) and (until is None or not dates or dates[-1] <= until):
-        return list(range(len(dates)))  # the usual file: in order, nothing after the date checked
-    indexes = [i for i, day in enumerate(dates) if until is None or day <= until]
-    return sorted(indexes, key=dates.__getitem__)  # stable: file order breaks ties
+def _notice_by_other_rules(kind: str, litigation_related: bool, accusation: bool) -> bool:
+    """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
+    accusations notify under their own provisions, not under 第二十三条."""
+    return (kind in POLITICAL_LEGAL_KINDS and litigation_related) or (kind == "discipline_inspection" and accusation)
 
 
 class _Tree:
     """The case's agencies, the sets that derived fields test membership of, and the plan.
 
-    Agency fields per (prefix, agency id) and chains of superiors are memoised: a case's
-    events name the same few agencies.
+    Agency fields are memoised per registry (those that depend on the agencies alone, and on the
+    two case flags the notice depends on) and per case (those that depend on the case's competent,
+    involved and accused agencies); chains of superiors per case: a case's events name the same
+    few agencies.
     """
 
-    __slots__ = ("case", "agencies", "plan", "memo", "chains")
+    __slots__ = ("case", "agencies", "plan", "memo", "chains", "notice")
 
     def __init__(self, case: Case, plan: FactPlan) -> None:
         self.case = case
@@ -260,12 +307,9 @@ class _Tree:
         self.plan = plan
         self.memo: dict[tuple[str, str], Fact] = {}
         self.chains: dict[str, list[str]] = {}
-
-    def notice_by_other_rules(self, kind: str) -> bool:
-        """第二十三条第四款: political-legal organs on litigation relief and discipline organs on
-        accusations notify under their own provisions, not under 第二十三条."""
-        return ((kind in POLITICAL_LEGAL_KINDS and self.case.flags.litigation_related)
-                or (kind == "discipline_inspection" and self.case.category.value == "accusation"))
+        # What agency_notice_by_other_rules depends on besides the agency's kind.
+        self.notice = ((bool(case.flags.litigation_related), case.category is Category.accusation)
+                       if plan.notice else None)
 
     def ancestors(self, agency_id: str) -> list[str]:
         """Every agency above ``agency_id`` along any superior (双重领导), nearest first: each level
@@ -289,47 +333,46 @@ class _Tree:
 
     def fields(self, prefix: str, agency_id: str) -> Fact:
         """The planned agency fields under ``prefix``; shared between events, so never mutated."""
+        plan = self.plan
+        if prefix == "agency":
+            key = (prefix, agency_id, plan.agency, self.notice)
+            per_case = plan.agency_per_case
+        else:
+            key = (prefix, agency_id, plan.to, None)
+            per_case = plan.to_per_case
+        shared: Fact | None = self.agencies.derived.get(key)
+        if shared is None:
+            shared = self._shared_fields(*key)
+        if not per_case:
+            return shared
         known = self.memo.get((prefix, agency_id))
         if known is not None:
             return known
-        plan = self.plan
-        if prefix == "agency":
-            out = self._static_fields(prefix, agency_id, plan.agency)
-            per_case, notice = plan.agency_per_case, plan.notice
-        else:
-            out = self._static_fields(prefix, agency_id, plan.to)
-            per_case, notice = plan.to_per_case, False
-        if per_case or notice:
-            out = dict(out)
-            agency = self.agencies.get(agency_id)
-            competent = self.case.competent_agencies
-            for suffix in per_case:
-                if suffix == "_involved":
-                    out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
-                elif suffix == "_accused":
-                    out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
-                elif suffix == "_competent" and competent:
-                    out[f"{prefix}_competent"] = agency_id in competent
-                elif suffix == "_superior_of_competent" and competent:
-                    out[f"{prefix}_superior_of_competent"] = any(
-                        (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
-                        for c in competent)
-                elif suffix == "_system_competent" and competent:
-                    # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
-                    out[f"{prefix}_system_competent"] = any(
-                        c == agency_id or agency_id in self.ancestors(c) for c in competent)
-            if notice:
-                out["agency_notice_by_other_rules"] = (agency is not None
-                                                       and self.notice_by_other_rules(agency.kind.value))
+        out = dict(shared)
+        competent = self.case.competent_agencies
+        for suffix in per_case:
+            if suffix == "_involved":
+                out[f"{prefix}_involved"] = agency_id in self.case.involved_agencies
+            elif suffix == "_accused":
+                out[f"{prefix}_accused"] = agency_id in self.case.accused.agencies
+            elif suffix == "_competent" and competent:
+                out[f"{prefix}_competent"] = agency_id in competent
+            elif suffix == "_superior_of_competent" and competent:
+                out[f"{prefix}_superior_of_competent"] = any(
+                    (c_agency := self.agencies.get(c)) is not None and agency_id in c_agency.superiors
+                    for c in competent)
+            elif suffix == "_system_competent" and competent:
+                # 第二十三条 本系统: the agency itself or an agency below it (any superior line) is competent.
+                out[f"{prefix}_system_competent"] = any(
+                    c == agency_id or agency_id in self.ancestors(c) for c in competent)
         self.memo[(prefix, agency_id)] = out
         return out
 
-    def _static_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...]) -> Fact:
-        """The fields that depend on the agencies alone: shared by every case of a registry."""
-        key = (prefix, agency_id, wanted)
-        known: Fact | None = self.agencies.derived.get(key)
-        if known is not None:
-            return known
+    def _shared_fields(self, prefix: str, agency_id: str, wanted: tuple[str, ...],
+                       notice: tuple[bool, bool] | None) -> Fact:
+        """The fields that depend on the agencies alone, and the notice on ``notice`` (the case's
+        litigation_related and whether it is an accusation) when given: shared by the cases of a registry
+        (memoised by ``fields``)."""
         agency = self.agencies.get(agency_id)
         out: Fact = {prefix: agency_id}
         for suffix in wanted:
@@ -345,31 +388,50 @@ class _Tree:
                 out[f"{prefix}_superior"] = agency.superior
             elif suffix == "_superiors" and agency.superiors:
                 out[f"{prefix}_superiors"] = list(agency.superiors)
-        self.agencies.derived[key] = out
+        if notice is not None:
+            out["agency_notice_by_other_rules"] = agency is not None and _notice_by_other_rules(
+                agency.kind.value, *notice)
+        self.agencies.derived[(prefix, agency_id, wanted, notice)] = out
         return out
 
 
 def case_facts(case: Case, until: dt.date | None = None, *, plan: FactPlan = EVERY_FACT) -> Facts:
     """Facts of ``case`` as known on ``until``: later events are not yet known and left out."""
-    tree = _Tree(case, plan)
     case_fact: Fact = {}
-    for name, getter in plan.case_values.items():
+    for name, getter in plan.case_values:
         value = getter(case)
         if value is not None:
             case_fact[name] = value
-    by_kind = plan.by_kind
+    if plan.petitioner:
+        values = _petitioner_facts(case)
+        for name, position in plan.petitioner:
+            case_fact[name] = values[position]
+    # The events kept, in chronological order (file order breaks ties).
     timeline = case.events
+    kinds = plan.kinds
+    kept: list[int] = []
+    last: dt.date | None = None
+    in_order = True
+    for index, event in enumerate(timeline):
+        day = event.date
+        if until is not None and day > until:
+            continue
+        if kinds is None or event.kind in kinds:
+            if last is not None and day < last:
+                in_order = False
+            last = day
+            kept.append(index)
+    if not in_order:
+        kept.sort(key=lambda i: timeline[i].date)  # stable
     events: list[Fact] = []
-    for seq, index in enumerate(chronological(case, until)):
-        event = timeline[index]
-        wanted = by_kind.get(event.kind)
-        if wanted is not None:
-            events.append(_event_fact(case, event, index, seq, tree, wanted))
-        else:  # a position on the timeline only
-            events.append({"seq": seq, "index": index, "kind": event.kind, "day": event.date.toordinal(),
-                           "agency": event.agency})
-    if plan.timeline:
-        _add_sequence_facts(case, case_fact, events, tree)
+    if kept or plan.timeline:
+        tree = _Tree(case, plan)
+        by_kind = plan.by_kind
+        for seq, index in enumerate(kept):
+            event = timeline[index]
+            events.append(_event_fact(case, event, index, seq, tree, by_kind[event.kind]))
+        if plan.timeline:
+            _add_sequence_facts(case, case_fact, events, tree)
     return Facts(case_fact, tuple(events))
 
 
@@ -397,9 +459,8 @@ def _add_sequence_facts(case: Case, case_fact: Fact, events: list[Fact], tree: _
             case_fact["involved_have_common_superior"] = common is not None
         if "agency_common_superior_of_involved" in wanted:
             for fact in events:
-                if plan.kinds is None or fact["kind"] in plan.kinds:
-                    fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
-    if "reply_to_kind" in wanted and (plan.kinds is None or "reply_delivered" in plan.kinds):
+                fact["agency_common_superior_of_involved"] = common is not None and fact["agency"] == common
+    if "reply_to_kind" in wanted:
         # 第三十五条、第三十六条第一款 书面答复: a reply answers the latest opinion before it.
         latest: str | None = None
         for fact in events:
@@ -434,13 +495,13 @@ def _event_fact(case: Case, event: Any, index: int, seq: int, tree: _Tree, wante
         if "from_agency" in plan.event:
             fact["from_agency"] = origin
         if "from_kind" in plan.event and (origin_agency := tree.agencies.get(origin)) is not None:
-            fact["from_kind"] = origin_agency.kind.value
+            fact["from_kind"] = _value(origin_agency.kind)
         if "from_is_superior" in plan.event:
             fact["from_is_superior"] = origin in tree.ancestors(event.agency)
     for name in wanted.copied:
         value = data[name]
         if value is not None:
-            fact[name] = value.value if isinstance(value, Enum) else value
+            fact[name] = _value(value) if isinstance(value, Enum) else value
     for field, name in wanted.dates.items():
         fact[name] = data[field].toordinal()
     for name, compute in wanted.derived.items():
