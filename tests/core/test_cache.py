@@ -235,6 +235,70 @@ def test_no_cache_compiles_every_time_and_writes_nothing(cache_dir: Path, compil
     assert len(compiles) == 4 and not cache_dir.exists()
 
 
+# --- the durable-rules engine's compiled rulesets ------------------------------------------------------
+
+
+@pytest.fixture
+def lowered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many queries were compiled to durable rulesets from scratch (not taken from the cache)."""
+    from legalcheck._engines.durable import engine as durable_engine
+
+    seen: list[int] = []
+    real = durable_engine.compile_queries
+
+    def counting(queries: Sequence[Any], capacity: int) -> Any:
+        seen.append(len(queries))
+        return real(queries, capacity)
+
+    monkeypatch.setattr(durable_engine, "compile_queries", counting)
+    return seen
+
+
+def durable_entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("durable-*.pickle"))
+
+
+def compiled_shape(engine: Any) -> tuple[Any, ...]:
+    """What a durable engine was compiled to: its rulesets, what each rule stands for, its case facts."""
+    base = engine._base
+    return base.rulesets, base.rules, base.case_fact_heads, base.kinds, base.inputs
+
+
+def test_durable_rulesets_compiled_once_are_taken_from_the_cache(cache_dir: Path, lowered: list[int]) -> None:
+    pytest.importorskip("durable.engine")
+    from legalcheck._engines.durable import DurableEngine
+
+    queries = Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries
+    first = DurableEngine(queries)
+    assert lowered == [len(queries)] and len(durable_entries(cache_dir)) == 1
+    again = DurableEngine(queries)
+    assert lowered == [len(queries)], "compiled again although no query changed"
+    assert compiled_shape(again) == compiled_shape(first)
+
+
+def test_an_edited_query_is_compiled_to_durable_again(cache_dir: Path, lowered: list[int]) -> None:
+    pytest.importorskip("durable.engine")
+    from legalcheck._engines.durable import DurableEngine
+    from legalcheck._facts.conditions import Query
+
+    letter = Query("LC9999", Compare("channel", "eq", "letter"), None)
+    visit = Query("LC9999", Compare("channel", "eq", "visit"), None)
+    assert compiled_shape(DurableEngine([letter])) != compiled_shape(DurableEngine([visit]))  # the constant differs
+    assert lowered == [1, 1] and len(durable_entries(cache_dir)) == 2
+
+
+def test_a_corrupt_durable_entry_is_ignored_and_rebuilt(cache_dir: Path, lowered: list[int]) -> None:
+    pytest.importorskip("durable.engine")
+    from legalcheck._engines.durable import DurableEngine
+
+    queries = Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries
+    expected = compiled_shape(DurableEngine(queries))
+    (entry,) = durable_entries(cache_dir)
+    entry.write_bytes(b"not a pickle")
+    assert compiled_shape(DurableEngine(queries)) == expected
+    assert lowered == [len(queries)] * 2 and entry.read_bytes() != b"not a pickle"
+
+
 # --- the calendar ------------------------------------------------------------------------------------
 
 OVERRIDE = """\

@@ -1,5 +1,5 @@
 """The compiled cache: what loading the bundled data produces (rules, regulations, the calendar, the
-native engine's compiled predicates), kept between runs.
+native engine's compiled predicates, the durable-rules engine's compiled rulesets), kept between runs.
 
 Loading and compiling 100-odd rule files and the regulations from YAML takes a few tenths of a
 second, on every CLI run. The result is pickled into the user's cache directory and used again

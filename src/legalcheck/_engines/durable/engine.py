@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._core.cache import cached
 from ..._facts.conditions import Query, QueryMatch
 from ..._facts.facts import Facts
 from .compiler import _Compiled, _RuleInfo, compile_queries
@@ -115,6 +116,18 @@ def _evaluate(native: Any, handle: int, payload: str, sid: str, compiled: _Compi
             native.delete_state(handle, sid)
 
 
+def _compiled_queries(queries: tuple[Query, ...], capacity: int) -> _Compiled:
+    """``compile_queries``, or its result from an earlier run that compiled the same queries.
+
+    Keyed by the queries' text (frozen records of plain values, so their ``repr`` is all there is
+    to them) and the package's code: about 20 ms a start saved for 2.5 ms of unpickling.
+    """
+    if not queries:
+        return compile_queries(queries, capacity)
+    return cached("durable", (), lambda: compile_queries(queries, capacity), _Compiled,
+                  detail=f"{capacity}\n{queries!r}")
+
+
 class DurableEngine:
     """Evaluates queries with durable-rules; returns exactly what ``NativeEngine`` returns.
 
@@ -149,7 +162,7 @@ class DurableEngine:
     def _compile(self, capacity: int) -> _Compiled:
         compiled = self._compiled.get(capacity)
         if compiled is None:
-            compiled = self._compiled[capacity] = compile_queries(self._queries, capacity)
+            compiled = self._compiled[capacity] = _compiled_queries(self._queries, capacity)
         return compiled
 
     def run(self, facts: Facts) -> list[QueryMatch]:
