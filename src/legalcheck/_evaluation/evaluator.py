@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -125,7 +124,7 @@ class Evaluator:
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
         self._due_cache: dict[tuple[Any, ...], DueDate] = {}
-        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.Bilingual, ...]] = {}
+        self._texts: dict[Bilingual, out.Bilingual] = {}
         self._readings_cache: dict[tuple[frozenset[str], bool], tuple[out.Reading, ...]] = {}
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
@@ -466,7 +465,7 @@ class Evaluator:
             unit="designated" if due.period is None else due.period.unit,
             amount=None if due.period is None else due.period.amount,
             excluded_days=due.excluded_days, extension_days=due.extension_days,
-            holidays_crossed=tuple((day, _holiday_name(name)) for day, name in due.holidays_crossed),
+            holidays_crossed=tuple((day, self._report_text(name)) for day, name in due.holidays_crossed),
             adjusted_working_days=due.adjusted_working_days,
             strict_due=due.strict_due, rolled_due=due.rolled_due,
             effective_due=due.effective_due, roll_over=ctx.roll_over, actual=outcome.actual, as_of=outcome.as_of,
@@ -474,13 +473,17 @@ class Evaluator:
             steps=self._steps(due))
 
     def _steps(self, due: DueDate) -> tuple[out.Bilingual, ...]:
-        steps = self._steps_cache.get(due.steps)
-        if steps is None:  # the same due date recurs across a batch; its steps are frozen values
-            steps = tuple(out.Bilingual(zh=s.zh, en=s.en) for s in due.steps)
-            if len(self._steps_cache) > 100_000:
-                self._steps_cache.clear()
-            self._steps_cache[due.steps] = steps
-        return steps
+        return tuple(map(self._report_text, due.steps))
+
+    def _report_text(self, text: Bilingual) -> out.Bilingual:
+        """A text as reports hold it. The same steps and holiday names recur across a batch (the
+        periods module shares one value per step), so each is built once and shared (frozen)."""
+        known = self._texts.get(text)
+        if known is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()  # bounded memory over millions of cases
+            known = self._texts[text] = out.Bilingual(zh=text.zh, en=text.en)
+        return known
 
     def _citations(self, specs: Sequence[CitationSpec]) -> tuple[out.Citation, ...]:
         cited = []
@@ -664,12 +667,6 @@ def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
             seen.add(key)
             kept.append(item)
     return kept
-
-
-@functools.lru_cache(maxsize=256)
-def _holiday_name(name: Bilingual) -> out.Bilingual:
-    """A holiday's name as reports hold it (a calendar has a few dozen names: built once each)."""
-    return out.Bilingual(zh=name.zh, en=name.en)
 
 
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
