@@ -133,6 +133,7 @@ class Evaluator:
         # Report values that recur across a batch, built once each (frozen, so shared); each bounded.
         self._texts: dict[tuple[str, str], out.Bilingual] = {}
         self._steps_cache: dict[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = {}
+        self._deadline_cache: dict[tuple[Any, ...], tuple[DueDate, out.Deadline]] = {}
         self._rule_citations: dict[str, tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]] = {}
         self._field_ref_cache: dict[tuple[str, str], out.FieldRef] = {}
         self._missing_cache: dict[str, out.MissingFact] = {}
@@ -476,15 +477,29 @@ class Evaluator:
             return None
         spec = verdict.rule.compiled.rule.check.obligation
         assert spec is not None
+        written = "designated" if isinstance(period, DesignatedPeriod) else str(spec.period)
+        # The same deadline with the same outcome recurs across a batch (the due cache hands out one
+        # object per distinct due date; each entry here keeps it alive, so its id() still names it).
+        key = (id(due), outcome.status, outcome.actual, outcome.as_of, ctx.roll_over, written)
+        known = self._deadline_cache.get(key)
+        if known is not None and known[0] is due:
+            return known[1]
+        deadline = self._new_deadline(due, outcome, written, ctx.roll_over)
+        if len(self._deadline_cache) > 10_000:
+            self._deadline_cache.clear()  # bounded: each entry keeps its due date alive
+        self._deadline_cache[key] = (due, deadline)
+        return deadline
+
+    def _new_deadline(self, due: DueDate, outcome: DeadlineOutcome, written: str, roll_over: bool) -> out.Deadline:
         return out.Deadline(
-            start=due.start, period="designated" if isinstance(period, DesignatedPeriod) else str(spec.period),
+            start=due.start, period=written,
             unit="designated" if due.period is None else due.period.unit,
             amount=None if due.period is None else due.period.amount,
             excluded_days=due.excluded_days, extension_days=due.extension_days,
             holidays_crossed=tuple((day, self._report_text(name)) for day, name in due.holidays_crossed),
             adjusted_working_days=due.adjusted_working_days,
             strict_due=due.strict_due, rolled_due=due.rolled_due,
-            effective_due=due.effective_due, roll_over=ctx.roll_over, actual=outcome.actual, as_of=outcome.as_of,
+            effective_due=due.effective_due, roll_over=roll_over, actual=outcome.actual, as_of=outcome.as_of,
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
             steps=self._steps(due))
 
@@ -496,8 +511,8 @@ class Evaluator:
         if known is not None and known[0] is due:
             return known[1]
         steps = tuple(map(self._report_text, due.steps))
-        if len(self._steps_cache) > 100_000:
-            self._steps_cache.clear()
+        if len(self._steps_cache) > 10_000:
+            self._steps_cache.clear()  # bounded: each entry keeps its due date alive
         self._steps_cache[id(due)] = (due, steps)
         return steps
 
