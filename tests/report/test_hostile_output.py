@@ -25,6 +25,7 @@ from legalcheck._batch.pool import BatchItem, Summary
 from legalcheck._model.loader import load_case
 from legalcheck._report.reporters.html import render_html
 from legalcheck._report.reporters.json import render_json, render_jsonl_item
+from legalcheck._report.reporters.jsonl import report_line
 from legalcheck._report.reporters.markdown import render_markdown
 from legalcheck._report.reporters.text import render_item, render_summary
 
@@ -103,6 +104,7 @@ def test_hostile_strings_take_control_of_no_format(values: list[str]) -> None:
     line = render_jsonl_item(item)
     assert line.endswith("\n") and len(line.splitlines()) == 1 and re.search("[\u2028\u2029\x85]", line) is None
     assert json.loads(line)["case_id"] == case["id"]
+    assert item.report is not None and report_line(item.report) == line.encode("utf-8")  # as workers send it
 
     whole = render_json([item], summary)
     assert re.search("[\u2028\u2029\x85]", whole) is None

@@ -11,6 +11,8 @@ labelled on their classes (``legalcheck._model.case``), the one declaration of a
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -361,6 +363,7 @@ def channel_label(value: str, lang: Lang) -> str:
     return label("channel", value, lang)
 
 
+@functools.lru_cache(maxsize=8192)  # reports write the same few hundred dates many times each
 def zh_date(day: dt.date) -> str:
     """A date as Chinese prose writes it: 2025年6月3日 (ISO dates stay in tables, JSON and English)."""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -371,7 +374,7 @@ def en_date(day: dt.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-_DATE_WRITERS = {"zh": zh_date, "en": en_date}
+_DATE_WRITERS: dict[str, Callable[[dt.date], str]] = {"zh": zh_date, "en": en_date}
 
 
 def date_text(day: dt.date, lang: Lang) -> str:

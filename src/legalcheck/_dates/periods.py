@@ -12,10 +12,11 @@ and raise ``CalendarDataError`` for years without data.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -75,10 +76,25 @@ class DueDate:
     effective_due: date
     holidays_crossed: tuple[tuple[date, Bilingual], ...]  # listed holidays in (start, effective_due], not weekends
     roll_over_applied: bool
-    steps: tuple[Bilingual, ...]
     calendar_fingerprint: str
     # Weekend days made working days (调休上班日) in (start, effective_due]: they count as 工作日.
     adjusted_working_days: tuple[date, ...]
+    # What writing the steps needs besides the dates above (which decide them): not compared.
+    _counting: _Counting = field(compare=False, repr=False)
+
+    @functools.cached_property
+    def steps(self) -> tuple[Bilingual, ...]:
+        """How the due date was counted, step by step (written when first read: most due dates
+        computed while checking are met in time, and no report shows how they were counted)."""
+        return _steps(self)
+
+
+@dataclass(frozen=True)
+class _Counting:
+    calendar: Calendar  # the calendar counted with: the steps name its rest days
+    spans: tuple[tuple[date, date], ...]  # the excluded spans as given
+    roll_over: bool
+    uncovered: tuple[int, ...]  # years in (start, effective_due] without holiday data
 
 
 @dataclass(slots=True)  # never changed; not frozen, which costs 4x to build once per obligation checked
@@ -105,29 +121,20 @@ def compute_due(start: date, period: Period, calendar: Calendar, *,
     spans = _check_spans(excluded)
     if isinstance(extension_days, bool) or not isinstance(extension_days, int) or not 0 <= extension_days <= MAX_AMOUNT:
         raise ValueError(f"extension_days must be a whole number from 0 to {MAX_AMOUNT}, got {extension_days!r}")
-    steps = [Bilingual(f"起算日{zh_date(start)}不计入，自次日{zh_date(start + _ONE)}开始计算（民法典第二百零一条）",
-                  f"the start day {start} is not counted; counting begins the next day, "
-                  f"{start + _ONE} (Civil Code art. 201)")]
     if period.unit == "calendar_days":
-        last, skipped = _count_calendar_days(start, period.amount, spans, steps)
+        last, skipped = _count_calendar_days(start, period.amount, spans)
     else:
-        last, skipped = _count_working_days(start, period.amount, spans, calendar, steps)
+        last, skipped = _count_working_days(start, period.amount, spans, calendar)
     if extension_days:
-        extended = last + timedelta(days=extension_days)
-        steps.append(Bilingual(f"延长{extension_days}日：自{zh_date(last)}延长至{zh_date(extended)}",
-                          f"extended by {extension_days} day{_s(extension_days)}: {last} + {extension_days} "
-                          f"= {extended}"))
-        last = extended
-    return _finish(start, period, last, tuple(skipped), extension_days, calendar, roll_over, steps)
+        last += timedelta(days=extension_days)
+    return _finish(start, period, last, tuple(skipped), extension_days, calendar, roll_over, spans)
 
 
 def designated_due(start: date, due: date, calendar: Calendar, *, roll_over: bool) -> DueDate:
     """A due date fixed by the assigning body (信访工作条例 第二十二条第一款第三项)."""
     if due < start:
         raise ValueError(f"designated due date {due} is before the start date {start}")
-    steps = [Bilingual(f"交办机关于{zh_date(start)}交办，指定的办理期限届满日为{zh_date(due)}",
-                  f"the assigning body set the due date {due} (assigned {start})")]
-    return _finish(start, None, due, (), 0, calendar, roll_over, steps)
+    return _finish(start, None, due, (), 0, calendar, roll_over, ())
 
 
 def _check_spans(excluded: Sequence[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
@@ -144,9 +151,10 @@ def _excluded(d: date, spans: Sequence[tuple[date, date]]) -> tuple[date, date] 
     return None
 
 
-def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, date]],
-                         steps: list[Bilingual]) -> tuple[date, list[date]]:
+def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, date]]) -> tuple[date, list[date]]:
     # Day by day so excluded days lengthen the window; touches no calendar data.
+    if not spans:
+        return start + timedelta(days=amount), []
     d, counted, skipped = start, 0, []
     while counted < amount:
         d += _ONE
@@ -154,30 +162,142 @@ def _count_calendar_days(start: date, amount: int, spans: Sequence[tuple[date, d
             skipped.append(d)
         else:
             counted += 1
-    if skipped:
-        steps.append(Bilingual(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共{len(skipped)}日",
-                          f"days not counted (inside an excluded span): {_dates(skipped, 'en')}, "
-                          f"{len(skipped)} in total"))
-        steps.append(Bilingual(f"第{amount}日为{zh_date(d)}（另有{len(skipped)}日不计入）",
-                          f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {d}"))
-    else:
-        steps.append(Bilingual(f"第{amount}日为{zh_date(d)}", f"day {amount}: {start} + {amount} = {d}"))
     return d, skipped
 
 
-def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, date]], calendar: Calendar,
-                        steps: list[Bilingual]) -> tuple[date, list[date]]:
+def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, date]],
+                        calendar: Calendar) -> tuple[date, list[date]]:
     d, counted, skipped = start, 0, []
+    while counted < amount:
+        d += _ONE
+        if spans and _excluded(d, spans):
+            skipped.append(d)
+        elif calendar.is_working_day(d):  # raises CalendarDataError for a year without data
+            counted += 1
+    return d, skipped
+
+
+def _finish(start: date, period: Period | None, last: date, skipped: tuple[date, ...], extension_days: int,
+            calendar: Calendar, roll_over: bool, spans: tuple[tuple[date, date], ...]) -> DueDate:
+    rolled: date | None = None
+    if roll_over and not calendar.is_working_day(last):  # needs data for the last day: raises if missing
+        rolled = calendar.next_working_day(last)
+    effective = rolled or last
+    crossed, adjusted, uncovered = _holidays_between(start, effective, calendar)
+    return DueDate(start, period, skipped, extension_days, last, rolled, effective, tuple(crossed),
+                   rolled is not None, calendar.fingerprint, tuple(adjusted),
+                   _Counting(calendar, spans, roll_over, tuple(uncovered)))
+
+
+# --------------------------------------------------------------------------- explaining the count
+
+def _steps(due: DueDate) -> tuple[Bilingual, ...]:
+    """The steps of ``due``'s count, in order: the start, each counted (working) day or the Nth day,
+    any extension, the roll-over, the holidays crossed, and the due date."""
+    how = due._counting
+    calendar = how.calendar
+    start = due.start
+    if due.period is None:
+        steps = [Bilingual(f"交办机关于{zh_date(start)}交办，指定的办理期限届满日为{zh_date(due.strict_due)}",
+                           f"the assigning body set the due date {due.strict_due} (assigned {start})")]
+    else:
+        steps = [_start_step(start)]
+        counted = due.strict_due - timedelta(days=due.extension_days)
+        if due.period.unit == "calendar_days":
+            _calendar_day_steps(start, due.period.amount, counted, list(due.excluded_days), steps)
+        else:
+            _working_day_steps(start, due.period.amount, how.spans, calendar, steps)
+        if due.extension_days:
+            extension = due.extension_days
+            steps.append(Bilingual(f"延长{extension}日：自{zh_date(counted)}延长至{zh_date(due.strict_due)}",
+                                   f"extended by {extension} day{_s(extension)}: {counted} + {extension} "
+                                   f"= {due.strict_due}"))
+    last = due.strict_due
+    if not how.roll_over:
+        steps.append(_no_roll_over_step(last))
+    elif due.rolled_due is None:
+        steps.append(_working_last_day_step(last))
+    else:
+        label = calendar.rest_day_label(last)
+        assert label is not None  # a last day that was rolled over is a rest day
+        steps.append(_roll_over_step(last, label, calendar.is_holiday(last), due.rolled_due))
+    if due.holidays_crossed:
+        steps.append(_holidays_step(due.holidays_crossed))
+    if how.uncovered:
+        steps.append(Bilingual(f"{'、'.join(f'{year}年' for year in how.uncovered)}无放假安排数据，未列出该年的节假日",
+                               f"no holiday data for {', '.join(map(str, how.uncovered))}; holidays of that year "
+                               f"are not listed"))
+    steps.append(_due_step(due.effective_due))
+    return tuple(steps)
+
+
+# The steps that recur across a batch (the same start, last and due dates, the same holidays
+# crossed) are written once each: a step is a frozen value, shared by every due date that has it.
+_STEP_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _start_step(start: date) -> Bilingual:
+    return Bilingual(f"起算日{zh_date(start)}不计入，自次日{zh_date(start + _ONE)}开始计算（民法典第二百零一条）",
+                     f"the start day {start} is not counted; counting begins the next day, "
+                     f"{start + _ONE} (Civil Code art. 201)")
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _nth_day_step(start: date, amount: int, last: date) -> Bilingual:
+    return Bilingual(f"第{amount}日为{zh_date(last)}", f"day {amount}: {start} + {amount} = {last}")
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _working_last_day_step(last: date) -> Bilingual:
+    return Bilingual(f"期间最后一日{zh_date(last)}为工作日，无需顺延",
+                     f"the last day {last} is a working day; no roll-over")
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _roll_over_step(last: date, label: Bilingual, holiday: bool, rolled: date) -> Bilingual:
+    kind_zh, kind_en = ("法定休假日", "a statutory rest day") if holiday else ("休息日", "a rest day")
+    return Bilingual(f"原届满日（未顺延）{zh_date(last)}为{kind_zh}（{label.zh}），顺延至休假日结束的次日"
+                     f"{zh_date(rolled)}"
+                     f"（民法典第二百零三条）",
+                     f"the last day {last} is {kind_en} ({label.en}); it moves to the day after the "
+                     f"rest ends, {rolled} (Civil Code art. 203)")
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _no_roll_over_step(last: date) -> Bilingual:
+    return Bilingual(f"本期间不适用顺延，期间最后一日{zh_date(last)}即为届满日",
+                     f"roll-over does not apply to this period; the last day is {last}")
+
+
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _due_step(effective: date) -> Bilingual:
+    return Bilingual(f"届满日：{zh_date(effective)}", f"due date: {effective}")
+
+
+def _calendar_day_steps(start: date, amount: int, last: date, skipped: list[date], steps: list[Bilingual]) -> None:
+    if skipped:
+        steps.append(Bilingual(f"不计入期间的日期（排除期间内）：{_dates(skipped, 'zh')}，共{len(skipped)}日",
+                               f"days not counted (inside an excluded span): {_dates(skipped, 'en')}, "
+                               f"{len(skipped)} in total"))
+        steps.append(Bilingual(f"第{amount}日为{zh_date(last)}（另有{len(skipped)}日不计入）",
+                               f"day {amount}: {start} + {amount} + {len(skipped)} excluded = {last}"))
+    else:
+        steps.append(_nth_day_step(start, amount, last))
+
+
+def _working_day_steps(start: date, amount: int, spans: Sequence[tuple[date, date]], calendar: Calendar,
+                       steps: list[Bilingual]) -> None:
+    d, counted = start, 0
     passed: list[tuple[date, str, str]] = []  # days skipped since the last counted day: (day, zh, en)
     while counted < amount:
         d += _ONE
         span = _excluded(d, spans)
         if span:
-            skipped.append(d)
             passed.append((d, f"排除期间{zh_date(span[0])}至{zh_date(span[1])}",
                            f"excluded span {span[0]}..{span[1]}"))
             continue
-        label = calendar.rest_day_label(d)  # raises CalendarDataError for a year without data
+        label = calendar.rest_day_label(d)
         if label is not None:
             passed.append((d, label.zh, label.en))
             continue
@@ -190,42 +310,13 @@ def _count_working_days(start: date, amount: int, spans: Sequence[tuple[date, da
             en += "; skipped " + ", ".join(f"{p} ({e})" for p, _, e in passed)
         steps.append(Bilingual(zh, en))
         passed = []
-    return d, skipped
 
 
-def _finish(start: date, period: Period | None, last: date, skipped: tuple[date, ...], extension_days: int,
-            calendar: Calendar, roll_over: bool, steps: list[Bilingual]) -> DueDate:
-    rolled: date | None = None
-    if roll_over:
-        label = calendar.rest_day_label(last)  # needs data for the last day: raises if missing
-        if label is None:
-            steps.append(Bilingual(f"期间最后一日{zh_date(last)}为工作日，无需顺延",
-                                   f"the last day {last} is a working day; no roll-over"))
-        else:
-            rolled = calendar.next_working_day(last)
-            kind_zh, kind_en = (("法定休假日", "a statutory rest day") if calendar.is_holiday(last)
-                                else ("休息日", "a rest day"))
-            steps.append(Bilingual(f"原届满日（未顺延）{zh_date(last)}为{kind_zh}（{label.zh}），顺延至休假日结束的次日"
-                              f"{zh_date(rolled)}"
-                              f"（民法典第二百零三条）",
-                              f"the last day {last} is {kind_en} ({label.en}); it moves to the day after the "
-                              f"rest ends, {rolled} (Civil Code art. 203)"))
-    else:
-        steps.append(Bilingual(f"本期间不适用顺延，期间最后一日{zh_date(last)}即为届满日",
-                          f"roll-over does not apply to this period; the last day is {last}"))
-    effective = rolled or last
-    crossed, adjusted, uncovered = _holidays_between(start, effective, calendar)
-    if crossed:
-        steps.append(Bilingual(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
-                          f"statutory holidays within the period: {_group_names(crossed, 'en')}"))
-    if uncovered:
-        steps.append(Bilingual(f"{'、'.join(f'{year}年' for year in uncovered)}无放假安排数据，未列出该年的节假日",
-                          f"no holiday data for {', '.join(map(str, uncovered))}; holidays of that year "
-                          f"are not listed"))
-    steps.append(Bilingual(f"届满日：{zh_date(effective)}", f"due date: {effective}"))
-    return DueDate(start, period, skipped, extension_days, last, rolled, effective,
-                   tuple(crossed), rolled is not None, tuple(steps), calendar.fingerprint,
-                   tuple(adjusted))
+@functools.lru_cache(maxsize=_STEP_CACHE)
+def _holidays_step(crossed: tuple[tuple[date, Bilingual], ...]) -> Bilingual:
+    """The step naming the holidays a period crosses (the same few runs recur across a batch)."""
+    return Bilingual(f"期间内的法定节假日：{_group_names(crossed, 'zh')}",
+                     f"statutory holidays within the period: {_group_names(crossed, 'en')}")
 
 
 def _holidays_between(start: date, end: date, calendar: Calendar

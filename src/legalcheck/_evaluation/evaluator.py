@@ -8,6 +8,7 @@ finding with its citations, evidence and explanation.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -61,6 +62,10 @@ class _Context:
     # The day of the case's first act up to as_of, which a rule on the whole case (no anchor) is
     # judged by; None when no selected rule is on the whole case, or no act is recorded.
     first_day: int | None = None
+    # The report's references to the case's events, by event index: an act that is the anchor of
+    # several findings, obligations or gaps is one value, built once.
+    event_refs: dict[int, out.EventRef] = dataclasses.field(default_factory=dict)
+    agency_names: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)  # by id: (zh, en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +133,17 @@ class Evaluator:
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
         self._due_cache: dict[tuple[Any, ...], DueDate] = {}
-        self._steps_cache: dict[tuple[Bilingual, ...], tuple[out.Bilingual, ...]] = {}
+        # Report values that recur across a batch, built once each (frozen, so shared); each bounded.
+        self._texts: dict[tuple[str, str], out.Bilingual] = {}
+        self._steps_cache: dict[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = {}
+        self._deadline_cache: dict[tuple[Any, ...], tuple[DueDate, out.Deadline]] = {}
+        self._rule_citations: dict[str, tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]] = {}
+        self._field_ref_cache: dict[tuple[str, str], out.FieldRef] = {}
+        self._missing_cache: dict[str, out.MissingFact] = {}
+        self._counts_cache: dict[tuple[int, ...], out.Counts] = {}
+        self._hashes_cache: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+        self._selection_readings_cache: dict[frozenset[str], tuple[str, ...]] = {}
+        self._standing_in_order = tuple(r for r in self._readings if r in self._standing_readings)
         self._readings_cache: dict[tuple[frozenset[str], bool], tuple[out.Reading, ...]] = {}
         make_engine(self.engine_name, [])  # fail now, not on the first case, if the engine cannot run here
 
@@ -370,13 +385,14 @@ class Evaluator:
             return self._uncertain_finding(verdict, ctx)
         deadline = self._deadline(verdict, ctx)
         events = (anchor, *verdict.related) if anchor is not None else verdict.related
+        citations, liability = self._cited(rule)
         return out.Finding(
             rule_id=rule.id, rule_name=rule.name, severity=verdict.severity,  # type: ignore[arg-type]
             title=verdict.rule.title, instrument=rule.instrument,
             message=_message(rule, ctx, anchor, deadline, verdict.related[0]["kind"] if verdict.related else None),
-            citations=self._citations(rule.citations), liability=self._citations(rule.liability),
+            citations=citations, liability=liability,
             grounds=verdict.rule.grounds, events=tuple(self._event_ref(ctx, e) for e in events),
-            fields=_field_refs(verdict.rule, ctx, anchor), deadline=deadline,
+            fields=self._field_refs(verdict.rule, ctx, anchor), deadline=deadline,
             readings=_readings_applied(rule, deadline), pack=compiled.pack, overrides=rule.overrides)
 
     def _undetermined(self, verdict: _Verdict, ctx: _Context) -> out.Undetermined:
@@ -385,11 +401,11 @@ class Evaluator:
         assert verdict.clause is not None
         spec = rule.undetermined[verdict.clause]
         anchor = verdict.anchor
-        missing = tuple(out.MissingFact(path=path) for path in _missing_paths(spec.missing, ctx.case, anchor))
+        missing = tuple(map(self._missing_fact, _missing_paths(spec.missing, ctx.case, anchor)))
         return out.Undetermined(
             rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title, instrument=rule.instrument,
-            citations=self._citations(rule.citations), grounds=verdict.rule.grounds, missing=missing,
-            record=_text(spec.record), message=_undetermined_message(rule, ctx, anchor, spec.record),
+            citations=self._cited(rule)[0], grounds=verdict.rule.grounds, missing=missing,
+            record=self._report_text(spec.record), message=_undetermined_message(rule, ctx, anchor, spec.record),
             event=None if anchor is None else self._event_ref(ctx, anchor), pack=compiled.pack)
 
     def _uncertain_finding(self, verdict: _Verdict, ctx: _Context) -> out.Finding:
@@ -439,7 +455,7 @@ class Evaluator:
         assert verdict.anchor is not None
         return out.PendingObligation(
             rule_id=rule.id, rule_name=rule.name, title=verdict.rule.title, instrument=rule.instrument,
-            citations=self._citations(rule.citations), trigger=self._event_ref(ctx, verdict.anchor),
+            citations=self._cited(rule)[0], trigger=self._event_ref(ctx, verdict.anchor),
             due=None if verdict.due is None else verdict.due.effective_due,
             days_left=None if verdict.outcome is None else verdict.outcome.days_left,
             deadline=self._deadline(verdict, ctx), **self._actor(rule.check.obligation, verdict.anchor, ctx))
@@ -472,26 +488,88 @@ class Evaluator:
             return None
         spec = verdict.rule.compiled.rule.check.obligation
         assert spec is not None
+        written = "designated" if isinstance(period, DesignatedPeriod) else str(spec.period)
+        # The same deadline with the same outcome recurs across a batch (the due cache hands out one
+        # object per distinct due date; each entry here keeps it alive, so its id() still names it).
+        key = (id(due), outcome.status, outcome.actual, outcome.as_of, ctx.roll_over, written)
+        known = self._deadline_cache.get(key)
+        if known is not None and known[0] is due:
+            return known[1]
+        deadline = self._new_deadline(due, outcome, written, ctx.roll_over)
+        if len(self._deadline_cache) > 10_000:
+            self._deadline_cache.clear()  # bounded: each entry keeps its due date alive
+        self._deadline_cache[key] = (due, deadline)
+        return deadline
+
+    def _new_deadline(self, due: DueDate, outcome: DeadlineOutcome, written: str, roll_over: bool) -> out.Deadline:
         return out.Deadline(
-            start=due.start, period="designated" if isinstance(period, DesignatedPeriod) else str(spec.period),
+            start=due.start, period=written,
             unit="designated" if due.period is None else due.period.unit,
             amount=None if due.period is None else due.period.amount,
             excluded_days=due.excluded_days, extension_days=due.extension_days,
-            holidays_crossed=tuple((day, _holiday_name(name)) for day, name in due.holidays_crossed),
+            holidays_crossed=tuple((day, self._report_text(name)) for day, name in due.holidays_crossed),
             adjusted_working_days=due.adjusted_working_days,
             strict_due=due.strict_due, rolled_due=due.rolled_due,
-            effective_due=due.effective_due, roll_over=ctx.roll_over, actual=outcome.actual, as_of=outcome.as_of,
+            effective_due=due.effective_due, roll_over=roll_over, actual=outcome.actual, as_of=outcome.as_of,
             status=outcome.status, days_late=outcome.days_late, days_left=outcome.days_left,
             steps=self._steps(due))
 
     def _steps(self, due: DueDate) -> tuple[out.Bilingual, ...]:
-        steps = self._steps_cache.get(due.steps)
-        if steps is None:  # the same due date recurs across a batch; its steps are frozen values
-            steps = tuple(out.Bilingual(zh=s.zh, en=s.en) for s in due.steps)
-            if len(self._steps_cache) > 100_000:
-                self._steps_cache.clear()
-            self._steps_cache[due.steps] = steps
+        # Keyed by identity (hashing a due date hashes all its dates): the due cache hands out one
+        # object per distinct deadline, and each entry keeps its due date alive, so an id() found
+        # here still names that object.
+        known = self._steps_cache.get(id(due))
+        if known is not None and known[0] is due:
+            return known[1]
+        steps = tuple(map(self._report_text, due.steps))
+        if len(self._steps_cache) > 10_000:
+            self._steps_cache.clear()  # bounded: each entry keeps its due date alive
+        self._steps_cache[id(due)] = (due, steps)
         return steps
+
+    def _report_text(self, text: Bilingual | Any) -> out.Bilingual:
+        """A text as reports hold it. Deadline steps, holiday names and what to record recur across a
+        batch, so each is built once and shared (frozen)."""
+        key = (text.zh, text.en)
+        known = self._texts.get(key)
+        if known is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()  # bounded memory over millions of cases
+            known = self._texts[key] = out.Bilingual(zh=text.zh, en=text.en)
+        return known
+
+    def _cited(self, rule: Rule) -> tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]:
+        """A rule's citations and liability provisions as report values, built once per rule."""
+        known = self._rule_citations.get(rule.id)
+        if known is None:
+            known = self._rule_citations[rule.id] = (self._citations(rule.citations), self._citations(rule.liability))
+        return known
+
+    def _missing_fact(self, path: str) -> out.MissingFact:
+        known = self._missing_cache.get(path)
+        if known is None:
+            if len(self._missing_cache) > 100_000:
+                self._missing_cache.clear()
+            known = self._missing_cache[path] = out.MissingFact(path=path)
+        return known
+
+    def _field_refs(self, prepared: _Prepared, ctx: _Context, anchor: Fact | None) -> tuple[out.FieldRef, ...]:
+        """The case and event fields the rule's conditions read, with their values here."""
+        case = ctx.facts.case
+        refs = [self._field_ref(name, case[name]) for name in prepared.case_fields if name in case]
+        if anchor is not None:
+            refs.extend(self._field_ref(f"events[{anchor['index']}].{name}", anchor[name])
+                        for name in prepared.anchor_fields if name in anchor)
+        return tuple(refs)
+
+    def _field_ref(self, path: str, value: Any) -> out.FieldRef:
+        key = (path, _show(value))
+        known = self._field_ref_cache.get(key)
+        if known is None:  # the same fields hold the same few values across a batch
+            if len(self._field_ref_cache) > 100_000:
+                self._field_ref_cache.clear()
+            known = self._field_ref_cache[key] = out.FieldRef(path=key[0], value=key[1])
+        return known
 
     def _citations(self, specs: Sequence[CitationSpec]) -> tuple[out.Citation, ...]:
         cited = []
@@ -503,9 +581,13 @@ class Evaluator:
         return tuple(cited)
 
     def _event_ref(self, ctx: _Context, fact: Fact) -> out.EventRef:
-        agency = ctx.case.agency(fact["agency"])
-        return out.EventRef(path=f"events[{fact['index']}]", kind=fact["kind"], date=_day(fact["day"]),
-                            agency=fact["agency"], agency_name=agency.name if agency else None)
+        ref = ctx.event_refs.get(fact["index"])
+        if ref is None:
+            agency = ctx.case.agency(fact["agency"])
+            ref = ctx.event_refs[fact["index"]] = out.EventRef(
+                path=f"events[{fact['index']}]", kind=fact["kind"], date=_day(fact["day"]), agency=fact["agency"],
+                agency_name=agency.name if agency else None)
+        return ref
 
     def _report(self, ctx: _Context, findings: list[out.Finding], pending: list[out.PendingObligation],
                 undetermined: list[out.Undetermined], packs: tuple[str, ...], source: str | None,
@@ -514,11 +596,9 @@ class Evaluator:
         governing, selecting = self._governing(ctx, cached.windows)
         instruments = tuple(sorted({g.instrument for g in governing} | {f.instrument for f in findings}
                                    | {p.instrument for p in pending} | {u.instrument for u in undetermined}))
-        counts = out.Counts(
-            violation=sum(f.severity == "violation" for f in findings),
-            warning=sum(f.severity == "warning" for f in findings),
-            notice=sum(f.severity == "notice" for f in findings), pending=len(pending),
-            undetermined=len(undetermined))
+        severities = [f.severity for f in findings]
+        counts = self._counts(severities.count("violation"), severities.count("warning"),
+                              severities.count("notice"), len(pending), len(undetermined))
         verdict = out.verdict_of(counts)
         used = frozenset(r for f in findings for r in f.readings) | selecting | self._standing_readings
         return out.Report(
@@ -526,12 +606,34 @@ class Evaluator:
             roll_over=ctx.roll_over, engine=self.engine_name, legalcheck_version=__version__,
             ruleset_version=self.ruleset.version, ruleset_sha256=self.ruleset.fingerprint,
             instruments=instruments,
-            regulations_sha256=tuple((i, self.corpus.instrument(i).source_sha256) for i in instruments),
+            regulations_sha256=self._regulation_hashes(instruments),
             calendar_sha256=self.calendar.fingerprint, packs=packs, readings=self._readings_for(used, ctx.roll_over),
             counts=counts, findings=tuple(findings), pending=tuple(pending), undetermined=tuple(undetermined),
             verdict=verdict, compliant=verdict == "compliant", governing=governing,
-            selection_readings=tuple(r for r in self._readings if r in selecting),
-            standing_readings=tuple(r for r in self._readings if r in self._standing_readings))
+            selection_readings=self._selection_readings(selecting), standing_readings=self._standing_in_order)
+
+    def _counts(self, *numbers: int) -> out.Counts:
+        known = self._counts_cache.get(numbers)
+        if known is None:  # a few hundred combinations at most in practice; bounded all the same
+            if len(self._counts_cache) > 10_000:
+                self._counts_cache.clear()
+            violation, warning, notice, pending, undetermined = numbers
+            known = self._counts_cache[numbers] = out.Counts(
+                violation=violation, warning=warning, notice=notice, pending=pending, undetermined=undetermined)
+        return known
+
+    def _regulation_hashes(self, instruments: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        known = self._hashes_cache.get(instruments)
+        if known is None:  # combinations of the few instruments held
+            known = self._hashes_cache[instruments] = tuple(
+                (i, self.corpus.instrument(i).source_sha256) for i in instruments)
+        return known
+
+    def _selection_readings(self, selecting: frozenset[str]) -> tuple[str, ...]:
+        known = self._selection_readings_cache.get(selecting)
+        if known is None:  # subsets of the few readings the selection can rely on
+            known = self._selection_readings_cache[selecting] = tuple(r for r in self._readings if r in selecting)
+        return known
 
     def _governing(self, ctx: _Context, windows: tuple[_Window, ...]) -> tuple[tuple[out.GoverningInstrument, ...],
                                                                                 frozenset[str]]:
@@ -541,27 +643,31 @@ class Evaluator:
         governing: list[out.GoverningInstrument] = []
         readings: set[str] = {BY_DATE_OF_ACT_READING} if acts else set()
         for window in windows:
-            inside = [d for d in acts if window.start <= d and (window.end is None or d <= window.end)]
+            low = bisect.bisect_left(acts, window.start)  # the acts are sorted: those inside are a slice
+            high = len(acts) if window.end is None else bisect.bisect_right(acts, window.end)
             entry = self.ruleset.in_force.get(window.instrument)
             if entry is not None and entry.until_reading and window.end is not None and acts and acts[-1] > window.end:
                 readings.add(entry.until_reading)  # the reading is why these later acts are not judged by it
-            if not inside:
+            if low >= high:
                 continue
             if entry is not None and entry.until_reading and window.end is not None:
                 readings.add(entry.until_reading)  # the dates the instrument governed rest on it
             instrument = self.corpus.instrument(window.instrument)
             governing.append(out.GoverningInstrument(
                 instrument=window.instrument,
-                title=out.Bilingual(zh=instrument.short.zh, en=instrument.short.en), pack=window.pack,
+                title=self._report_text(instrument.short), pack=window.pack,
                 in_force_from=window.start, in_force_until=window.end,
                 from_source=self._cite(entry.from_source if entry else None),
                 until_source=self._cite(entry.until_source if entry else None),
                 until_reading=entry.until_reading if entry else None,
-                acts=len(inside), first_act=inside[0], last_act=inside[-1]))
+                acts=high - low, first_act=acts[low], last_act=acts[high - 1]))
         return tuple(governing), frozenset(readings)
 
     def _cite(self, spec: CitationSpec | None) -> out.Citation | None:
-        return None if spec is None else self._citations((spec,))[0]
+        if spec is None:
+            return None
+        known = self._citation_cache.get(spec)
+        return known if known is not None else self._citations((spec,))[0]
 
     def _readings_for(self, used: frozenset[str], roll_over: bool) -> tuple[out.Reading, ...]:
         """The readings applied, in rules/readings.yaml order (roll-over: whenever it was switched on)."""
@@ -684,12 +790,6 @@ def _one_per_gap(items: list[out.Undetermined]) -> list[out.Undetermined]:
     return kept
 
 
-@functools.lru_cache(maxsize=256)
-def _holiday_name(name: Bilingual) -> out.Bilingual:
-    """A holiday's name as reports hold it (a calendar has a few dozen names: built once each)."""
-    return out.Bilingual(zh=name.zh, en=name.en)
-
-
 def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record: Any) -> out.Bilingual:
     zh_tail = f"案卷缺少本规则判断所需的事实，无法确定是否违反本规则。请{record.zh}。"
     en_tail = (f"The file lacks a fact this rule needs, so whether the duty was met cannot be determined. "
@@ -699,8 +799,9 @@ def _undetermined_message(rule: Rule, ctx: _Context, anchor: Fact | None, record
     day = _day(anchor["day"])
     kind = anchor["kind"]
     act_zh = event_act_zh(kind)
-    zh = f"{_agency_name(ctx.case, anchor['agency'], 'zh')}于{zh_date(day)}{act_zh}。{zh_tail}"
-    en = f"{_agency_name(ctx.case, anchor['agency'], 'en')}: {event_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
+    name_zh, name_en = _agency_names(ctx, anchor["agency"])
+    zh = f"{name_zh}于{zh_date(day)}{act_zh}。{zh_tail}"
+    en = f"{name_en}: {event_label(kind, 'en')} on {day.isoformat()}. {en_tail}"
     return out.Bilingual(zh=zh, en=en)
 
 
@@ -748,16 +849,6 @@ def _readings_applied(rule: Rule, deadline: out.Deadline | None) -> tuple[str, .
     return tuple(applied)
 
 
-def _field_refs(prepared: _Prepared, ctx: _Context, anchor: Fact | None) -> tuple[out.FieldRef, ...]:
-    """The case and event fields the rule's conditions read, with their values here."""
-    case = ctx.facts.case
-    refs = [out.FieldRef(path=name, value=_show(case[name])) for name in prepared.case_fields if name in case]
-    if anchor is not None:
-        refs.extend(out.FieldRef(path=f"events[{anchor['index']}].{name}", value=_show(anchor[name]))
-                    for name in prepared.anchor_fields if name in anchor)
-    return tuple(refs)
-
-
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -796,34 +887,58 @@ def _message(rule: Rule, ctx: _Context, anchor: Fact | None, deadline: out.Deadl
     zh_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": zh_date(ctx.as_of)}
     en_values = {"date": "", "agency": "", "to": "", "due": "", "as_of": ctx.as_of.isoformat()}
     if anchor is not None:
-        zh_values["date"] = zh_date(_day(anchor["day"]))
-        en_values["date"] = _day(anchor["day"]).isoformat()
+        day = _day(anchor["day"])
+        zh_values["date"] = zh_date(day)
+        en_values["date"] = day.isoformat()
+        for key in ("agency", "to"):
+            if key in anchor:
+                zh_values[key], en_values[key] = _agency_names(ctx, anchor[key])
     if deadline is not None:
         zh_values["due"] = zh_date(deadline.effective_due)
         en_values["due"] = deadline.effective_due.isoformat()
-    for key in ("agency", "to"):
-        if anchor is not None and key in anchor:
-            zh_values[key] = _agency_name(ctx.case, anchor[key], "zh")
-            en_values[key] = _agency_name(ctx.case, anchor[key], "en")
     zh = rule.message.zh.format_map(zh_values)
     en = rule.message.en.format_map(en_values)
     if deadline is not None and deadline.status in _STATUS:
-        tail_zh, tail_en = _STATUS_BY_KIND.get((done_kind or "", deadline.status), _STATUS[deadline.status])
-
-        def zh_day(day: dt.date | None) -> str:
-            return zh_date(day) if day is not None else ""
-        zh_args = {"days": deadline.days_late, "actual": zh_day(deadline.actual), "as_of": zh_day(deadline.as_of),
-                   "strict": zh_day(deadline.strict_due)}
-        late = deadline.days_late
-        en_args = {"days": None if late is None else f"{late} day{'' if late == 1 else 's'}",
-                   "actual": deadline.actual, "as_of": deadline.as_of,
-                   "strict": deadline.strict_due}
-        zh += _period_zh(deadline) + tail_zh.format(**zh_args) + "。"
-        en += " " + _period_en(deadline) + tail_en.format(**en_args) + "."
+        tail_zh, tail_en = _deadline_sentences(
+            done_kind or "", deadline.status, deadline.days_late, deadline.actual, deadline.as_of, deadline.start,
+            deadline.amount, deadline.unit, deadline.extension_days, deadline.strict_due, deadline.rolled_due,
+            deadline.effective_due)
+        zh += tail_zh
+        en += tail_en
     return out.Bilingual(zh=zh, en=en)
 
 
-def _period_length(deadline: out.Deadline, lang: Lang) -> str:
+@functools.lru_cache(maxsize=4096)  # a batch repeats the same deadlines: written once each
+def _deadline_sentences(done_kind: str, status: str, days_late: int | None, actual: dt.date | None,
+                        as_of: dt.date, start: dt.date, amount: int | None, unit: str, extension_days: int,
+                        strict_due: dt.date, rolled_due: dt.date | None, effective_due: dt.date) -> tuple[str, str]:
+    """The sentences a deadline finding's message ends with: the period, then what became of it."""
+    deadline = _PeriodDates(start, amount, unit, extension_days, strict_due, rolled_due, effective_due)
+    tail_zh, tail_en = _STATUS_BY_KIND.get((done_kind, status), _STATUS[status])
+
+    def zh_day(day: dt.date | None) -> str:
+        return zh_date(day) if day is not None else ""
+    zh_args = {"days": days_late, "actual": zh_day(actual), "as_of": zh_day(as_of), "strict": zh_day(strict_due)}
+    en_args = {"days": None if days_late is None else f"{days_late} day{'' if days_late == 1 else 's'}",
+               "actual": actual, "as_of": as_of, "strict": strict_due}
+    return (_period_zh(deadline) + tail_zh.format(**zh_args) + "。",
+            " " + _period_en(deadline) + tail_en.format(**en_args) + ".")
+
+
+@dataclass(frozen=True, slots=True)
+class _PeriodDates:
+    """What the period sentence of a message reads of a deadline."""
+
+    start: dt.date
+    amount: int | None
+    unit: str
+    extension_days: int
+    strict_due: dt.date
+    rolled_due: dt.date | None
+    effective_due: dt.date
+
+
+def _period_length(deadline: _PeriodDates, lang: Lang) -> str:
     """The period with its unit and any extension written out, in the vocabulary's words (15日，延长30日)."""
     if deadline.amount is None:
         return pick(("办理期限由交办机关指定", "set by the assigning body"), lang)
@@ -833,7 +948,7 @@ def _period_length(deadline: out.Deadline, lang: Lang) -> str:
     return say("period_with_extension", lang, period=period, extension=days_text(deadline.extension_days, lang))
 
 
-def _period_zh(deadline: out.Deadline) -> str:
+def _period_zh(deadline: _PeriodDates) -> str:
     """期限自2025年6月3日起算，15日，至2025年6月18日届满； (with extension and roll-over written out)."""
     length = _period_length(deadline, "zh")
     if deadline.rolled_due is not None:
@@ -843,13 +958,24 @@ def _period_zh(deadline: out.Deadline) -> str:
     return f"期限自{zh_date(deadline.start)}起算，{length}，{end}；"
 
 
-def _period_en(deadline: out.Deadline) -> str:
+def _period_en(deadline: _PeriodDates) -> str:
     length = _period_length(deadline, "en")
     if deadline.rolled_due is not None:
         end = f"ends on {deadline.strict_due}, rolled over to {deadline.rolled_due}"
     else:
         end = f"ends on {deadline.effective_due}"
     return f"The period runs from {deadline.start} ({length}) and {end}; "
+
+
+def _agency_names(ctx: _Context, agency_id: str) -> tuple[str, str]:
+    """The agency's name in Chinese and in English, looked up once per check."""
+    if not isinstance(agency_id, str):
+        return _agency_name(ctx.case, agency_id, "zh"), _agency_name(ctx.case, agency_id, "en")
+    names = ctx.agency_names.get(agency_id)
+    if names is None:
+        names = ctx.agency_names[agency_id] = (_agency_name(ctx.case, agency_id, "zh"),
+                                               _agency_name(ctx.case, agency_id, "en"))
+    return names
 
 
 def _agency_name(case: Case, agency_id: str, lang: Lang = "zh") -> str:

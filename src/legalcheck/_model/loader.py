@@ -29,7 +29,7 @@ import threading
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union
@@ -370,9 +370,7 @@ def _registry_of(doc: Document) -> _Registry:
     """A parsed document validated as an agency registry."""
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("agencies"), list):
         raise CaseError([Problem(doc.locate(()), "not-a-registry")])
-    registry = _validate(AgencyRegistry, doc.data, doc)
-    return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
-                     frozenset(s for a in registry.agencies for s in a.superiors))
+    return _registry_from(_validate(AgencyRegistry, doc.data, doc).agencies)
 
 
 def is_registry(data: Any) -> bool:
@@ -387,6 +385,15 @@ class _Registry:
     agencies: tuple[Agency, ...]
     ids: frozenset[str]
     superiors: frozenset[str]
+    # No id twice and every superior listed: then a case using the registry as its only agencies
+    # is sound once its own references resolve (decided once per registry, not per case).
+    closed: bool
+
+
+def _registry_from(agencies: tuple[Agency, ...]) -> _Registry:
+    ids = frozenset(a.id for a in agencies)
+    superiors = frozenset(s for a in agencies for s in a.superiors)
+    return _Registry(agencies, ids, superiors, len(ids) == len(agencies) and superiors <= ids)
 
 
 _Loaded = Union[_Registry, tuple[Problem, ...]]
@@ -398,8 +405,7 @@ RegistrySource = Union[str, "os.PathLike[str]", Mapping[str, Any], AgencyRegistr
 
 def _given_registry(registry: RegistrySource, base_dir: Path) -> _Registry:
     if isinstance(registry, AgencyRegistry):
-        return _Registry(registry.agencies, frozenset(a.id for a in registry.agencies),
-                         frozenset(s for a in registry.agencies for s in a.superiors))
+        return _registry_from(registry.agencies)
     if isinstance(registry, Mapping):
         return _registry_of(Document(_plain(registry), "<registry>", ""))
     try:
@@ -505,6 +511,8 @@ def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Pa
             raise CaseError([Problem(document().locate(("agency_registry",)), exc.code, exc.args_)]) from None
     if registry is not None and not case.agencies:  # the usual shape: every agency from the registry
         case = case.model_copy(update={"agencies": registry.agencies, "agency_registry": None})
+        if registry.closed and _references_resolve(case, registry.ids):
+            return case  # decided by reading each reference once, without building a set of them
         known = registry.ids
         references = referenced_agencies(case, with_superiors=False) | registry.superiors
         duplicate = len(known) != len(registry.agencies)
@@ -571,8 +579,8 @@ def _plain(value: Any) -> Any:
 _AGENCY_FIELDS_OF: dict[type, tuple[str, ...]] = {}
 
 
-def _references_resolve(case: Case, index: dict[str, Any]) -> bool:
-    """``referenced_agencies(case, with_superiors=False) <= index.keys()``, without building the set:
+def _references_resolve(case: Case, index: Container[str]) -> bool:
+    """``referenced_agencies(case, with_superiors=False) <= index``, without building the set:
     this runs before every check, so it reads each event class's agency fields once."""
     for group in (case.competent_agencies, case.involved_agencies, case.accused.agencies):
         for agency_id in group:

@@ -54,6 +54,10 @@ class Reporter(ABC):
     def render_item(self, item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> str:
         raise TypeError(f"--format {self.name} is not rendered item by item")
 
+    def render_item_bytes(self, item: BatchItem, lang: Lang, *, verbose: bool = False, audit: bool = False) -> bytes:
+        """``render_item`` as UTF-8, what workers send and the CLI writes (a format may make it directly)."""
+        return self.render_item(item, lang, verbose=verbose, audit=audit).encode("utf-8")
+
     def write_end(self, summary: Summary, lang: Lang, stream: TextIO) -> None:  # noqa: B027 - optional hook
         """What a streaming format writes after the last item (nothing by default)."""
 

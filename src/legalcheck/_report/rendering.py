@@ -22,16 +22,16 @@ class Rendering:
 
     def __call__(self, item: BatchItem) -> Output:
         try:
-            text = self._render(item)
+            data = self._render(item)
         except Exception as exc:  # noqa: BLE001 - a renderer bug loses this item's report, not the batch
             item = BatchItem(item.source, error=_internal(exc))
-            text = self._render(item)
-        return Output(item.source, text.encode("utf-8"),
+            data = self._render(item)
+        return Output(item.source, data,
                       item.report.counts.violation if item.report is not None else 0, item.error,
                       item.report.counts.undetermined if item.report is not None else 0,
                       item.report.case_id if item.report is not None else None)
 
-    def _render(self, item: BatchItem) -> str:
+    def _render(self, item: BatchItem) -> bytes:
         if self.redact:
             item = redact_item(item, with_case=False)  # text and JSON Lines show the report, not the case
-        return lookup(self.fmt).render_item(item, self.lang, verbose=self.verbose, audit=self.audit)
+        return lookup(self.fmt).render_item_bytes(item, self.lang, verbose=self.verbose, audit=self.audit)
