@@ -442,6 +442,51 @@ def test_many_queries_on_one_kind_are_spread_over_rulesets() -> None:
     _compare_on_random_cases(queries, count=20)
 
 
+
+class _AssertSpy:
+    """The durable C module, recording the ruleset handle of every ``assert_facts``."""
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self.asserted: list[int] = []
+
+    def assert_facts(self, handle: int, payload: str) -> Any:
+        self.asserted.append(handle)
+        return self.native.assert_facts(handle, payload)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.native, name)
+
+
+def test_a_ruleset_gets_a_state_only_when_the_case_holds_the_kinds_one_of_its_rules_binds() -> None:
+    # Creating and deleting a state costs in proportion to the ruleset's patterns, matched or
+    # not: rules are grouped by anchor kind, and a case with no event of a ruleset's anchor
+    # kinds sends that ruleset nothing, even when it holds events of the related kinds.
+    queries = [
+        Query("A", None, EventPattern(("received",), None),
+              (Relation("r", EventPattern(("accepted",), Compare("day", "gt", Ref("anchor", "day"))), "after"),)),
+        Query("B", Compare("category", "eq", "complaint"), EventPattern(("accepted",), None)),
+        Query("C", Compare("category", "eq", "complaint"), None),
+    ]
+    engine = DurableEngine(queries)
+    native = NativeEngine(queries)
+    inputs = engine._base.inputs
+    assert [sorted(map(sorted, ruleset.needs)) for ruleset in inputs] == [[[]], [["accepted"]], [["received"]]]
+    engine.run(Facts({}, ()))  # build the rulesets
+    runtime = engine._runtime
+    assert runtime is not None
+    spy = _AssertSpy(runtime.native)
+    runtime.native = spy
+    handles = runtime.handles_for(engine._base)
+    accepted_only = Facts({"category": "complaint"}, ({"seq": 0, "kind": "accepted", "day": 3},))
+    both = Facts({"category": "complaint"}, ({"seq": 0, "kind": "received", "day": 1},
+                                             {"seq": 1, "kind": "accepted", "day": 3}))
+    for facts, used in ((accepted_only, [0, 1]), (both, [0, 1, 2])):
+        spy.asserted.clear()
+        assert engine.run(facts) == native.run(facts)
+        assert spy.asserted == [handles[index] for index in used]
+    assert [match.rule_id for match in engine.run(both)] == ["A", "B", "C"]
+
 def test_many_wide_patterns_on_one_kind_fit_the_alpha_stack() -> None:
     # durable fails with error 303 when a fact's walk of the alpha network needs more than
     # 64 stack slots; every pattern below an entry node takes one, a wide or more.

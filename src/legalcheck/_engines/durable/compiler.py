@@ -33,6 +33,22 @@ class _RuleInfo:
     relation: int = -1
 
 
+@dataclass(frozen=True, slots=True)
+class _RulesetInputs:
+    """What one ruleset is sent, and when it is worth a state at all."""
+
+    kinds: frozenset[str]  # event kinds its patterns bind: only those events are sent
+    case_groups: frozenset[int]  # case facts its patterns bind
+    # The event kinds each of its rules needs all of (one set per distinct need; the empty
+    # set for a rule on the case alone): a case holding none of them cannot fire any rule
+    # here, so the ruleset is skipped (creating and deleting a state costs about 0.45 µs
+    # per pattern of the ruleset, matched or not).
+    needs: tuple[frozenset[str], ...]
+
+    def wanted(self, present: set[str]) -> bool:
+        return any(need <= present for need in self.needs)
+
+
 @dataclass
 class _Compiled:
     """Everything compiled for one element capacity: ruleset definitions and fact layout."""
@@ -48,7 +64,7 @@ class _Compiled:
     kind_hex: dict[str, str]
     # Per ruleset, the event kinds and case facts its patterns bind: only those are sent
     # to it (sending a ruleset facts it has no pattern for costs as much as matching).
-    inputs: list[tuple[frozenset[str], frozenset[int]]]
+    inputs: list[_RulesetInputs]
     list_fields: tuple[tuple[Role, str], ...]  # fields stored as element slots
 
 
@@ -248,30 +264,50 @@ def _grow(load: _Load, patterns: list[_Pattern]) -> _Load:
     return grown
 
 
+def _needs(patterns: list[_Pattern]) -> frozenset[str]:
+    """The event kinds a rule binds: it can fire only in a case holding all of them."""
+    return frozenset(key for (role, key), _, _ in patterns if role == "kind")
+
+
+def _anchor_kind(patterns: list[_Pattern]) -> str:
+    """The kind of a rule's first event pattern (its anchor); "" for a rule on the case alone."""
+    return next((key for (role, key), _, _ in patterns if role == "kind"), "")
+
+
 def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]]
-                    ) -> tuple[list[dict[str, dict[str, Any]]], list[tuple[frozenset[str], frozenset[int]]]]:
-    """Phase 3: the rules spread over rulesets so that walking the alpha network below any
-    entry node (patterns hanging off it, plus the deepest walk of one of them) fits durable's
-    stack; per ruleset, the event kinds and case facts its patterns bind."""
+                    ) -> tuple[list[dict[str, dict[str, Any]]], list[_RulesetInputs]]:
+    """Phase 3: the rules spread over rulesets, one or more per anchor kind (and one for rules
+    on the case alone), so that a case creates states only in rulesets it can fire a rule
+    in, and so that walking the alpha network below any entry node (patterns hanging off
+    it, plus the deepest walk of one of them) fits durable's stack; per ruleset, the event
+    kinds and case facts its patterns bind."""
     rulesets: list[dict[str, dict[str, Any]]] = []
-    inputs: list[tuple[frozenset[str], frozenset[int]]] = []
+    inputs: list[_RulesetInputs] = []
     current: dict[str, dict[str, Any]] = {}
     load: _Load = {}
+    needs: dict[frozenset[str], None] = {}
 
     def close() -> None:
         rulesets.append(current)
-        inputs.append((frozenset(key for role, key in load if role == "kind"),
-                       frozenset(key for role, key in load if role == "case")))
+        inputs.append(_RulesetInputs(frozenset(key for role, key in load if role == "kind"),
+                                     frozenset(key for role, key in load if role == "case"),
+                                     tuple(need for need in needs if not any(other < need for other in needs))))
 
-    for name, definition, patterns in definitions:
-        grown = _grow(load, patterns)
-        if current and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
+    by_anchor: dict[str, list[tuple[str, dict[str, Any], list[_Pattern]]]] = {}
+    for rule in definitions:
+        by_anchor.setdefault(_anchor_kind(rule[2]), []).append(rule)
+    for anchor in sorted(by_anchor):
+        for name, definition, patterns in by_anchor[anchor]:
+            grown = _grow(load, patterns)
+            if current and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
+                close()
+                current, grown, needs = {}, _grow({}, patterns), {}
+            current[name] = definition
+            needs[_needs(patterns)] = None
+            load = grown
+        if current:
             close()
-            current, grown = {}, _grow({}, patterns)
-        current[name] = definition
-        load = grown
-    if current:
-        close()
+            current, load, needs = {}, {}, {}
     return rulesets, inputs
 
 

@@ -131,10 +131,15 @@ def _payloads(compiled: _Compiled, facts: Facts, events: list[dict[str, Any]], s
             for prop in props:
                 rest[prop] = case_values[prop]
             case_facts[group] = heads[group] + "," + _dumps(rest)[1:]
+    present = {event["kind"] for event in events}
     out: list[str | None] = []
-    for kinds, groups in compiled.inputs:
+    for inputs in compiled.inputs:
+        if not inputs.wanted(present):
+            out.append(None)  # no rule here can fire for this case: no state, no facts
+            continue
+        kinds = inputs.kinds
         batch = [fact for kind, fact in encoded_events if kind in kinds]
-        batch += [case_facts[group] for group in groups]
+        batch += [case_facts[group] for group in inputs.case_groups]
         # An empty batch would make durable return a garbage state offset.
         out.append("[" + ",".join(batch) + "]" if batch else None)
     return out
