@@ -487,6 +487,34 @@ def test_a_ruleset_gets_a_state_only_when_the_case_holds_the_kinds_one_of_its_ru
         assert spy.asserted == [handles[index] for index in used]
     assert [match.rule_id for match in engine.run(both)] == ["A", "B", "C"]
 
+
+def test_a_ruleset_is_sent_only_the_properties_its_patterns_read() -> None:
+    # durable walks every property of a fact at each alpha node it reaches: a helper or a
+    # constant that no pattern of a ruleset reads is left out of what that ruleset is sent.
+    import json
+
+    from legalcheck._engines.durable.payloads import _payloads
+
+    queries = [
+        Query("R", None, EventPattern(("received",), Compare("agency", "eq", "city"))),
+        Query("A", None, EventPattern(("accepted",), Compare("days", "gt", 3))),
+    ]
+    engine = DurableEngine(queries)
+    base = engine._base
+    facts = Facts({}, ({"seq": 0, "kind": "received", "day": 1, "agency": "city", "days": 5},
+                       {"seq": 1, "kind": "accepted", "day": 2, "agency": "city", "days": 5}))
+    assert engine.run(facts) == NativeEngine(queries).run(facts)
+    received, accepted = ([json.loads(payload) for payload in _payloads(base, facts, list(facts.events), "0")
+                           if payload is not None and base.kind_hex[kind] in payload] for kind in ("received", "accepted"))
+    [[received_event, received_case]] = received
+    [[accepted_event, accepted_case]] = accepted
+    agency, days = (next(codec for codec in base.event_codecs_by_kind[kind] if codec.name == name)
+                    for kind, name in (("received", "agency"), ("accepted", "days")))
+    assert set(agency.absent) <= set(received_event) and not set(days.absent) & set(received_event)
+    assert set(days.absent) <= set(accepted_event) and not set(agency.absent) & set(accepted_event)
+    assert "scity" in received_case.values() and "scity" not in accepted_case.values()  # the constants
+    assert 3 not in received_case.values()
+
 def test_many_wide_patterns_on_one_kind_fit_the_alpha_stack() -> None:
     # durable fails with error 303 when a fact's walk of the alpha network needs more than
     # 64 stack slots; every pattern below an entry node takes one, a wide or more.

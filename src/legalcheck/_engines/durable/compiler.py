@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,9 +44,30 @@ class _RulesetInputs:
     # here, so the ruleset is skipped (creating and deleting a state costs about 0.45 µs
     # per pattern of the ruleset, matched or not).
     needs: tuple[frozenset[str], ...]
+    # Per alpha entry node (("kind", kind) or ("case", group)), the properties its patterns
+    # read on facts entering there: their own tests, and the properties references name.
+    reads: dict[tuple[str, Any], frozenset[str]]
 
     def wanted(self, present: set[str]) -> bool:
         return any(need <= present for need in self.needs)
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseFactLayout:
+    """One case fact as one ruleset is sent it: the properties its patterns read, no more."""
+
+    group: int
+    head: str  # id, "#q", "#m" and the constants read, as JSON without the closing brace
+    props: tuple[str, ...]  # the case helpers read, added with the case's "sid"
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchLayout:
+    """The facts one ruleset is sent."""
+
+    # Event kind -> the properties of its facts to send (None: all that any ruleset reads).
+    event_keys: dict[str, tuple[str, ...] | None]
+    case_facts: tuple[_CaseFactLayout, ...]
 
 
 @dataclass
@@ -57,14 +78,15 @@ class _Compiled:
     rulesets: list[dict[str, dict[str, Any]]]  # rule name -> durable rule (without "run")
     rules: dict[str, list[_RuleInfo]]  # a rule made once may serve several queries
     kinds: frozenset[str]  # event kinds some pattern tests; other events are not sent
-    event_codecs: tuple[_FieldCodec, ...]
+    # Per event kind, the helpers some ruleset reads on its facts (each written once per event).
+    event_codecs_by_kind: dict[str, tuple[_FieldCodec, ...]]
     case_codecs: tuple[_FieldCodec, ...]
     case_facts: dict[int, tuple[dict[str, Any], tuple[str, ...]]]  # group -> (constants, case helpers)
-    case_fact_heads: dict[int, str]  # group -> its constants as JSON, without the closing brace
     kind_hex: dict[str, str]
     # Per ruleset, the event kinds and case facts its patterns bind: only those are sent
     # to it (sending a ruleset facts it has no pattern for costs as much as matching).
     inputs: list[_RulesetInputs]
+    layouts: list[_BatchLayout]  # per ruleset, the properties of each fact it is sent
     list_fields: tuple[tuple[Role, str], ...]  # fields stored as element slots
 
 
@@ -153,9 +175,10 @@ def compile_queries(queries: Sequence[Query], capacity: int) -> _Compiled:
     The case is sent as a few "case facts", each carrying the case helpers and literal
     constants of a group of queries (durable allows 255 properties per fact).
 
-    Four phases: the queries lowered to rules (``_lower_queries``), the case facts laid out
-    (``_case_facts``), the rules spread over rulesets (``_split_rulesets``), and the
-    helpers each fact must carry (``_codecs``).
+    Five phases: the queries lowered to rules (``_lower_queries``), the case facts laid out
+    (``_case_facts``), the rules spread over rulesets (``_split_rulesets``), the helpers
+    each fact may carry (``_codecs``), and the properties each ruleset is sent of each
+    fact (``_layouts``).
     """
     lowered = _lower_queries(queries, capacity)
     rulesets, inputs = _split_rulesets(lowered.book.definitions)
@@ -172,11 +195,11 @@ def compile_queries(queries: Sequence[Query], capacity: int) -> _Compiled:
                                  f"elements), more than the {_MAX_FACT_PROPS} a durable fact holds")
     kinds = lowered.kinds
     case_facts = _case_facts(lowered.groups, lowered.constants)
+    by_kind, layouts = _layouts(inputs, event_codecs, case_facts)
     return _Compiled(
         capacity=capacity, rulesets=rulesets, rules=rules, kinds=frozenset(kinds),
-        event_codecs=event_codecs, case_codecs=_codecs(lowered.table, "case", capacity),
-        case_facts=case_facts, case_fact_heads={group: _dumps(fixed)[:-1] for group, (fixed, _) in case_facts.items()},
-        kind_hex={kind: _hex(kind) for kind in kinds}, inputs=inputs,
+        event_codecs_by_kind=by_kind, case_codecs=_codecs(lowered.table, "case", capacity),
+        case_facts=case_facts, kind_hex={kind: _hex(kind) for kind in kinds}, inputs=inputs, layouts=layouts,
         list_fields=tuple(key for key, helpers in lowered.table.needs.items() if helpers & {"i", "I"}))
 
 
@@ -284,6 +307,7 @@ def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]
     rulesets: list[dict[str, dict[str, Any]]] = []
     inputs: list[_RulesetInputs] = []
     current: dict[str, dict[str, Any]] = {}
+    members: list[list[_Pattern]] = []  # the patterns of each rule in current
     load: _Load = {}
     needs: dict[frozenset[str], None] = {}
 
@@ -291,7 +315,8 @@ def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]
         rulesets.append(current)
         inputs.append(_RulesetInputs(frozenset(key for role, key in load if role == "kind"),
                                      frozenset(key for role, key in load if role == "case"),
-                                     tuple(need for need in needs if not any(other < need for other in needs))))
+                                     tuple(need for need in needs if not any(other < need for other in needs)),
+                                     _reads(members)))
 
     by_anchor: dict[str, list[tuple[str, dict[str, Any], list[_Pattern]]]] = {}
     for rule in definitions:
@@ -301,14 +326,76 @@ def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]
             grown = _grow(load, patterns)
             if current and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
                 close()
-                current, grown, needs = {}, _grow({}, patterns), {}
+                current, grown, needs, members = {}, _grow({}, patterns), {}, []
             current[name] = definition
+            members.append(patterns)
             needs[_needs(patterns)] = None
             load = grown
         if current:
             close()
-            current, load, needs = {}, {}, {}
+            current, load, needs, members = {}, {}, {}, []
     return rulesets, inputs
+
+
+def _reads(rules: list[list[_Pattern]]) -> dict[tuple[str, Any], frozenset[str]]:
+    """Per alpha entry node, the properties these rules' patterns read on facts entering there."""
+    reads: dict[tuple[str, Any], set[str]] = {}
+    for patterns in rules:
+        bound = {name: entry for entry, pattern, _ in patterns for name in pattern}
+        for entry, pattern, _ in patterns:
+            for test in pattern.values():
+                for left, binding, right in _tests(test):
+                    reads.setdefault(entry, set()).add(left)
+                    if binding is not None:
+                        reads.setdefault(bound[binding], set()).add(right)
+    return {entry: frozenset(props) for entry, props in reads.items()}
+
+
+def _tests(expr: dict[str, Any]) -> Iterator[tuple[str, str | None, str]]:
+    """(property tested, binding of the referenced fact or None for a literal, property referenced)."""
+    for key, value in expr.items():
+        if key in ("$and", "$or"):
+            for item in value:
+                yield from _tests(item)
+        elif key.startswith("$"):  # a comparison wrapping one test: {"$lt": {left: {binding: right}}}
+            yield from _tests(value)
+        elif isinstance(value, dict):
+            ((binding, right),) = value.items()
+            yield key, binding, right
+        else:
+            yield key, None, ""
+
+
+def _layouts(inputs: list[_RulesetInputs], event_codecs: tuple[_FieldCodec, ...],
+             case_facts: dict[int, tuple[dict[str, Any], tuple[str, ...]]]
+             ) -> tuple[dict[str, tuple[_FieldCodec, ...]], list[_BatchLayout]]:
+    """Phase 5: per event kind, the helpers some ruleset reads on its facts; per ruleset, the
+    properties of each fact it is sent (durable needs every property a reference names:
+    error 311 otherwise; a property nothing reads only costs time)."""
+    base_keys = ("id", "sid", "#s", "#h", "#m")
+    kinds = {kind for ruleset in inputs for kind in ruleset.kinds}
+    by_kind: dict[str, tuple[_FieldCodec, ...]] = {}
+    all_keys: dict[str, tuple[str, ...]] = {}
+    for kind in sorted(kinds):
+        read = frozenset().union(*(ruleset.reads.get(("kind", kind), frozenset()) for ruleset in inputs))
+        codecs = tuple(codec for codec in (codec.narrowed(read) for codec in event_codecs) if codec is not None)
+        by_kind[kind] = codecs
+        all_keys[kind] = base_keys + tuple(key for codec in codecs for key in codec.absent)
+    layouts = []
+    for ruleset in inputs:
+        event_keys: dict[str, tuple[str, ...] | None] = {}
+        for kind in ruleset.kinds:
+            read = ruleset.reads.get(("kind", kind), frozenset())
+            keys = tuple(key for key in all_keys[kind] if key in base_keys or key in read)
+            event_keys[kind] = None if keys == all_keys[kind] else keys
+        layout = []
+        for group in sorted(ruleset.case_groups):
+            read = ruleset.reads.get(("case", group), frozenset())
+            fixed, props = case_facts[group]
+            head = {key: value for key, value in fixed.items() if key in ("id", "#q", "#m") or key in read}
+            layout.append(_CaseFactLayout(group, _dumps(head)[:-1], tuple(prop for prop in props if prop in read)))
+        layouts.append(_BatchLayout(event_keys, tuple(layout)))
+    return by_kind, layouts
 
 
 def _codecs(table: _FieldTable, role: Role, capacity: int) -> tuple[_FieldCodec, ...]:
