@@ -39,17 +39,16 @@ class _RulesetInputs:
 
     kinds: frozenset[str]  # event kinds its patterns bind: only those events are sent
     case_groups: frozenset[int]  # case facts its patterns bind
-    # The event kinds each of its rules needs all of (one set per distinct need; the empty
-    # set for a rule on the case alone): a case holding none of them cannot fire any rule
-    # here, so the ruleset is skipped (creating and deleting a state costs about 0.45 µs
-    # per pattern of the ruleset, matched or not).
-    needs: tuple[frozenset[str], ...]
+    # The event kinds every rule here binds (empty: rules on the case alone): a case not
+    # holding all of them cannot fire any rule here, so the ruleset is skipped (creating and
+    # deleting a state costs about 0.45 µs per pattern of the ruleset, matched or not).
+    needs: frozenset[str]
     # Per alpha entry node (("kind", kind) or ("case", group)), the properties its patterns
     # read on facts entering there: their own tests, and the properties references name.
     reads: dict[tuple[str, Any], frozenset[str]]
 
-    def wanted(self, present: set[str]) -> bool:
-        return any(need <= present for need in self.needs)
+    def wanted(self, present: frozenset[str]) -> bool:
+        return self.needs <= present
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +87,21 @@ class _Compiled:
     inputs: list[_RulesetInputs]
     layouts: list[_BatchLayout]  # per ruleset, the properties of each fact it is sent
     list_fields: tuple[tuple[Role, str], ...]  # fields stored as element slots
+    # Which rulesets a case with these event kinds can fire a rule in (cases repeat the same
+    # few combinations; bounded like the codecs' values).
+    _wanted: dict[frozenset[str], tuple[bool, ...]] = field(default_factory=dict, repr=False, compare=False)
 
+    def wanted(self, present: frozenset[str]) -> tuple[bool, ...]:
+        """Per ruleset, whether a case holding events of the kinds ``present`` is sent to it."""
+        wanted = self._wanted.get(present)
+        if wanted is None:
+            if len(self._wanted) >= _KNOWN_COMBINATIONS:
+                self._wanted.clear()
+            wanted = self._wanted[present] = tuple(inputs.wanted(present) for inputs in self.inputs)
+        return wanted
+
+
+_KNOWN_COMBINATIONS = 4096
 
 # (alpha entry node, durable pattern, stack slots its walk needs: 0 for a pattern with no
 # reference test, which durable handles without pushing anything)
@@ -292,48 +305,33 @@ def _needs(patterns: list[_Pattern]) -> frozenset[str]:
     return frozenset(key for (role, key), _, _ in patterns if role == "kind")
 
 
-def _anchor_kind(patterns: list[_Pattern]) -> str:
-    """The kind of a rule's first event pattern (its anchor); "" for a rule on the case alone."""
-    return next((key for (role, key), _, _ in patterns if role == "kind"), "")
-
-
 def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]]
                     ) -> tuple[list[dict[str, dict[str, Any]]], list[_RulesetInputs]]:
-    """Phase 3: the rules spread over rulesets, one or more per anchor kind (and one for rules
-    on the case alone), so that a case creates states only in rulesets it can fire a rule
-    in, and so that walking the alpha network below any entry node (patterns hanging off
-    it, plus the deepest walk of one of them) fits durable's stack; per ruleset, the event
-    kinds and case facts its patterns bind."""
-    rulesets: list[dict[str, dict[str, Any]]] = []
-    inputs: list[_RulesetInputs] = []
-    current: dict[str, dict[str, Any]] = {}
-    members: list[list[_Pattern]] = []  # the patterns of each rule in current
-    load: _Load = {}
-    needs: dict[frozenset[str], None] = {}
-
-    def close() -> None:
-        rulesets.append(current)
-        inputs.append(_RulesetInputs(frozenset(key for role, key in load if role == "kind"),
-                                     frozenset(key for role, key in load if role == "case"),
-                                     tuple(need for need in needs if not any(other < need for other in needs)),
-                                     _reads(members)))
-
-    by_anchor: dict[str, list[tuple[str, dict[str, Any], list[_Pattern]]]] = {}
+    """Phase 3: the rules spread over rulesets, one or more per set of event kinds the rules
+    bind (the empty set: rules on the case alone), so that a case creates states only in
+    rulesets it can fire a rule in, and so that walking the alpha network below any entry
+    node (patterns hanging off it, plus the deepest walk of one of them) fits durable's
+    stack; per ruleset, the event kinds and case facts its patterns bind."""
+    by_needs: dict[frozenset[str], list[tuple[str, dict[str, Any], list[_Pattern]]]] = {}
     for rule in definitions:
-        by_anchor.setdefault(_anchor_kind(rule[2]), []).append(rule)
-    for anchor in sorted(by_anchor):
-        for name, definition, patterns in by_anchor[anchor]:
-            grown = _grow(load, patterns)
-            if current and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
-                close()
-                current, grown, needs, members = {}, _grow({}, patterns), {}, []
-            current[name] = definition
-            members.append(patterns)
-            needs[_needs(patterns)] = None
+        by_needs.setdefault(_needs(rule[2]), []).append(rule)
+    parts: list[tuple[frozenset[str], list[tuple[str, dict[str, Any], list[_Pattern]]], _Load]] = []
+    for needs in sorted(by_needs, key=sorted):
+        part: list[tuple[str, dict[str, Any], list[_Pattern]]] = []
+        load: _Load = {}
+        for rule in by_needs[needs]:
+            grown = _grow(load, rule[2])
+            if part and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
+                parts.append((needs, part, load))
+                part, grown = [], _grow({}, rule[2])
+            part.append(rule)
             load = grown
-        if current:
-            close()
-            current, load, needs, members = {}, {}, {}, []
+        parts.append((needs, part, load))
+    rulesets = [{name: definition for name, definition, _ in part} for _, part, _ in parts]
+    inputs = [_RulesetInputs(frozenset(key for role, key in load if role == "kind"),
+                             frozenset(key for role, key in load if role == "case"),
+                             needs, _reads([patterns for _, _, patterns in part]))
+              for needs, part, load in parts]
     return rulesets, inputs
 
 

@@ -136,10 +136,9 @@ def _payloads(compiled: _Compiled, facts: Facts, events: list[dict[str, Any]], s
                 case_values.update(codec.absent)
             else:
                 codec.encode(case_values, value)
-    present = {event["kind"] for event in events}
     out: list[str | None] = []
-    for inputs, layout in zip(compiled.inputs, compiled.layouts):
-        if not inputs.wanted(present):
+    for wanted, layout in zip(compiled.wanted(frozenset([event["kind"] for event in events])), compiled.layouts):
+        if not wanted:
             out.append(None)  # no rule here can fire for this case: no state, no facts
             continue
         event_keys = layout.event_keys
