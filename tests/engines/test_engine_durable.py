@@ -215,8 +215,9 @@ def test_states_are_deleted_after_each_run(engines: tuple[DurableEngine, NativeE
     runtime = durable._runtime
     assert runtime is not None
     last_sid = str(next(durable._sids) - 1)
+    assert any(runtime.handles.values())
     for handles in runtime.handles.values():
-        for handle in handles:
+        for handle in handles.values():
             with pytest.raises(Exception):  # noqa: B017 - durable raises a bare Exception: "sid not found"
                 runtime.native.get_state(handle, last_sid)
 
@@ -472,12 +473,13 @@ def test_a_ruleset_gets_a_state_only_when_the_case_holds_the_kinds_one_of_its_ru
     native = NativeEngine(queries)
     inputs = engine._base.inputs
     assert [sorted(ruleset.needs) for ruleset in inputs] == [[], ["accepted"], ["accepted", "received"], ["received"]]
-    engine.run(Facts({}, ()))  # build the rulesets
+    engine.run(Facts({}, ()))  # creates the runtime
     runtime = engine._runtime
     assert runtime is not None
+    assert list(runtime.handles[engine._base.capacity]) == [0]  # a ruleset is created when first needed
     spy = _AssertSpy(runtime.native)
     runtime.native = spy
-    handles = runtime.handles_for(engine._base)
+    handles = [runtime.handle(engine._base, index) for index in range(len(inputs))]
     accepted_only = Facts({"category": "complaint"}, ({"seq": 0, "kind": "accepted", "day": 3},))
     both = Facts({"category": "complaint"}, ({"seq": 0, "kind": "received", "day": 1},
                                              {"seq": 1, "kind": "accepted", "day": 3}))
