@@ -261,7 +261,7 @@ def durable_entries(directory: Path) -> list[Path]:
 def compiled_shape(engine: Any) -> tuple[Any, ...]:
     """What a durable engine was compiled to: its rulesets, what each rule stands for, its case facts."""
     base = engine._base
-    return base.rulesets, base.rules, base.case_fact_heads, base.kinds, base.inputs
+    return base.rulesets, base.rules, base.layouts, base.kinds, base.inputs
 
 
 def test_durable_rulesets_compiled_once_are_taken_from_the_cache(cache_dir: Path, lowered: list[int]) -> None:

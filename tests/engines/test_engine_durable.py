@@ -215,8 +215,9 @@ def test_states_are_deleted_after_each_run(engines: tuple[DurableEngine, NativeE
     runtime = durable._runtime
     assert runtime is not None
     last_sid = str(next(durable._sids) - 1)
+    assert any(runtime.handles.values())
     for handles in runtime.handles.values():
-        for handle in handles:
+        for handle in handles.values():
             with pytest.raises(Exception):  # noqa: B017 - durable raises a bare Exception: "sid not found"
                 runtime.native.get_state(handle, last_sid)
 
@@ -441,6 +442,80 @@ def test_many_queries_on_one_kind_are_spread_over_rulesets() -> None:
     assert len(engine._base.rulesets) > 1
     _compare_on_random_cases(queries, count=20)
 
+
+
+class _AssertSpy:
+    """The durable C module, recording the ruleset handle of every ``assert_facts``."""
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self.asserted: list[int] = []
+
+    def assert_facts(self, handle: int, payload: str) -> Any:
+        self.asserted.append(handle)
+        return self.native.assert_facts(handle, payload)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.native, name)
+
+
+def test_a_ruleset_gets_a_state_only_when_the_case_holds_the_kinds_one_of_its_rules_binds() -> None:
+    # Creating and deleting a state costs in proportion to the ruleset's patterns, matched or
+    # not: rules are grouped by the event kinds they bind, and a case lacking one of a
+    # ruleset's kinds sends that ruleset nothing, even when it holds events of the others.
+    queries = [
+        Query("A", None, EventPattern(("received",), None),
+              (Relation("r", EventPattern(("accepted",), Compare("day", "gt", Ref("anchor", "day"))), "after"),)),
+        Query("B", Compare("category", "eq", "complaint"), EventPattern(("accepted",), None)),
+        Query("C", Compare("category", "eq", "complaint"), None),
+    ]
+    engine = DurableEngine(queries)
+    native = NativeEngine(queries)
+    inputs = engine._base.inputs
+    assert [sorted(ruleset.needs) for ruleset in inputs] == [[], ["accepted"], ["accepted", "received"], ["received"]]
+    engine.run(Facts({}, ()))  # creates the runtime
+    runtime = engine._runtime
+    assert runtime is not None
+    assert list(runtime.handles[engine._base.capacity]) == [0]  # a ruleset is created when first needed
+    spy = _AssertSpy(runtime.native)
+    runtime.native = spy
+    handles = [runtime.handle(engine._base, index) for index in range(len(inputs))]
+    accepted_only = Facts({"category": "complaint"}, ({"seq": 0, "kind": "accepted", "day": 3},))
+    both = Facts({"category": "complaint"}, ({"seq": 0, "kind": "received", "day": 1},
+                                             {"seq": 1, "kind": "accepted", "day": 3}))
+    for facts, used in ((accepted_only, [0, 1]), (both, [0, 1, 2, 3])):
+        spy.asserted.clear()
+        assert engine.run(facts) == native.run(facts)
+        assert spy.asserted == [handles[index] for index in used]
+    assert [match.rule_id for match in engine.run(both)] == ["A", "B", "C"]
+
+
+def test_a_ruleset_is_sent_only_the_properties_its_patterns_read() -> None:
+    # durable walks every property of a fact at each alpha node it reaches: a helper or a
+    # constant that no pattern of a ruleset reads is left out of what that ruleset is sent.
+    import json
+
+    from legalcheck._engines.durable.payloads import _payloads
+
+    queries = [
+        Query("R", None, EventPattern(("received",), Compare("agency", "eq", "city"))),
+        Query("A", None, EventPattern(("accepted",), Compare("days", "gt", 3))),
+    ]
+    engine = DurableEngine(queries)
+    base = engine._base
+    facts = Facts({}, ({"seq": 0, "kind": "received", "day": 1, "agency": "city", "days": 5},
+                       {"seq": 1, "kind": "accepted", "day": 2, "agency": "city", "days": 5}))
+    assert engine.run(facts) == NativeEngine(queries).run(facts)
+    received, accepted = ([json.loads(payload) for payload in _payloads(base, facts, list(facts.events), "0")
+                           if payload is not None and base.kind_hex[kind] in payload] for kind in ("received", "accepted"))
+    [[received_event, received_case]] = received
+    [[accepted_event, accepted_case]] = accepted
+    agency, days = (next(codec for codec in base.event_codecs_by_kind[kind] if codec.name == name)
+                    for kind, name in (("received", "agency"), ("accepted", "days")))
+    assert set(agency.absent) <= set(received_event) and not set(days.absent) & set(received_event)
+    assert set(days.absent) <= set(accepted_event) and not set(agency.absent) & set(accepted_event)
+    assert "scity" in received_case.values() and "scity" not in accepted_case.values()  # the constants
+    assert 3 not in received_case.values()
 
 def test_many_wide_patterns_on_one_kind_fit_the_alpha_stack() -> None:
     # durable fails with error 303 when a fact's walk of the alpha network needs more than

@@ -17,10 +17,12 @@ issues. In short:
   the same fact (conjunction) or extra rules (disjunction). Results are sets.
 * Lists become fixed-size arrays of element keys: durable can neither iterate a
   referenced array nor use references inside ``$iany``.
-* Rulesets are cut to fit durable's 64-slot alpha stack. Each engine has a private host
-  with its timer threads disabled; each case is one batch per ruleset in a fresh state,
-  deleted afterwards; matches are read through the C API (no per-match callbacks); one
-  lock per engine; a fork hook rebuilds the host in a child process.
+* Rules are grouped into rulesets by the event kinds they bind, cut to fit durable's
+  64-slot alpha stack. Each engine has a private host with its timer threads disabled;
+  each case is one batch per ruleset it can fire a rule in (holding only the properties
+  that ruleset's patterns read) in a fresh state, deleted afterwards; matches are read
+  through the C API (no per-match callbacks); one lock per engine; a fork hook rebuilds
+  the host in a child process.
 
 The package follows the path of a query, one module per step:
 

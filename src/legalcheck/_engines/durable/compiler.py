@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +33,42 @@ class _RuleInfo:
     relation: int = -1
 
 
+@dataclass(frozen=True, slots=True)
+class _RulesetInputs:
+    """What one ruleset is sent, and when it is worth a state at all."""
+
+    kinds: frozenset[str]  # event kinds its patterns bind: only those events are sent
+    case_groups: frozenset[int]  # case facts its patterns bind
+    # The event kinds every rule here binds (empty: rules on the case alone): a case not
+    # holding all of them cannot fire any rule here, so the ruleset is skipped (creating and
+    # deleting a state costs about 0.45 µs per pattern of the ruleset, matched or not).
+    needs: frozenset[str]
+    # Per alpha entry node (("kind", kind) or ("case", group)), the properties its patterns
+    # read on facts entering there: their own tests, and the properties references name.
+    reads: dict[tuple[str, Any], frozenset[str]]
+
+    def wanted(self, present: frozenset[str]) -> bool:
+        return self.needs <= present
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseFactLayout:
+    """One case fact as one ruleset is sent it: the properties its patterns read, no more."""
+
+    group: int
+    head: str  # id, "#q", "#m" and the constants read, as JSON without the closing brace
+    props: tuple[str, ...]  # the case helpers read, added with the case's "sid"
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchLayout:
+    """The facts one ruleset is sent."""
+
+    # Event kind -> the properties of its facts to send (None: all that any ruleset reads).
+    event_keys: dict[str, tuple[str, ...] | None]
+    case_facts: tuple[_CaseFactLayout, ...]
+
+
 @dataclass
 class _Compiled:
     """Everything compiled for one element capacity: ruleset definitions and fact layout."""
@@ -41,16 +77,31 @@ class _Compiled:
     rulesets: list[dict[str, dict[str, Any]]]  # rule name -> durable rule (without "run")
     rules: dict[str, list[_RuleInfo]]  # a rule made once may serve several queries
     kinds: frozenset[str]  # event kinds some pattern tests; other events are not sent
-    event_codecs: tuple[_FieldCodec, ...]
+    # Per event kind, the helpers some ruleset reads on its facts (each written once per event).
+    event_codecs_by_kind: dict[str, tuple[_FieldCodec, ...]]
     case_codecs: tuple[_FieldCodec, ...]
     case_facts: dict[int, tuple[dict[str, Any], tuple[str, ...]]]  # group -> (constants, case helpers)
-    case_fact_heads: dict[int, str]  # group -> its constants as JSON, without the closing brace
     kind_hex: dict[str, str]
     # Per ruleset, the event kinds and case facts its patterns bind: only those are sent
     # to it (sending a ruleset facts it has no pattern for costs as much as matching).
-    inputs: list[tuple[frozenset[str], frozenset[int]]]
+    inputs: list[_RulesetInputs]
+    layouts: list[_BatchLayout]  # per ruleset, the properties of each fact it is sent
     list_fields: tuple[tuple[Role, str], ...]  # fields stored as element slots
+    # Which rulesets a case with these event kinds can fire a rule in (cases repeat the same
+    # few combinations; bounded like the codecs' values).
+    _wanted: dict[frozenset[str], tuple[bool, ...]] = field(default_factory=dict, repr=False, compare=False)
 
+    def wanted(self, present: frozenset[str]) -> tuple[bool, ...]:
+        """Per ruleset, whether a case holding events of the kinds ``present`` is sent to it."""
+        wanted = self._wanted.get(present)
+        if wanted is None:
+            if len(self._wanted) >= _KNOWN_COMBINATIONS:
+                self._wanted.clear()
+            wanted = self._wanted[present] = tuple(inputs.wanted(present) for inputs in self.inputs)
+        return wanted
+
+
+_KNOWN_COMBINATIONS = 4096
 
 # (alpha entry node, durable pattern, stack slots its walk needs: 0 for a pattern with no
 # reference test, which durable handles without pushing anything)
@@ -137,9 +188,10 @@ def compile_queries(queries: Sequence[Query], capacity: int) -> _Compiled:
     The case is sent as a few "case facts", each carrying the case helpers and literal
     constants of a group of queries (durable allows 255 properties per fact).
 
-    Four phases: the queries lowered to rules (``_lower_queries``), the case facts laid out
-    (``_case_facts``), the rules spread over rulesets (``_split_rulesets``), and the
-    helpers each fact must carry (``_codecs``).
+    Five phases: the queries lowered to rules (``_lower_queries``), the case facts laid out
+    (``_case_facts``), the rules spread over rulesets (``_split_rulesets``), the helpers
+    each fact may carry (``_codecs``), and the properties each ruleset is sent of each
+    fact (``_layouts``).
     """
     lowered = _lower_queries(queries, capacity)
     rulesets, inputs = _split_rulesets(lowered.book.definitions)
@@ -156,11 +208,11 @@ def compile_queries(queries: Sequence[Query], capacity: int) -> _Compiled:
                                  f"elements), more than the {_MAX_FACT_PROPS} a durable fact holds")
     kinds = lowered.kinds
     case_facts = _case_facts(lowered.groups, lowered.constants)
+    by_kind, layouts = _layouts(inputs, event_codecs, case_facts)
     return _Compiled(
         capacity=capacity, rulesets=rulesets, rules=rules, kinds=frozenset(kinds),
-        event_codecs=event_codecs, case_codecs=_codecs(lowered.table, "case", capacity),
-        case_facts=case_facts, case_fact_heads={group: _dumps(fixed)[:-1] for group, (fixed, _) in case_facts.items()},
-        kind_hex={kind: _hex(kind) for kind in kinds}, inputs=inputs,
+        event_codecs_by_kind=by_kind, case_codecs=_codecs(lowered.table, "case", capacity),
+        case_facts=case_facts, kind_hex={kind: _hex(kind) for kind in kinds}, inputs=inputs, layouts=layouts,
         list_fields=tuple(key for key, helpers in lowered.table.needs.items() if helpers & {"i", "I"}))
 
 
@@ -248,31 +300,100 @@ def _grow(load: _Load, patterns: list[_Pattern]) -> _Load:
     return grown
 
 
+def _needs(patterns: list[_Pattern]) -> frozenset[str]:
+    """The event kinds a rule binds: it can fire only in a case holding all of them."""
+    return frozenset(key for (role, key), _, _ in patterns if role == "kind")
+
+
 def _split_rulesets(definitions: list[tuple[str, dict[str, Any], list[_Pattern]]]
-                    ) -> tuple[list[dict[str, dict[str, Any]]], list[tuple[frozenset[str], frozenset[int]]]]:
-    """Phase 3: the rules spread over rulesets so that walking the alpha network below any
-    entry node (patterns hanging off it, plus the deepest walk of one of them) fits durable's
+                    ) -> tuple[list[dict[str, dict[str, Any]]], list[_RulesetInputs]]:
+    """Phase 3: the rules spread over rulesets, one or more per set of event kinds the rules
+    bind (the empty set: rules on the case alone), so that a case creates states only in
+    rulesets it can fire a rule in, and so that walking the alpha network below any entry
+    node (patterns hanging off it, plus the deepest walk of one of them) fits durable's
     stack; per ruleset, the event kinds and case facts its patterns bind."""
-    rulesets: list[dict[str, dict[str, Any]]] = []
-    inputs: list[tuple[frozenset[str], frozenset[int]]] = []
-    current: dict[str, dict[str, Any]] = {}
-    load: _Load = {}
-
-    def close() -> None:
-        rulesets.append(current)
-        inputs.append((frozenset(key for role, key in load if role == "kind"),
-                       frozenset(key for role, key in load if role == "case")))
-
-    for name, definition, patterns in definitions:
-        grown = _grow(load, patterns)
-        if current and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
-            close()
-            current, grown = {}, _grow({}, patterns)
-        current[name] = definition
-        load = grown
-    if current:
-        close()
+    by_needs: dict[frozenset[str], list[tuple[str, dict[str, Any], list[_Pattern]]]] = {}
+    for rule in definitions:
+        by_needs.setdefault(_needs(rule[2]), []).append(rule)
+    parts: list[tuple[frozenset[str], list[tuple[str, dict[str, Any], list[_Pattern]]], _Load]] = []
+    for needs in sorted(by_needs, key=sorted):
+        part: list[tuple[str, dict[str, Any], list[_Pattern]]] = []
+        load: _Load = {}
+        for rule in by_needs[needs]:
+            grown = _grow(load, rule[2])
+            if part and any(count + deepest > _STACK_BUDGET for count, deepest in grown.values()):
+                parts.append((needs, part, load))
+                part, grown = [], _grow({}, rule[2])
+            part.append(rule)
+            load = grown
+        parts.append((needs, part, load))
+    rulesets = [{name: definition for name, definition, _ in part} for _, part, _ in parts]
+    inputs = [_RulesetInputs(frozenset(key for role, key in load if role == "kind"),
+                             frozenset(key for role, key in load if role == "case"),
+                             needs, _reads([patterns for _, _, patterns in part]))
+              for needs, part, load in parts]
     return rulesets, inputs
+
+
+def _reads(rules: list[list[_Pattern]]) -> dict[tuple[str, Any], frozenset[str]]:
+    """Per alpha entry node, the properties these rules' patterns read on facts entering there."""
+    reads: dict[tuple[str, Any], set[str]] = {}
+    for patterns in rules:
+        bound = {name: entry for entry, pattern, _ in patterns for name in pattern}
+        for entry, pattern, _ in patterns:
+            for test in pattern.values():
+                for left, binding, right in _tests(test):
+                    reads.setdefault(entry, set()).add(left)
+                    if binding is not None:
+                        reads.setdefault(bound[binding], set()).add(right)
+    return {entry: frozenset(props) for entry, props in reads.items()}
+
+
+def _tests(expr: dict[str, Any]) -> Iterator[tuple[str, str | None, str]]:
+    """(property tested, binding of the referenced fact or None for a literal, property referenced)."""
+    for key, value in expr.items():
+        if key in ("$and", "$or"):
+            for item in value:
+                yield from _tests(item)
+        elif key.startswith("$"):  # a comparison wrapping one test: {"$lt": {left: {binding: right}}}
+            yield from _tests(value)
+        elif isinstance(value, dict):
+            ((binding, right),) = value.items()
+            yield key, binding, right
+        else:
+            yield key, None, ""
+
+
+def _layouts(inputs: list[_RulesetInputs], event_codecs: tuple[_FieldCodec, ...],
+             case_facts: dict[int, tuple[dict[str, Any], tuple[str, ...]]]
+             ) -> tuple[dict[str, tuple[_FieldCodec, ...]], list[_BatchLayout]]:
+    """Phase 5: per event kind, the helpers some ruleset reads on its facts; per ruleset, the
+    properties of each fact it is sent (durable needs every property a reference names:
+    error 311 otherwise; a property nothing reads only costs time)."""
+    base_keys = ("id", "sid", "#s", "#h", "#m")
+    kinds = {kind for ruleset in inputs for kind in ruleset.kinds}
+    by_kind: dict[str, tuple[_FieldCodec, ...]] = {}
+    all_keys: dict[str, tuple[str, ...]] = {}
+    for kind in sorted(kinds):
+        read = frozenset().union(*(ruleset.reads.get(("kind", kind), frozenset()) for ruleset in inputs))
+        codecs = tuple(codec for codec in (codec.narrowed(read) for codec in event_codecs) if codec is not None)
+        by_kind[kind] = codecs
+        all_keys[kind] = base_keys + tuple(key for codec in codecs for key in codec.absent)
+    layouts = []
+    for ruleset in inputs:
+        event_keys: dict[str, tuple[str, ...] | None] = {}
+        for kind in ruleset.kinds:
+            read = ruleset.reads.get(("kind", kind), frozenset())
+            keys = tuple(key for key in all_keys[kind] if key in base_keys or key in read)
+            event_keys[kind] = None if keys == all_keys[kind] else keys
+        layout = []
+        for group in sorted(ruleset.case_groups):
+            read = ruleset.reads.get(("case", group), frozenset())
+            fixed, props = case_facts[group]
+            head = {key: value for key, value in fixed.items() if key in ("id", "#q", "#m") or key in read}
+            layout.append(_CaseFactLayout(group, _dumps(head)[:-1], tuple(prop for prop in props if prop in read)))
+        layouts.append(_BatchLayout(event_keys, tuple(layout)))
+    return by_kind, layouts
 
 
 def _codecs(table: _FieldTable, role: Role, capacity: int) -> tuple[_FieldCodec, ...]:

@@ -183,11 +183,11 @@ class DurableEngine:
                 self._runtime = _Runtime()
             runtime = self._runtime
             hits = _Hits([event["seq"] for event in events])
-            for handle, payload in zip(runtime.handles_for(compiled), payloads):
+            for index, payload in enumerate(payloads):
                 if payload is None:
                     continue
                 try:
-                    _evaluate(runtime.native, handle, payload, sid, compiled, hits)
+                    _evaluate(runtime.native, runtime.handle(compiled, index), payload, sid, compiled, hits)
                 except DurableEngineError:
                     # The state may be left alive (see _evaluate) or the ruleset damaged:
                     # abandon this host and its rulesets, the next run builds fresh ones.

@@ -22,7 +22,7 @@ _KNOWN_VALUES = 4096  # per field: values whose helpers are kept
 class _FieldCodec:
     """Writes the helper properties one field needs on one kind of fact (names precomputed)."""
 
-    __slots__ = ("name", "absent", "t", "e", "E", "T", "U", "o", "i", "I", "_known")
+    __slots__ = ("name", "fid", "helpers", "capacity", "absent", "t", "e", "E", "T", "U", "o", "i", "I", "_known")
 
     def __init__(self, name: str, fid: int, helpers: frozenset[str], capacity: int) -> None:
         def prop(helper: str) -> str | None:
@@ -32,6 +32,7 @@ class _FieldCodec:
             return tuple(f"{helper}{fid}_{n}" for n in range(capacity)) if helper in helpers else ()
 
         self.name = name
+        self.fid, self.helpers, self.capacity = fid, helpers, capacity
         self.t, self.e, self.E = prop("t"), prop("e"), prop("E")
         self.T, self.U, self.o = prop("T"), prop("U"), prop("o")
         self.i, self.I = slots("i"), slots("I")
@@ -46,6 +47,15 @@ class _FieldCodec:
         # The helpers of each value seen, by (type, value): cases repeat the same agencies, kinds and
         # flags, and a lookup costs a fraction of encoding. Bounded; the type keeps True apart from 1.
         self._known: dict[tuple[type, Any], dict[str, Any]] = {}
+
+    def narrowed(self, props: frozenset[str]) -> _FieldCodec | None:
+        """A codec writing only the helpers of which some property is in ``props`` (None: none is)."""
+        helpers = frozenset(helper for helper in self.helpers
+                            if any(key in props for key in _FieldCodec(self.name, self.fid, frozenset(helper),
+                                                                         self.capacity).absent))
+        if helpers == self.helpers:
+            return self
+        return _FieldCodec(self.name, self.fid, helpers, self.capacity) if helpers else None
 
     def encode(self, out: dict[str, Any], value: Any) -> None:
         """Write the helpers of a present value (absent values: ``out.update(self.absent)``)."""
@@ -97,44 +107,53 @@ class _FieldCodec:
 
 
 def _payloads(compiled: _Compiled, facts: Facts, events: list[dict[str, Any]], sid: str) -> list[str | None]:
-    """Per ruleset, the facts of one case it has patterns for as one JSON array (None: no fact).
+    """Per ruleset, the facts of one case it has patterns for as one JSON array (None: no fact,
+    or no rule of the ruleset the case can fire).
 
     One batch per ruleset: durable matches every fact before any match is read, so no
-    rule sees a partial case, whatever order the events come in.
+    rule sees a partial case, whatever order the events come in. A fact carries only the
+    properties some pattern reads (on it, or through a reference to it): durable walks
+    every property of a fact at every alpha node it reaches, and parses and copies it.
     """
     kind_hex = compiled.kind_hex
-    encoded_events: list[tuple[str, str]] = []  # (kind, JSON): each fact is encoded once
+    event_codecs = compiled.event_codecs_by_kind
+    encoded_events: list[tuple[str, dict[str, Any], str]] = []  # (kind, fact, JSON): encoded once
     for index, event in enumerate(events):
         kind = event["kind"]
         fact: dict[str, Any] = {"id": f"e{index}", "sid": sid, "#s": event["seq"], "#h": kind_hex[kind], "#m": "m"}
-        for codec in compiled.event_codecs:
+        for codec in event_codecs[kind]:
             value = event.get(codec.name, _MISSING)
             if value is _MISSING:
                 fact.update(codec.absent)
             else:
                 codec.encode(fact, value)
-        encoded_events.append((kind, _dumps(fact)))
-    case_facts: dict[int, str] = {}
+        encoded_events.append((kind, fact, _dumps(fact)))
+    case_values: dict[str, Any] = {}
     if compiled.case_facts:
-        case_values: dict[str, Any] = {}
         for codec in compiled.case_codecs:
             value = facts.case.get(codec.name, _MISSING)
             if value is _MISSING:
                 case_values.update(codec.absent)
             else:
                 codec.encode(case_values, value)
-        heads = compiled.case_fact_heads
-        for group, (_fixed, props) in compiled.case_facts.items():
-            # The same text as the fixed part, "sid" and the case's helpers in one object: the
-            # fixed part (id and the constants, most of the fact) is encoded once, when compiled.
-            rest = {"sid": sid}
-            for prop in props:
-                rest[prop] = case_values[prop]
-            case_facts[group] = heads[group] + "," + _dumps(rest)[1:]
     out: list[str | None] = []
-    for kinds, groups in compiled.inputs:
-        batch = [fact for kind, fact in encoded_events if kind in kinds]
-        batch += [case_facts[group] for group in groups]
+    for wanted, layout in zip(compiled.wanted(frozenset([event["kind"] for event in events])), compiled.layouts):
+        if not wanted:
+            out.append(None)  # no rule here can fire for this case: no state, no facts
+            continue
+        event_keys = layout.event_keys
+        batch = []
+        for kind, fact, text in encoded_events:
+            if kind in event_keys:
+                keys = event_keys[kind]
+                batch.append(text if keys is None else _dumps({key: fact[key] for key in keys}))
+        for case_fact in layout.case_facts:
+            # The same text as the fixed part, "sid" and the case's helpers in one object: the
+            # fixed part (id and the constants) is encoded once, when compiled.
+            rest = {"sid": sid}
+            for prop in case_fact.props:
+                rest[prop] = case_values[prop]
+            batch.append(case_fact.head + "," + _dumps(rest)[1:])
         # An empty batch would make durable return a garbage state offset.
         out.append("[" + ",".join(batch) + "]" if batch else None)
     return out

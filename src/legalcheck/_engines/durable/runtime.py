@@ -44,9 +44,11 @@ _RULESET_IDS = itertools.count()
 class _Runtime:
     """A private host and the ruleset handles created in it, per element capacity.
 
-    Rulesets are never deleted: durable's ``delete_ruleset`` corrupts the heap and crashes
-    the process (invalid free / segfault, reproduced with 2.0.28). An engine's rulesets
-    therefore live as long as the process; build engines once and reuse them.
+    A ruleset is created when a case first needs it (a single case needs a few of the
+    rulesets: building all of them would double the first run's cost). Rulesets are never
+    deleted: durable's ``delete_ruleset`` corrupts the heap and crashes the process
+    (invalid free / segfault, reproduced with 2.0.28). An engine's rulesets therefore live
+    as long as the process; build engines once and reuse them.
     """
 
     def __init__(self) -> None:
@@ -54,21 +56,20 @@ class _Runtime:
 
         self.native: Any = engine.durable_rules_engine  # the C extension durable.engine wraps
         self.host = _quiet_host()
-        self.handles: dict[int, list[int]] = {}
+        self.handles: dict[int, dict[int, int]] = {}  # capacity -> ruleset index -> handle
 
-    def handles_for(self, compiled: _Compiled) -> list[int]:
-        handles = self.handles.get(compiled.capacity)
-        if handles is None:
-            handles = []
-            for definition in compiled.rulesets:
-                # Unique per process: engines and capacities never share a ruleset name.
-                name = f"legalcheck{next(_RULESET_IDS)}"
-                rules = {rule: {**body, "run": _never_called} for rule, body in definition.items()}
-                try:
-                    self.host.set_rulesets({name: rules})
-                    handle = self.host.get_ruleset(name)._handle  # the C handle behind the Ruleset
-                except Exception as exc:  # noqa: BLE001 - durable raises bare Exception types
-                    raise DurableEngineError(f"durable-rules rejected a compiled ruleset: {exc}") from exc
-                handles.append(handle)
-            self.handles[compiled.capacity] = handles
-        return handles
+    def handle(self, compiled: _Compiled, index: int) -> int:
+        """The handle of ruleset ``index`` of ``compiled``, created on first use."""
+        handles = self.handles.setdefault(compiled.capacity, {})
+        handle = handles.get(index)
+        if handle is None:
+            # Unique per process: engines and capacities never share a ruleset name.
+            name = f"legalcheck{next(_RULESET_IDS)}"
+            rules = {rule: {**body, "run": _never_called} for rule, body in compiled.rulesets[index].items()}
+            try:
+                self.host.set_rulesets({name: rules})
+                handle = self.host.get_ruleset(name)._handle  # the C handle behind the Ruleset
+            except Exception as exc:  # noqa: BLE001 - durable raises bare Exception types
+                raise DurableEngineError(f"durable-rules rejected a compiled ruleset: {exc}") from exc
+            handles[index] = handle
+        return handle
