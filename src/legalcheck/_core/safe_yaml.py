@@ -291,22 +291,36 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 
 
+def json_key_bound(data: bytes) -> int | None:
+    """At least as many as the keys a JSON text writes (a key repeated in one object counts each
+    time), read from its bytes alone: with no space before a colon every key ends in ``":``, and
+    only a string holding ``":`` adds to the count. None when a key may be spaced from its colon.
+
+    A parse of the text that finds as many keys, each object's counted once, proves that no key
+    repeats; any other count proves nothing either way.
+    """
+    if _SPACE_BEFORE_COLON.search(data) is not None:
+        return None
+    return data.count(b'":')
+
+
 def has_duplicate_keys(raw: str | bytes) -> bool:
     """Whether a JSON text repeats a key in one object (``json.loads`` would keep the last without a word).
 
-    Fast and exact for the usual text, with no escaped quote and no space before a colon:
-    there every ``":`` ends a key, so the text has as many keys as ``":`` sequences, and a
-    parse (which keeps one of two equal keys) has fewer exactly when a key repeats. Any
-    other text is parsed with a hook that compares each object's keys.
+    Fast for the usual text (see :func:`json_key_bound`): a parse keeps one of two equal keys,
+    so when it has as many keys as the bound none repeats. Any other text is parsed with a hook
+    that compares each object's keys.
     """
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if b'\\"' not in data and _SPACE_BEFORE_COLON.search(data) is None:
+    bound = json_key_bound(data)
+    if bound is not None:
         try:
             parsed = pydantic_core.from_json(data)
         except ValueError:
             pass  # the slow way below says whether it is JSON at all
         else:
-            return data.count(b'":') != _count_keys(parsed)
+            if bound == _count_keys(parsed):
+                return False
     try:
         json.loads(raw, object_pairs_hook=_unique_pairs)
     except _DuplicateKey:
