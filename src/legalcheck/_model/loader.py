@@ -331,8 +331,7 @@ class _RegistryCache:
     def get(self, base_dir: Path, name: str) -> _Registry:
         key = (str(base_dir), name)
         now = time.monotonic()
-        with self._lock:
-            entry = self._items.get(key)
+        entry = self._items.get(key)  # one read of a dict is atomic: only changes need the lock
         if entry is None or now - entry[3] > self.RECHECK_SECONDS:
             entry = self._refresh(key, entry, base_dir / name, now)
         loaded = entry[2]
@@ -490,7 +489,7 @@ def _keys_given(model: BaseModel, plans: Mapping[type, _KeyPlan]) -> int:
     stack = [model]
     while stack:
         current = stack.pop()
-        given = current.model_fields_set
+        given = current.__pydantic_fields_set__  # what model_fields_set returns, without a property call per model
         count += len(given)
         for name, many in plans[type(current)]:
             if name in given:
@@ -503,7 +502,7 @@ def _keys_given(model: BaseModel, plans: Mapping[type, _KeyPlan]) -> int:
                     if plans[type(item)]:
                         stack.append(item)
                     else:
-                        count += len(item.model_fields_set)
+                        count += len(item.__pydantic_fields_set__)
     return count
 
 
