@@ -291,22 +291,33 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 
 
+def json_keys_at_most(data: bytes, count: int) -> bool:
+    """Whether the JSON text ``data`` writes at most ``count`` keys (a key repeated in one object
+    counting each time), as far as its bytes alone tell; False when they do not.
+
+    Every key is followed by a colon outside any string, so the text's colons bound its keys. When
+    strings hold colons too, a closer bound: with no space before a colon every key ends in ``":``.
+    A parse that finds ``count`` keys, each object's once, thus proves that none repeats.
+    """
+    return data.count(b":") <= count or (
+        _SPACE_BEFORE_COLON.search(data) is None and data.count(b'":') <= count)
+
+
 def has_duplicate_keys(raw: str | bytes) -> bool:
     """Whether a JSON text repeats a key in one object (``json.loads`` would keep the last without a word).
 
-    Fast and exact for the usual text, with no escaped quote and no space before a colon:
-    there every ``":`` ends a key, so the text has as many keys as ``":`` sequences, and a
-    parse (which keeps one of two equal keys) has fewer exactly when a key repeats. Any
-    other text is parsed with a hook that compares each object's keys.
+    Fast for the usual text (see :func:`json_keys_at_most`): a parse keeps one of two equal keys,
+    so when the text writes no more keys than it has, none repeats. Any other text is parsed with
+    a hook that compares each object's keys.
     """
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if b'\\"' not in data and _SPACE_BEFORE_COLON.search(data) is None:
-        try:
-            parsed = pydantic_core.from_json(data)
-        except ValueError:
-            pass  # the slow way below says whether it is JSON at all
-        else:
-            return data.count(b'":') != _count_keys(parsed)
+    try:
+        parsed = pydantic_core.from_json(data)
+    except ValueError:
+        pass  # the slow way below says whether it is JSON at all
+    else:
+        if json_keys_at_most(data, _count_keys(parsed)):
+            return False
     try:
         json.loads(raw, object_pairs_hook=_unique_pairs)
     except _DuplicateKey:

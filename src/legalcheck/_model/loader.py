@@ -44,6 +44,7 @@ from .._core.safe_yaml import (
     decode,
     format_path,
     has_duplicate_keys,
+    json_keys_at_most,
     parse,
     parse_json,
     parse_yaml,
@@ -330,8 +331,7 @@ class _RegistryCache:
     def get(self, base_dir: Path, name: str) -> _Registry:
         key = (str(base_dir), name)
         now = time.monotonic()
-        with self._lock:
-            entry = self._items.get(key)
+        entry = self._items.get(key)  # one read of a dict is atomic: only changes need the lock
         if entry is None or now - entry[3] > self.RECHECK_SECONDS:
             entry = self._refresh(key, entry, base_dir / name, now)
         loaded = entry[2]
@@ -456,12 +456,111 @@ def case_from_json(raw: bytes | str, file: str | None, *, line_offset: int = 0, 
         # The slow path says where: JSON syntax errors with line and column, then field errors; and
         # values written as Chinese labels are normalised there.
         return case_from_document(_as_case_error(slow_document), base_dir=base_dir, registry=registry)
-    if has_duplicate_keys(raw):  # pydantic keeps the last of two equal keys: a date would silently change
+    if _repeats_a_key(raw, case):  # pydantic keeps the last of two equal keys: a date would silently change
         return case_from_document(_as_case_error(slow_document), base_dir=base_dir, registry=registry)
     if len(case.events) > MAX_EVENTS:
         raise CaseError([Problem(slow_document().locate(("events",)), "too-many-events",
                                  {"count": str(len(case.events)), "limit": str(MAX_EVENTS)})])
     return _resolve_agencies(case, slow_document, base_dir if base_dir is not None else _base_dir(file), registry)
+
+
+def _repeats_a_key(raw: bytes | str, case: Case) -> bool:
+    """Whether the JSON text ``case`` was just validated from repeats a key in one object.
+
+    Every object of a valid case text became a model that forbids other keys, and a model
+    records each key it was given once (``model_fields_set``): when the text writes no more keys
+    than the case's models were given, none repeats, and no second parse is needed. Any other
+    text is parsed to be sure.
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    plans = _key_plans(type(case))
+    if plans is not None and json_keys_at_most(data, _keys_given(case, plans)):
+        return False
+    return has_duplicate_keys(data)
+
+
+# Per model class, the fields that may hold models: (name, True for a tuple of them).
+_KeyPlan = tuple[tuple[str, bool], ...]
+
+
+def _keys_given(model: BaseModel, plans: Mapping[type, _KeyPlan]) -> int:
+    """How many keys the objects ``model`` and the models in it were validated from held, each once."""
+    count = 0
+    stack = [model]
+    while stack:
+        current = stack.pop()
+        given = current.__pydantic_fields_set__  # what model_fields_set returns, without a property call per model
+        count += len(given)
+        for name, many in plans[type(current)]:
+            if name in given:
+                value = getattr(current, name)
+                if not many:
+                    if value is not None:
+                        stack.append(value)
+                    continue
+                for item in value:  # mostly events, which hold no models: counted here, not stacked
+                    if plans[type(item)]:
+                        stack.append(item)
+                    else:
+                        count += len(item.__pydantic_fields_set__)
+    return count
+
+
+@functools.cache
+def _key_plans(root: type[BaseModel]) -> dict[type, _KeyPlan] | None:
+    """The plan of ``root`` and of every model it may hold; None when some JSON object it accepts
+    would not become such a model (a dict, ``Any``, a model keeping unknown keys): then the keys
+    given to models no longer count the keys of the text."""
+    plans: dict[type, _KeyPlan] = {}
+    pending: list[type[BaseModel]] = [root]
+    while pending:
+        cls = pending.pop()
+        if cls in plans:
+            continue
+        if cls.model_config.get("extra") != "forbid":
+            return None
+        plan = []
+        for name, field in cls.model_fields.items():
+            held = _models_held(field.annotation)
+            if held is None:
+                return None
+            models, many = held
+            if models:
+                plan.append((name, many))
+                pending.extend(models)
+        plans[cls] = tuple(plan)
+    return plans
+
+
+_SCALARS = (str, int, float, bool, dt.date, enum.Enum, type(None))
+
+
+def _models_held(annotation: Any) -> tuple[tuple[type[BaseModel], ...], bool] | None:
+    """The models a field of this type holds and whether as a tuple of them (``(), False`` for plain
+    values); None for a type that could hold a JSON object otherwise, or mixes models and values."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _models_held(args[0])
+    if origin is typing.Literal:
+        return (), False
+    if origin in (Union, types.UnionType):
+        members = [_models_held(arg) for arg in args if arg is not type(None)]
+        if any(m is None or m[1] for m in members):
+            return None
+        models = tuple(model for m in members if m is not None for model in m[0])
+        if models and len(models) != len(members):  # a model or a plain value: not worth telling apart
+            return None
+        return models, False
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _models_held(args[0])
+        if item is None or item[1]:
+            return None
+        return item[0], bool(item[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return (annotation,), False
+    if isinstance(annotation, type) and issubclass(annotation, _SCALARS):
+        return (), False
+    return None
 
 
 def _as_case_error(make: Callable[[], _T]) -> _T:
@@ -498,10 +597,24 @@ def _unique_event_ids(case: Case, document: Callable[[], Document]) -> None:
                                      {"id": shorten(event.id), "first": str(earlier)})])
 
 
+def _share_registry(case: Case, agencies: tuple[Agency, ...]) -> None:
+    """Make ``case`` hold a registry's ``agencies`` (the registry's own tuple) and name no registry.
+
+    The same fields and ``model_fields_set`` as ``model_copy(update=...)`` gives, set in place: the
+    case was validated a moment ago by the caller and nothing else holds it yet, and a copy of it
+    was a tenth of the cost of loading a JSON Lines record.
+    """
+    case.__dict__.update(agencies=agencies, agency_registry=None)
+    case.model_fields_set.update(("agencies", "agency_registry"))
+
+
 def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Path,
                       given: _Registry | None = None) -> Case:
     """Merge the registry (``given``, else the one the case names) and check every agency reference;
-    ``document()`` is only called on error. The case returned holds its agencies and names no registry."""
+    ``document()`` is only called on error. The case returned holds its agencies and names no registry.
+
+    ``case`` must be one just validated by the caller, held by nothing else: it may be completed in place.
+    """
     _unique_event_ids(case, document)
     registry = given
     if registry is None and case.agency_registry is not None:
@@ -510,7 +623,7 @@ def _resolve_agencies(case: Case, document: Callable[[], Document], base_dir: Pa
         except _BadReference as exc:
             raise CaseError([Problem(document().locate(("agency_registry",)), exc.code, exc.args_)]) from None
     if registry is not None and not case.agencies:  # the usual shape: every agency from the registry
-        case = case.model_copy(update={"agencies": registry.agencies, "agency_registry": None})
+        _share_registry(case, registry.agencies)
         if registry.closed and _references_resolve(case, registry.ids):
             return case  # decided by reading each reference once, without building a set of them
         known = registry.ids
