@@ -151,6 +151,26 @@ def test_an_unsupported_source_is_a_coded_case_error() -> None:
     assert info.value.codes == ("unsupported-source",)
 
 
+def test_a_registry_merged_into_a_json_case_is_what_a_copy_with_its_agencies_gives(tmp_path: Path) -> None:
+    """The JSON path completes a just-validated case in place with its registry's agencies: the case
+    must be indistinguishable from ``model_copy(update=...)`` of the same case (fields, fields set,
+    equality, hash, its dump)."""
+    data = _raw(EXAMPLES / "violating-late-forward.yaml")
+    data["agency_registry"] = str(REGISTRY)
+    data.pop("agencies", None)
+    text = json.dumps(data, default=str, ensure_ascii=False)
+    merged = loader.case_from_json(text.encode(), str(tmp_path / "case.json"), base_dir=EXAMPLES)
+    registry = AgencyRegistry.model_validate_json(json.dumps(yaml.safe_load(REGISTRY.read_text(encoding="utf-8")),
+                                                             default=str))
+    copied = Case.model_validate_json(text).model_copy(update={"agencies": registry.agencies,
+                                                               "agency_registry": None})
+    assert merged.agencies and merged.agency_registry is None
+    assert merged == copied and hash(merged) == hash(copied)
+    assert merged.model_fields_set == copied.model_fields_set
+    assert merged.model_dump_json(exclude_unset=True) == copied.model_dump_json(exclude_unset=True)
+    assert merged.agency("hx-pb") is not None
+
+
 # --- 2. problem codes --------------------------------------------------------------------------
 
 
