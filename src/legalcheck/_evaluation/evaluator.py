@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._core.bilingual import Bilingual
 from .._core.cache import cached
@@ -47,6 +47,27 @@ from .._model.loader import require_validated
 
 ROLL_OVER_READING = "roll-over-rest-day"
 BY_DATE_OF_ACT_READING = "instrument-by-date-of-act"
+
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+class _Memo(dict[_Key, _Value]):
+    """Values built once per key and shared across a batch (report values are frozen). It forgets
+    everything once it holds more than ``limit`` entries: memory stays bounded over millions of cases."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key: _Key, value: _Value) -> _Value:
+        if len(self) > self.limit:
+            self.clear()
+        self[key] = value
+        return value
 
 
 # _Context and _Verdict live for one check and are never changed; not frozen because a frozen
@@ -132,15 +153,15 @@ class Evaluator:
             province: tuple(sorted(pid for pid, pack in self.ruleset.packs.items() if pack.province == province))
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
-        self._due_cache: dict[tuple[Any, ...], DueDate] = {}
+        self._due_cache: _Memo[tuple[Any, ...], DueDate] = _Memo(100_000)
         # Report values that recur across a batch, built once each (frozen, so shared); each bounded.
-        self._texts: dict[tuple[str, str], out.Bilingual] = {}
-        self._steps_cache: dict[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = {}
-        self._deadline_cache: dict[tuple[Any, ...], tuple[DueDate, out.Deadline]] = {}
+        self._texts: _Memo[tuple[str, str], out.Bilingual] = _Memo(100_000)
+        self._steps_cache: _Memo[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = _Memo(10_000)
+        self._deadline_cache: _Memo[tuple[Any, ...], tuple[DueDate, out.Deadline]] = _Memo(10_000)
         self._rule_citations: dict[str, tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]] = {}
-        self._field_ref_cache: dict[tuple[str, str], out.FieldRef] = {}
-        self._missing_cache: dict[str, out.MissingFact] = {}
-        self._counts_cache: dict[tuple[int, ...], out.Counts] = {}
+        self._field_ref_cache: _Memo[tuple[str, str], out.FieldRef] = _Memo(100_000)
+        self._missing_cache: _Memo[str, out.MissingFact] = _Memo(100_000)
+        self._counts_cache: _Memo[tuple[int, ...], out.Counts] = _Memo(10_000)
         self._hashes_cache: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
         self._selection_readings_cache: dict[frozenset[str], tuple[str, ...]] = {}
         self._standing_in_order = tuple(r for r in self._readings if r in self._standing_readings)
@@ -368,11 +389,8 @@ class Evaluator:
         key = (start, length.amount, length.unit, spans, extension, roll_over)  # hashed in C, unlike a dataclass
         due = self._due_cache.get(key)
         if due is None:
-            due = compute_due(_day(start), length, self.calendar, excluded=spans, extension_days=extension,
-                              roll_over=roll_over)
-            if len(self._due_cache) > 100_000:
-                self._due_cache.clear()  # bounded memory over millions of cases
-            self._due_cache[key] = due
+            due = self._due_cache.keep(key, compute_due(_day(start), length, self.calendar, excluded=spans,
+                                                        extension_days=extension, roll_over=roll_over))
         return due
 
     # --- building output -----------------------------------------------------------------
@@ -496,9 +514,7 @@ class Evaluator:
         if known is not None and known[0] is due:
             return known[1]
         deadline = self._new_deadline(due, outcome, written, ctx.roll_over)
-        if len(self._deadline_cache) > 10_000:
-            self._deadline_cache.clear()  # bounded: each entry keeps its due date alive
-        self._deadline_cache[key] = (due, deadline)
+        self._deadline_cache.keep(key, (due, deadline))  # each entry keeps its due date alive
         return deadline
 
     def _new_deadline(self, due: DueDate, outcome: DeadlineOutcome, written: str, roll_over: bool) -> out.Deadline:
@@ -522,9 +538,7 @@ class Evaluator:
         if known is not None and known[0] is due:
             return known[1]
         steps = tuple(map(self._report_text, due.steps))
-        if len(self._steps_cache) > 10_000:
-            self._steps_cache.clear()  # bounded: each entry keeps its due date alive
-        self._steps_cache[id(due)] = (due, steps)
+        self._steps_cache.keep(id(due), (due, steps))  # each entry keeps its due date alive
         return steps
 
     def _report_text(self, text: Bilingual | Any) -> out.Bilingual:
@@ -533,9 +547,7 @@ class Evaluator:
         key = (text.zh, text.en)
         known = self._texts.get(key)
         if known is None:
-            if len(self._texts) > 100_000:
-                self._texts.clear()  # bounded memory over millions of cases
-            known = self._texts[key] = out.Bilingual(zh=text.zh, en=text.en)
+            known = self._texts.keep(key, out.Bilingual(zh=text.zh, en=text.en))
         return known
 
     def _cited(self, rule: Rule) -> tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]:
@@ -548,9 +560,7 @@ class Evaluator:
     def _missing_fact(self, path: str) -> out.MissingFact:
         known = self._missing_cache.get(path)
         if known is None:
-            if len(self._missing_cache) > 100_000:
-                self._missing_cache.clear()
-            known = self._missing_cache[path] = out.MissingFact(path=path)
+            known = self._missing_cache.keep(path, out.MissingFact(path=path))
         return known
 
     def _field_refs(self, prepared: _Prepared, ctx: _Context, anchor: Fact | None) -> tuple[out.FieldRef, ...]:
@@ -566,9 +576,7 @@ class Evaluator:
         key = (path, _show(value))
         known = self._field_ref_cache.get(key)
         if known is None:  # the same fields hold the same few values across a batch
-            if len(self._field_ref_cache) > 100_000:
-                self._field_ref_cache.clear()
-            known = self._field_ref_cache[key] = out.FieldRef(path=key[0], value=key[1])
+            known = self._field_ref_cache.keep(key, out.FieldRef(path=key[0], value=key[1]))
         return known
 
     def _citations(self, specs: Sequence[CitationSpec]) -> tuple[out.Citation, ...]:
@@ -615,11 +623,9 @@ class Evaluator:
     def _counts(self, *numbers: int) -> out.Counts:
         known = self._counts_cache.get(numbers)
         if known is None:  # a few hundred combinations at most in practice; bounded all the same
-            if len(self._counts_cache) > 10_000:
-                self._counts_cache.clear()
             violation, warning, notice, pending, undetermined = numbers
-            known = self._counts_cache[numbers] = out.Counts(
-                violation=violation, warning=warning, notice=notice, pending=pending, undetermined=undetermined)
+            known = self._counts_cache.keep(numbers, out.Counts(
+                violation=violation, warning=warning, notice=notice, pending=pending, undetermined=undetermined))
         return known
 
     def _regulation_hashes(self, instruments: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
