@@ -21,9 +21,10 @@ from legalcheck._core import cache
 from legalcheck._core.paths import data_dir
 from legalcheck._dates import calendar as calendar_module
 from legalcheck._dates.calendar import Calendar, load_calendar
-from legalcheck._engines.native import NativeEngine, compile_predicates
+from legalcheck._engines.native import NativeEngine
 from legalcheck._evaluation import evaluator as evaluator_module
-from legalcheck._facts.conditions import Compare, Predicate
+from legalcheck._facts.conditions import Compare, Query
+from legalcheck._facts.facts import Facts
 from legalcheck._law.rules import RuleSet
 
 RULE = "LC1003"
@@ -171,7 +172,7 @@ def test_the_source_tree_is_never_written(cache_dir: Path) -> None:
     assert entries(cache_dir)
 
 
-# --- the native engine's compiled predicates ---------------------------------------------------------
+# --- the native engine's compiled queries ------------------------------------------------------------
 
 
 def code_entries(directory: Path) -> list[Path]:
@@ -180,7 +181,7 @@ def code_entries(directory: Path) -> list[Path]:
 
 @pytest.fixture
 def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The labels of the predicates compiled from their text (not taken from the cache)."""
+    """The labels of the queries compiled from their source (not taken from the cache)."""
     seen: list[str] = []
 
     def counting(text: str, filename: str, mode: str) -> Any:
@@ -191,48 +192,53 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def channel_is(value: str) -> list[tuple[str, Predicate | None]]:
-    return [("LC9999 when", Compare("channel", "eq", value)), ("LC9999 anchor", None)]
+def channel_is(value: str) -> NativeEngine:
+    """An engine of one case-wide query: the case's channel is ``value``."""
+    return NativeEngine([Query("LC9999", Compare("channel", "eq", value), None)])
 
 
-def test_a_warm_start_compiles_no_predicate(cache_dir: Path, compiles: list[str]) -> None:
+def matches(engine: NativeEngine, channel: str) -> bool:
+    return bool(engine.run(Facts({"channel": channel}, ())))
+
+
+def test_a_warm_start_compiles_no_query(cache_dir: Path, compiles: list[str]) -> None:
     first = NativeEngine(Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries)
     assert compiles and len(code_entries(cache_dir)) == 1
     compiled = len(compiles)
     queries = Evaluator(engine="native").ruleset.for_packs(()).rules[0].queries
     again = NativeEngine(queries)
-    assert len(compiles) == compiled, "compiled again although no predicate changed"
+    assert len(compiles) == compiled, "compiled again although no query changed"
     assert [q.rule_id for q in again._queries] == [q.rule_id for q in first._queries]
-    assert str(again._queries[0].when.__code__.co_filename) == f"<{queries[0].rule_id} when>"
+    assert again._queries[0].run.__code__.co_filename == f"<{queries[0].rule_id}>"
 
 
-def test_an_edited_predicate_is_compiled_again(cache_dir: Path, compiles: list[str]) -> None:
-    letter = compile_predicates(channel_is("letter"))[0]
-    visit = compile_predicates(channel_is("visit"))[0]
-    assert letter({"channel": "letter"}, {}) and not letter({"channel": "visit"}, {})
-    assert visit({"channel": "visit"}, {}) and not visit({"channel": "letter"}, {})
-    assert len(compiles) == 4 and len(code_entries(cache_dir)) == 2
+def test_an_edited_query_is_compiled_again(cache_dir: Path, compiles: list[str]) -> None:
+    letter = channel_is("letter")
+    visit = channel_is("visit")
+    assert matches(letter, "letter") and not matches(letter, "visit")
+    assert matches(visit, "visit") and not matches(visit, "letter")
+    assert len(compiles) == 2 and len(code_entries(cache_dir)) == 2
 
 
 @pytest.mark.parametrize("damage", [b"", b"not marshal", marshal.dumps(1), marshal.dumps((1, 2))])
 def test_a_corrupt_code_entry_is_ignored_and_rebuilt(cache_dir: Path, compiles: list[str], damage: bytes) -> None:
-    compile_predicates(channel_is("letter"))
+    channel_is("letter")
     (entry,) = code_entries(cache_dir)
     entry.write_bytes(damage)
-    test = compile_predicates(channel_is("letter"))[0]
-    assert test({"channel": "letter"}, {}) and not test({"channel": "visit"}, {})
-    assert len(compiles) == 4
+    engine = channel_is("letter")
+    assert matches(engine, "letter") and not matches(engine, "visit")
+    assert len(compiles) == 2
     assert entry.read_bytes() != damage  # rewritten whole
-    compile_predicates(channel_is("letter"))
-    assert len(compiles) == 4
+    channel_is("letter")
+    assert len(compiles) == 2
 
 
 def test_no_cache_compiles_every_time_and_writes_nothing(cache_dir: Path, compiles: list[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGALCHECK_NO_CACHE", "1")
-    compile_predicates(channel_is("letter"))
-    compile_predicates(channel_is("letter"))
-    assert len(compiles) == 4 and not cache_dir.exists()
+    channel_is("letter")
+    channel_is("letter")
+    assert len(compiles) == 2 and not cache_dir.exists()
 
 
 # --- the durable-rules engine's compiled rulesets ------------------------------------------------------

@@ -124,3 +124,18 @@ def test_rule_values_enter_compiled_code_only_as_literals() -> None:
     assert test({"a": "x"}, {}) is False
     with pytest.raises(TypeError, match="not a rule value"):
         compile_predicate(Compare("a", "eq", 1.5))  # type: ignore[arg-type]
+
+
+def test_query_structure_enters_compiled_code_only_as_literals() -> None:
+    hostile = "k') or __import__('os').system('true') or ('"
+    query = Query(hostile, None, EventPattern((hostile,), None),
+                  (Relation(hostile, EventPattern((hostile,), Compare("a", "eq", hostile)), "after"),))
+    events = ({"kind": hostile, "seq": 0, "a": "x"}, {"kind": hostile, "seq": 1, "a": hostile})
+    assert NativeEngine([query]).run(Facts({}, events)) == [
+        QueryMatch(hostile, 0, ((hostile, (1,)),)), QueryMatch(hostile, 1, ((hostile, ()),))]
+
+
+def test_a_reference_to_the_anchor_outside_a_relation_is_refused_when_compiled() -> None:
+    query = Query("A", Compare("a", "eq", Ref("anchor", "a")), EventPattern(("k1",), None))
+    with pytest.raises(ValueError, match="'anchor' where it is not bound"):
+        NativeEngine([query])

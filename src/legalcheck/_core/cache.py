@@ -1,13 +1,13 @@
 """The compiled cache: what loading the bundled data produces (rules, regulations, the calendar, the
-native engine's compiled predicates, the durable-rules engine's compiled rulesets), kept between runs.
+native engine's compiled queries, the durable-rules engine's compiled rulesets), kept between runs.
 
 Loading and compiling 100-odd rule files and the regulations from YAML takes a few tenths of a
 second, on every CLI run. The result is pickled into the user's cache directory and used again
 while nothing it was built from has changed. The key of an entry hashes the *content* of every
 file under the source directories, their locations (reports and errors name them), the code of
 this package, its version and the Python version: editing any of them makes a new entry, never
-a stale answer. The native engine's predicates, compiled Python expressions, are kept as code
-objects (:func:`compiled_code`, in the format of ``.pyc`` files), keyed by the expressions' text.
+a stale answer. The native engine's queries, compiled Python functions, are kept as code
+objects (:func:`compiled_code`, in the format of ``.pyc`` files), keyed by their source text.
 
 * Directory: ``$LEGALCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/legalcheck``, else
   ``~/.cache/legalcheck``; never the source tree.
@@ -177,14 +177,14 @@ def cached(kind: str, sources: Sequence[Path], build: Callable[[], T], expected:
 
 
 def compiled_code(kind: str, sources: Sequence[tuple[str, str]]) -> tuple[CodeType, ...]:
-    """``compile(text, f"<{label}>", "eval")`` of every ``(label, text)``, or the code objects of an earlier
-    run that compiled the same texts under the same labels.
+    """``compile(text, f"<{label}>", "exec")`` of every ``(label, text)`` (module source), or the code
+    objects of an earlier run that compiled the same texts under the same labels.
 
     Keyed by the texts themselves (and the Python version, whose bytecode this is), so an entry is
     valid wherever the same texts are compiled; kept with :mod:`marshal`, the format of ``.pyc`` files.
     """
     def build() -> tuple[CodeType, ...]:
-        return tuple(compile(text, f"<{label}>", "eval") for label, text in sources)
+        return tuple(compile(text, f"<{label}>", "exec") for label, text in sources)
 
     if not enabled() or not sources:
         return build()

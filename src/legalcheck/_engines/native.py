@@ -1,19 +1,19 @@
 """The native engine: compiled queries evaluated by plain Python.
 
-It is the fast path and the oracle the durable-rules engine is tested against. Each
-predicate is compiled once into a single Python expression with the semantics of
-``_conditions.holds`` (``tests/engines/test_engine_native.py`` holds the two together), so a
-rule costs about what the same test written by hand would. Only the rule's
-structure becomes code: field names and values enter the expression as ``repr``
+It is the fast path and the oracle the durable-rules engine is tested against. Each query is
+compiled once into a Python function that does what the plain query loop of ``_conditions`` does
+for it (its ``when``, its anchors, each relation's window of events), with every predicate written
+out as one expression with the semantics of ``_conditions.holds`` (``tests/engines/test_engine_native.py``
+holds both to the plain reading), so a rule costs about what the same test written by hand would.
+Only the rule's structure becomes code: field names and values enter the source as ``repr``
 literals of str, int and bool (checked here), which cannot be anything but data.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import CodeType
 from typing import Any
 
 from .._core.cache import compiled_code
@@ -22,6 +22,9 @@ from .._facts.facts import Facts
 
 Env = dict[str, Fact]
 Test = Callable[[Fact, Env], bool]
+# A compiled query: (case fact, each kind's events in seq order, each kind's seqs (filled on demand),
+# the matches so far) -> None; it appends its matches.
+QueryRun = Callable[[Fact, dict[str, list[Fact]], dict[str, list[int]], list[QueryMatch]], None]
 _MISSING = object()
 
 
@@ -29,10 +32,16 @@ def _by_reference(op: str, actual: Any, expected: Any) -> bool:
     return actual is not _MISSING and expected is not _MISSING and _compare(op, actual, expected)
 
 
-# The only names a compiled expression can see: no builtins.
+def _seq(fact: Fact) -> int:
+    seq: int = fact["seq"]
+    return seq
+
+
+# The only names compiled code can see: no builtins.
 _NAMESPACE: dict[str, Any] = {
     "__builtins__": {}, "_M": _MISSING, "_compare": _compare, "_by_reference": _by_reference,
-    "_isinstance": isinstance, "_sequence": (list, tuple),
+    "_isinstance": isinstance, "_sequence": (list, tuple), "_bisect_left": bisect_left,
+    "_bisect_right": bisect_right, "_sorted": sorted, "_tuple": tuple, "_seq": _seq, "_Match": QueryMatch,
 }
 
 
@@ -44,87 +53,127 @@ def _literal(value: Any) -> str:
     raise TypeError(f"not a rule value: {value!r}")
 
 
-def predicate_source(predicate: Predicate | None) -> str:
-    """The Python expression, over ``fact`` and ``env``, equivalent to ``holds(predicate, fact, env)``."""
+def predicate_source(predicate: Predicate | None, fact: str = "fact", bound: Mapping[str, str] | None = None) -> str:
+    """The Python expression equivalent to ``holds(predicate, fact, env)``.
+
+    ``fact`` names the variable holding the fact tested; ``bound`` names the variable holding each
+    binding a reference may name (``case``, ``anchor``); without it references read ``env[binding]``.
+    """
     if predicate is None:
         return "True"
     if isinstance(predicate, Compare):
-        return _compare_source(predicate)
+        return _compare_source(predicate, fact, bound)
     if isinstance(predicate, AllOf):
-        return "(" + " and ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "True"
+        return ("(" + " and ".join(predicate_source(p, fact, bound) for p in predicate.items) + ")"
+                if predicate.items else "True")
     if isinstance(predicate, AnyOf):
-        return "(" + " or ".join(map(predicate_source, predicate.items)) + ")" if predicate.items else "False"
-    return f"(not {predicate_source(predicate.item)})"
+        return ("(" + " or ".join(predicate_source(p, fact, bound) for p in predicate.items) + ")"
+                if predicate.items else "False")
+    return f"(not {predicate_source(predicate.item, fact, bound)})"
 
 
-def _compare_source(cmp: Compare) -> str:
+def _compare_source(cmp: Compare, fact: str, bound: Mapping[str, str] | None) -> str:
     name, op, value = _literal(cmp.field), cmp.op, cmp.value
     if op == "exists":
-        return f"(({name} in fact) is {_literal(bool(value))})"
+        return f"(({name} in {fact}) is {_literal(bool(value))})"
     if isinstance(value, Ref):
-        other = f"env[{_literal(value.binding)}].get({_literal(value.field)}, _M)"
-        return f"_by_reference({_literal(op)}, fact.get({name}, _M), {other})"
+        if bound is None:
+            holder = f"env[{_literal(value.binding)}]"
+        elif value.binding in bound:
+            holder = bound[value.binding]
+        else:  # the rule loader allows `anchor` only in relations
+            raise ValueError(f"a reference to {value.binding!r} where it is not bound")
+        other = f"{holder}.get({_literal(value.field)}, _M)"
+        return f"_by_reference({_literal(op)}, {fact}.get({name}, _M), {other})"
     # A missing field is the sentinel _M, which equals nothing and is in no tuple.
     if op == "eq":
-        return f"(fact.get({name}, _M) == {_literal(value)})"
+        return f"({fact}.get({name}, _M) == {_literal(value)})"
     if op == "in" and isinstance(value, tuple):
-        return f"(fact.get({name}, _M) in {_literal(value)})"
+        return f"({fact}.get({name}, _M) in {_literal(value)})"
     if op == "contains":
-        return f"(_isinstance(fact.get({name}), _sequence) and {_literal(value)} in fact[{name}])"
-    return f"({name} in fact and _compare({_literal(op)}, fact[{name}], {_literal(value)}))"
-
-
-def _lambda(predicate: Predicate | None) -> str:
-    return f"lambda fact, env: {predicate_source(predicate)}"
-
-
-def _function(code: CodeType) -> Test:
-    test: Test = eval(code, dict(_NAMESPACE))  # noqa: S307 - structure only; values are repr literals
-    return test
+        return f"(_isinstance({fact}.get({name}), _sequence) and {_literal(value)} in {fact}[{name}])"
+    return f"({name} in {fact} and _compare({_literal(op)}, {fact}[{name}], {_literal(value)}))"
 
 
 def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
     """A function equivalent to ``holds(predicate, fact, env)``."""
-    return _function(compile(_lambda(predicate), f"<{label}>", "eval"))
+    code = compile(f"lambda fact, env: {predicate_source(predicate)}", f"<{label}>", "eval")
+    test: Test = eval(code, dict(_NAMESPACE))  # noqa: S307 - structure only; values are repr literals
+    return test
 
 
-def compile_predicates(predicates: Sequence[tuple[str, Predicate | None]]) -> list[Test]:
-    """``compile_predicate(predicate, label)`` of each ``(label, predicate)``, in order.
+def query_source(query: Query) -> str:
+    """The source of ``def query(case, by_kind, seqs, matches)``, which appends ``query``'s matches.
 
-    Compiling some 400 predicates costs more than checking a case: their code objects come from
-    the compiled cache while the expressions are unchanged (``_core/cache.py``).
+    It is the plain loop of ``_conditions`` for this one query: ``when`` on the case; each anchor
+    of its kinds in seq order; for each relation, the events of its kinds after (or before) the
+    anchor, found by bisecting their seqs.
     """
-    return [_function(code) for code in compiled_code("native", [(label, _lambda(p)) for label, p in predicates])]
+    rule_id = _literal(query.rule_id)
+    when = predicate_source(query.when, "case", {"case": "case"})
+    lines = ["def query(case, by_kind, seqs, matches):"]
+    if when != "True":
+        lines.append(f"    if not {when}: return")
+    if query.anchor is None:
+        lines.append(f"    matches.append(_Match({rule_id}, None, ()))")
+        return "\n".join(lines) + "\n"
+    kinds = query.anchor.kinds
+    if len(kinds) == 1:
+        lines.append(f"    for anchor in by_kind.get({_literal(kinds[0])}, ()):")
+    else:
+        lines.append(f"    for anchor in _sorted([e for kind in {_literal(kinds)} for e in by_kind.get(kind, ())],"
+                     f" key=_seq):")
+    where = predicate_source(query.anchor.where, "anchor", {"case": "case"})
+    if where != "True":
+        lines.append(f"        if not {where}: continue")
+    if not query.relations:
+        lines.append(f"        matches.append(_Match({rule_id}, anchor['seq'], ()))")
+        return "\n".join(lines) + "\n"
+    lines.append("        seq = anchor['seq']")
+    roles = []
+    for number, relation in enumerate(query.relations):
+        found = f"found{number}"
+        test = predicate_source(relation.pattern.where, "event", {"case": "case", "anchor": "anchor"})
+        lines.append(f"        {found} = []")
+        for kind in relation.pattern.kinds:
+            window = ("events[_bisect_right(positions, seq):]" if relation.order == "after"
+                      else "events[:_bisect_left(positions, seq)]")
+            lines += [
+                f"        events = by_kind.get({_literal(kind)})",
+                "        if events:",
+                f"            positions = seqs.get({_literal(kind)})",
+                "            if positions is None:",
+                f"                positions = seqs[{_literal(kind)}] = [e['seq'] for e in events]",
+                f"            for event in {window}:",
+                f"                if {test}: {found}.append(event['seq'])" if test != "True"
+                else f"                {found}.append(event['seq'])",
+            ]
+        if len(relation.pattern.kinds) > 1:
+            lines.append(f"        {found}.sort()")
+        roles.append(f"({_literal(relation.role)}, _tuple({found}))")
+    lines.append(f"        matches.append(_Match({rule_id}, seq, ({', '.join(roles)},)))")
+    return "\n".join(lines) + "\n"
 
 
-def _predicates(query: Query) -> Iterator[tuple[str, Predicate | None]]:
-    """The predicates of ``query`` with their labels: its ``when``, its anchor's, each relation's."""
-    yield f"{query.rule_id} when", query.when
-    yield f"{query.rule_id} anchor", None if query.anchor is None else query.anchor.where
-    for relation in query.relations:
-        yield f"{query.rule_id} {relation.role}", relation.pattern.where
+def compile_queries(queries: Sequence[Query]) -> list[QueryRun]:
+    """The function of :func:`query_source` for each query, in order.
+
+    Compiling some 150 queries costs more than checking a case: their code objects come from the
+    compiled cache while the sources are unchanged (``_core/cache.py``).
+    """
+    runs = []
+    for code in compiled_code("native", [(q.rule_id, query_source(q)) for q in queries]):
+        namespace = dict(_NAMESPACE)
+        exec(code, namespace)  # noqa: S102 - structure only; values are repr literals
+        runs.append(namespace["query"])
+    return runs
 
 
 @dataclass(frozen=True, slots=True)
-class _Relation:
-    role: str
-    kinds: tuple[str, ...]
-    test: Test
-    after: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
+class _Compiled:
     rule_id: str
-    when: Test
     kinds: tuple[str, ...] | None  # None: the case itself is the anchor
-    anchor: Test
-    relations: tuple[_Relation, ...]
-
-
-def _seq(fact: Fact) -> int:
-    seq: int = fact["seq"]
-    return seq
+    run: QueryRun
 
 
 class NativeEngine:
@@ -132,28 +181,26 @@ class NativeEngine:
 
     def __init__(self, queries: Sequence[Query]) -> None:
         ordered = sorted(queries, key=lambda q: q.rule_id)
-        tests = iter(compile_predicates([item for q in ordered for item in _predicates(q)]))
         self._queries = tuple(
-            _Query(q.rule_id, next(tests), None if q.anchor is None else q.anchor.kinds, next(tests),
-                   tuple(_Relation(r.role, r.pattern.kinds, next(tests), r.order == "after") for r in q.relations))
-            for q in ordered)
+            _Compiled(q.rule_id, None if q.anchor is None else q.anchor.kinds, run)
+            for q, run in zip(ordered, compile_queries(ordered), strict=True))
         # One query per rule id (as rule sets have) gives matches in order without sorting them.
         self._interleaved = len({q.rule_id for q in self._queries}) < len(self._queries)
         # Most queries have no anchor in a given case: each kind lists the queries it can anchor
-        # (by position in the sorted queries), so a case visits only those its events can anchor.
+        # (by position in the sorted queries), so a case runs only those its events can anchor.
         self._by_kind: dict[str, frozenset[int]] = {}
         for position, query in enumerate(self._queries):
             for kind in query.kinds or ():
                 self._by_kind[kind] = self._by_kind.get(kind, frozenset()) | {position}
         self._caseless = frozenset(p for p, q in enumerate(self._queries) if q.kinds is None)
-        self._selected: dict[frozenset[str], tuple[_Query, ...]] = {}  # per set of kinds present; bounded
+        self._selected: dict[frozenset[str], tuple[QueryRun, ...]] = {}  # per set of kinds present; bounded
 
-    def _for_kinds(self, present: frozenset[str]) -> tuple[_Query, ...]:
-        """The queries that can anchor in a case whose events are of the kinds ``present``, in order."""
+    def _for_kinds(self, present: frozenset[str]) -> tuple[QueryRun, ...]:
+        """The compiled queries that can anchor in a case whose events are of the kinds ``present``, in order."""
         known = self._selected.get(present)
         if known is None:
             positions = self._caseless.union(*(self._by_kind.get(kind, ()) for kind in present))
-            known = tuple(self._queries[p] for p in sorted(positions))
+            known = tuple(self._queries[p].run for p in sorted(positions))
             if len(self._selected) > 4096:
                 self._selected.clear()  # bounded: a corpus has a few hundred combinations of kinds
             self._selected[present] = known
@@ -163,7 +210,6 @@ class NativeEngine:
         """Matches in (rule id, anchor seq) order: queries are sorted by rule id, anchors by seq."""
         matches: list[QueryMatch] = []
         case = facts.case
-        case_env: Env = {"case": case}
         by_kind: dict[str, list[Fact]] = {}  # each kind's events, in seq order
         for event in facts.events:
             same = by_kind.get(event["kind"])
@@ -173,45 +219,7 @@ class NativeEngine:
                 same.append(event)
         seqs: dict[str, list[int]] = {}  # each kind's seqs, to bisect; filled as relations ask
         for query in self._for_kinds(frozenset(by_kind)):
-            kinds = query.kinds
-            if not query.when(case, case_env):
-                continue
-            if kinds is None:
-                matches.append(QueryMatch(query.rule_id, None, ()))
-                continue
-            if len(kinds) == 1:
-                anchors = by_kind.get(kinds[0], ())
-            else:
-                anchors = sorted((e for kind in kinds for e in by_kind.get(kind, ())), key=_seq)
-            for anchor in anchors:
-                if not query.anchor(anchor, case_env):
-                    continue
-                seq = anchor["seq"]
-                if not query.relations:
-                    matches.append(QueryMatch(query.rule_id, seq, ()))
-                    continue
-                env = {"case": case, "anchor": anchor}
-                related = []
-                for relation in query.relations:
-                    test = relation.test
-                    found = []
-                    for kind in relation.kinds:
-                        events = by_kind.get(kind)
-                        if not events:
-                            continue
-                        positions = seqs.get(kind)
-                        if positions is None:
-                            positions = seqs[kind] = [e["seq"] for e in events]
-                        # The events of this kind after (or before) the anchor.
-                        window = (events[bisect_right(positions, seq):] if relation.after
-                                  else events[:bisect_left(positions, seq)])
-                        for event in window:
-                            if test(event, env):
-                                found.append(event["seq"])
-                    if len(relation.kinds) > 1:
-                        found.sort()
-                    related.append((relation.role, tuple(found)))
-                matches.append(QueryMatch(query.rule_id, seq, tuple(related)))
+            query(case, by_kind, seqs, matches)
         if self._interleaved:
             matches.sort(key=lambda m: (m.rule_id, -1 if m.anchor_seq is None else m.anchor_seq))
         return matches
