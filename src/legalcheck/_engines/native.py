@@ -40,8 +40,9 @@ def _seq(fact: Fact) -> int:
 # The only names compiled code can see: no builtins.
 _NAMESPACE: dict[str, Any] = {
     "__builtins__": {}, "_M": _MISSING, "_compare": _compare, "_by_reference": _by_reference,
-    "_isinstance": isinstance, "_sequence": (list, tuple), "_bisect_left": bisect_left,
-    "_bisect_right": bisect_right, "_sorted": sorted, "_tuple": tuple, "_seq": _seq, "_Match": QueryMatch,
+    "_isinstance": isinstance, "_sequence": (list, tuple), "_type": type, "_str": str, "_int": int,
+    "_bisect_left": bisect_left, "_bisect_right": bisect_right, "_sorted": sorted, "_tuple": tuple, "_seq": _seq,
+    "_Match": QueryMatch,
 }
 
 
@@ -92,7 +93,17 @@ def _compare_source(cmp: Compare, fact: str, bound: Mapping[str, str] | None) ->
         return f"({fact}.get({name}, _M) in {_literal(value)})"
     if op == "contains":
         return f"(_isinstance({fact}.get({name}), _sequence) and {_literal(value)} in {fact}[{name}])"
+    if op == "ne" or (op == "not_in" and isinstance(value, tuple)):
+        return f"({name} in {fact} and {fact}[{name}] {'!=' if op == 'ne' else 'not in'} {_literal(value)})"
+    if op in _ORDERING and type(value) in (str, int):
+        # _compare orders values of one type only (bool apart): the literal's type decides which.
+        kind = "_str" if type(value) is str else "_int"
+        actual = f"{fact}[{name}]"
+        return f"({name} in {fact} and _type({actual}) is {kind} and {actual} {_ORDERING[op]} {_literal(value)})"
     return f"({name} in {fact} and _compare({_literal(op)}, {fact}[{name}], {_literal(value)}))"
+
+
+_ORDERING = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 def compile_predicate(predicate: Predicate | None, label: str = "predicate") -> Test:
