@@ -25,7 +25,7 @@ from legalcheck._batch.pool import BatchItem, Summary
 from legalcheck._model.loader import load_case
 from legalcheck._report.reporters.html import render_html
 from legalcheck._report.reporters.json import render_json, render_jsonl_item
-from legalcheck._report.reporters.jsonl import report_line
+from legalcheck._report.reporters.jsonl import _has_separator, report_line
 from legalcheck._report.reporters.markdown import render_markdown
 from legalcheck._report.reporters.text import render_item, render_summary
 
@@ -109,3 +109,13 @@ def test_hostile_strings_take_control_of_no_format(values: list[str]) -> None:
     whole = render_json([item], summary)
     assert re.search("[\u2028\u2029\x85]", whole) is None
     assert json.loads(whole)["reports"][0]["case_id"] == case["id"]
+
+
+_PIECES = st.sampled_from([b"\xe2", b"\x80", b"\xa8", b"\xa9", b"\xc2", b"\x85", b"\xe2\x80\x9c", "信访".encode(),
+                           "\u2028".encode(), "\u2029".encode(), "\u0085".encode(), b"a"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map(b"".join))
+def test_the_separator_scan_finds_what_a_regular_expression_finds(data: bytes) -> None:
+    assert _has_separator(data) == (re.search(b"\xe2\x80[\xa8\xa9]|\xc2\x85", data) is not None)
