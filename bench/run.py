@@ -1,6 +1,6 @@
 """Throughput and memory of legalcheck, each figure beside a baseline measured in the same run.
 
-    python bench/run.py            # the standard run (35-40 minutes on a busy 2-core machine)
+    python bench/run.py            # the standard run (11-14 minutes on a quiet 2-core machine)
     python bench/run.py --quick    # a fast sanity run (tens of seconds)
     python bench/run.py --long     # adds RSS over 1,000,000 cases per engine (long: see docs/performance.md)
     python bench/run.py --profile  # adds the top functions of an end-to-end run (cProfile)
