@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from .._core.bilingual import Bilingual
+from .._core.memo import BoundedMemo
 from .._core.vocabulary import DeadlineStatus, Lang, days_text, joined, period_text, pick, say, status_label, zh_date
 from .calendar import Calendar
 
@@ -352,7 +353,7 @@ class _ListedDays:
 
 # Per (calendar, year): its listed days in order, so that a period bisects them instead of
 # asking the calendar about each of its days. Bounded: a process uses a calendar or two.
-_LISTED: dict[tuple[str, int], _ListedDays] = {}
+_LISTED: BoundedMemo[tuple[str, int], _ListedDays] = BoundedMemo(256)
 
 
 def _listed_days_of(calendar: Calendar, year: int) -> _ListedDays:
@@ -370,9 +371,7 @@ def _listed_days_of(calendar: Calendar, year: int) -> _ListedDays:
             elif calendar.is_make_up_working_day(day):
                 known.make_up.append(day)
             day += _ONE
-        if len(_LISTED) > 256:
-            _LISTED.clear()
-        _LISTED[key] = known
+        _LISTED.keep(key, known)
     return known
 
 

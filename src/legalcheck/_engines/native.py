@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._core.cache import compiled_code
+from .._core.memo import BoundedMemo
 from .._facts.conditions import AllOf, AnyOf, Compare, Fact, Predicate, Query, QueryMatch, Ref, _compare
 from .._facts.facts import Facts
 
@@ -204,17 +205,15 @@ class NativeEngine:
             for kind in query.kinds or ():
                 self._by_kind[kind] = self._by_kind.get(kind, frozenset()) | {position}
         self._caseless = frozenset(p for p, q in enumerate(self._queries) if q.kinds is None)
-        self._selected: dict[frozenset[str], tuple[QueryRun, ...]] = {}  # per set of kinds present; bounded
+        # Per set of kinds present; a corpus has a few hundred combinations of kinds.
+        self._selected: BoundedMemo[frozenset[str], tuple[QueryRun, ...]] = BoundedMemo(4096)
 
     def _for_kinds(self, present: frozenset[str]) -> tuple[QueryRun, ...]:
         """The compiled queries that can anchor in a case whose events are of the kinds ``present``, in order."""
         known = self._selected.get(present)
         if known is None:
             positions = self._caseless.union(*(self._by_kind.get(kind, ()) for kind in present))
-            known = tuple(self._queries[p].run for p in sorted(positions))
-            if len(self._selected) > 4096:
-                self._selected.clear()  # bounded: a corpus has a few hundred combinations of kinds
-            self._selected[present] = known
+            known = self._selected.keep(present, tuple(self._queries[p].run for p in sorted(positions)))
         return known
 
     def run(self, facts: Facts) -> list[QueryMatch]:

@@ -16,11 +16,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from .._core.bilingual import Bilingual
 from .._core.cache import cached
 from .._core.errors import CalendarDataError, Location
+from .._core.memo import BoundedMemo
 from .._core.paths import data_dir
 from .._core.version import __version__
 from .._core.vocabulary import Lang, days_text, period_text, pick, say, zh_date
@@ -47,27 +48,6 @@ from .._model.loader import require_validated
 
 ROLL_OVER_READING = "roll-over-rest-day"
 BY_DATE_OF_ACT_READING = "instrument-by-date-of-act"
-
-
-_Key = TypeVar("_Key")
-_Value = TypeVar("_Value")
-
-
-class _Memo(dict[_Key, _Value]):
-    """Values built once per key and shared across a batch (report values are frozen). It forgets
-    everything once it holds more than ``limit`` entries: memory stays bounded over millions of cases."""
-
-    __slots__ = ("limit",)
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def keep(self, key: _Key, value: _Value) -> _Value:
-        if len(self) > self.limit:
-            self.clear()
-        self[key] = value
-        return value
 
 
 # _Context and _Verdict live for one check and are never changed; not frozen because a frozen
@@ -153,15 +133,15 @@ class Evaluator:
             province: tuple(sorted(pid for pid, pack in self.ruleset.packs.items() if pack.province == province))
             for province in {pack.province for pack in self.ruleset.packs.values()}}
         self._citation_cache: dict[CitationSpec, out.Citation] = {}
-        self._due_cache: _Memo[tuple[Any, ...], DueDate] = _Memo(100_000)
+        self._due_cache: BoundedMemo[tuple[Any, ...], DueDate] = BoundedMemo(100_000)
         # Report values that recur across a batch, built once each (frozen, so shared); each bounded.
-        self._texts: _Memo[tuple[str, str], out.Bilingual] = _Memo(100_000)
-        self._steps_cache: _Memo[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = _Memo(10_000)
-        self._deadline_cache: _Memo[tuple[Any, ...], tuple[DueDate, out.Deadline]] = _Memo(10_000)
+        self._texts: BoundedMemo[tuple[str, str], out.Bilingual] = BoundedMemo(100_000)
+        self._steps_cache: BoundedMemo[int, tuple[DueDate, tuple[out.Bilingual, ...]]] = BoundedMemo(10_000)
+        self._deadline_cache: BoundedMemo[tuple[Any, ...], tuple[DueDate, out.Deadline]] = BoundedMemo(10_000)
         self._rule_citations: dict[str, tuple[tuple[out.Citation, ...], tuple[out.Citation, ...]]] = {}
-        self._field_ref_cache: _Memo[tuple[str, str], out.FieldRef] = _Memo(100_000)
-        self._missing_cache: _Memo[str, out.MissingFact] = _Memo(100_000)
-        self._counts_cache: _Memo[tuple[int, ...], out.Counts] = _Memo(10_000)
+        self._field_ref_cache: BoundedMemo[tuple[str, str], out.FieldRef] = BoundedMemo(100_000)
+        self._missing_cache: BoundedMemo[str, out.MissingFact] = BoundedMemo(100_000)
+        self._counts_cache: BoundedMemo[tuple[int, ...], out.Counts] = BoundedMemo(10_000)
         self._hashes_cache: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
         self._selection_readings_cache: dict[frozenset[str], tuple[str, ...]] = {}
         self._standing_in_order = tuple(r for r in self._readings if r in self._standing_readings)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .._core.bilingual import Bilingual
+from .._core.memo import BoundedMemo
 from .._core.vocabulary import Lang, pick
 from .event_facts import (
     DAYS_TO_CONCLUSION,
@@ -628,8 +629,7 @@ class AgencyIndex(dict[str, Agency]):
 
 # Cases loaded with a shared registry share its tuple of agencies: index each tuple once.
 # Entries keep their tuple alive, so an id() found here still names that tuple.
-_INDEXES: dict[int, tuple[tuple[Agency, ...], AgencyIndex]] = {}
-_INDEXES_KEPT = 64
+_INDEXES: BoundedMemo[int, tuple[tuple[Agency, ...], AgencyIndex]] = BoundedMemo(64)
 
 
 def agency_index(agencies: tuple[Agency, ...]) -> AgencyIndex:
@@ -640,9 +640,7 @@ def agency_index(agencies: tuple[Agency, ...]) -> AgencyIndex:
     index = AgencyIndex()
     for agency in agencies:
         index.setdefault(agency.id, agency)
-    if len(_INDEXES) >= _INDEXES_KEPT:
-        _INDEXES.clear()  # bounded; a batch uses a few registries
-    _INDEXES[id(agencies)] = (agencies, index)
+    _INDEXES.keep(id(agencies), (agencies, index))  # a batch uses a few registries
     return index
 
 

@@ -37,6 +37,7 @@ from typing import Annotated, Any, TypeVar, Union
 from pydantic import BaseModel, ValidationError
 
 from .._core.errors import CaseError, InputError, Location, Problem, ProblemCode, UnvalidatedCaseError
+from .._core.memo import BoundedMemo
 from .._core.safe_yaml import (
     DEFAULT_LIMITS,
     Document,
@@ -326,7 +327,7 @@ class _RegistryCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # (base dir, name as written) -> (path, file version, registry or its problems, last stat)
-        self._items: dict[tuple[str, str], tuple[Path, tuple[int, int, int], _Loaded, float]] = {}
+        self._items: BoundedMemo[tuple[str, str], tuple[Path, tuple[int, int, int], _Loaded, float]] = BoundedMemo(256)
 
     def get(self, base_dir: Path, name: str) -> _Registry:
         key = (str(base_dir), name)
@@ -352,9 +353,7 @@ class _RegistryCache:
         loaded = entry[2] if entry is not None and entry[1] == version else self._load(path)
         fresh = (path, version, loaded, now)
         with self._lock:
-            if len(self._items) >= 256:
-                self._items.clear()
-            self._items[key] = fresh
+            self._items.keep(key, fresh)
         return fresh
 
     @staticmethod

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..._core.memo import BoundedMemo
 from ..._facts.conditions import Query
 from .chains import _alternatives, _chain_items, _pattern, _size
 from .encodings import _hex
@@ -89,15 +90,14 @@ class _Compiled:
     list_fields: tuple[tuple[Role, str], ...]  # fields stored as element slots
     # Which rulesets a case with these event kinds can fire a rule in (cases repeat the same
     # few combinations; bounded like the codecs' values).
-    _wanted: dict[frozenset[str], tuple[bool, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _wanted: BoundedMemo[frozenset[str], tuple[bool, ...]] = field(
+        default_factory=lambda: BoundedMemo(_KNOWN_COMBINATIONS), repr=False, compare=False)
 
     def wanted(self, present: frozenset[str]) -> tuple[bool, ...]:
         """Per ruleset, whether a case holding events of the kinds ``present`` is sent to it."""
         wanted = self._wanted.get(present)
         if wanted is None:
-            if len(self._wanted) >= _KNOWN_COMBINATIONS:
-                self._wanted.clear()
-            wanted = self._wanted[present] = tuple(inputs.wanted(present) for inputs in self.inputs)
+            wanted = self._wanted.keep(present, tuple(inputs.wanted(present) for inputs in self.inputs))
         return wanted
 
 

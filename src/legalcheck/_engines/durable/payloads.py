@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..._core.memo import BoundedMemo
 from ..._facts.facts import Facts
 from .encodings import _eq_key, _order_key, _type_tag
 from .errors import _Unsupported
@@ -46,7 +47,7 @@ class _FieldCodec:
         self.absent = absent
         # The helpers of each value seen, by (type, value): cases repeat the same agencies, kinds and
         # flags, and a lookup costs a fraction of encoding. Bounded; the type keeps True apart from 1.
-        self._known: dict[tuple[type, Any], dict[str, Any]] = {}
+        self._known: BoundedMemo[tuple[type, Any], dict[str, Any]] = BoundedMemo(_KNOWN_VALUES)
 
     def narrowed(self, props: frozenset[str]) -> _FieldCodec | None:
         """A codec writing only the helpers of which some property is in ``props`` (None: none is)."""
@@ -66,9 +67,7 @@ class _FieldCodec:
             if helpers is None:
                 helpers = {}
                 self._encode(helpers, value)  # raises before anything is kept for a value it cannot encode
-                if len(self._known) >= _KNOWN_VALUES:
-                    self._known.clear()
-                self._known[key] = helpers
+                self._known.keep(key, helpers)
             out.update(helpers)
             return
         self._encode(out, value)
